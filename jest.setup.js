@@ -1,0 +1,2 @@
+// inversify reads decorator metadata through the Reflect API.
+require('reflect-metadata');

@@ -1,0 +1,1 @@
+export type { GenerativeModel, NamedVariable, PhaseResult, TrainingBatch, TrainingPhase } from './generative-model';
