@@ -62,3 +62,6 @@ export interface GenerativeModel {
   getConfig(): Record<string, unknown>;
   dispose(): void;
 }
+
+/** DI token for the model a pipeline trains. */
+export const GenerativeModel = Symbol('GenerativeModel');

@@ -1,1 +1,2 @@
-export type { GenerativeModel, NamedVariable, PhaseResult, TrainingBatch, TrainingPhase } from './generative-model';
+export { GenerativeModel } from './generative-model';
+export type { NamedVariable, PhaseResult, TrainingBatch, TrainingPhase } from './generative-model';
