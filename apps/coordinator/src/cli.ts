@@ -1,0 +1,74 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { trainInProcess } from '@ganglion/pipeline';
+
+/** Builds the `ganglion` command line. Each action resolves to an exit code. */
+export function buildCli(setExitCode: (code: number) => void): Command {
+  const program = new Command('ganglion')
+    .description('Train generative image models with TensorFlow.js, data-parallel over ZeroMQ.')
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('train')
+    .description('Train a pipeline in this process (no workers).')
+    .argument('<pipeline>', 'pipeline file, e.g. pipelines/fashion-vae.ts')
+    .option('--steps <n>', 'number of steps (overrides the pipeline)', positiveInt)
+    .option('--batch-size <n>', 'global batch size (overrides the pipeline)', positiveInt)
+    .option('--seed <n>', 'seed of data order and noise (overrides the pipeline)', nonNegativeInt)
+    .option('--sample-every <n>', 'write a sample grid every n steps', nonNegativeInt)
+    .option('--log-every <n>', 'log a progress line every n steps', positiveInt)
+    .addOption(new Option('--backend <name>', 'compute backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'))
+    .addOption(new Option('--log-format <format>', 'log lines for people or machines').choices(['pretty', 'json']).default('pretty'))
+    .option('--out <dir>', 'folder for runs/<name>/<timestamp>', 'runs')
+    .action(async (pipelineFile: string, flags: TrainFlags) => {
+      const { summary, paths } = await trainInProcess({
+        pipelineFile,
+        outputDir: flags.out,
+        backend: flags.backend,
+        logFormat: flags.logFormat,
+        overrides: {
+          steps: flags.steps,
+          batchSize: flags.batchSize,
+          seed: flags.seed,
+          sampleEvery: flags.sampleEvery,
+          logEvery: flags.logEvery,
+        },
+      });
+      const losses = (record: Record<string, number>) =>
+        Object.entries(record)
+          .map(([phase, loss]) => `${phase} ${loss.toFixed(4)}`)
+          .join(', ');
+      process.stdout.write(
+        `\nTrained ${summary.steps} steps, ${summary.medianStepMs.toFixed(0)} ms/step (median).\n` +
+          `Loss at the start: ${losses(summary.firstLosses)}; at the end: ${losses(summary.finalLosses)}.\n` +
+          `Sample grids: ${paths.samples} (latest: ${summary.samples.at(-1) ?? 'none'})\n` +
+          `Metrics: ${paths.metrics}\n`,
+      );
+      setExitCode(0);
+    });
+
+  return program;
+}
+
+interface TrainFlags {
+  steps?: number;
+  batchSize?: number;
+  seed?: number;
+  sampleEvery?: number;
+  logEvery?: number;
+  backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  logFormat: 'pretty' | 'json';
+  out: string;
+}
+
+function positiveInt(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed <= 0) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
+  return parsed;
+}
+
+function nonNegativeInt(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError(`expected a non-negative integer, got "${value}"`);
+  return parsed;
+}

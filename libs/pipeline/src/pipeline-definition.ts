@@ -1,0 +1,199 @@
+import type { ContainerModule } from 'inversify';
+import { z } from 'zod';
+
+/**
+ * A class plus the options its constructor takes. Pipelines name components
+ * this way so that the options stay plain data: they can be printed,
+ * hashed and sent to a worker, which builds the same component from them.
+ */
+export interface ComponentSpec<T, O> {
+  readonly type: new (options: O) => T;
+  readonly options?: O;
+}
+
+/** What a pipeline file passes to `definePipeline`. */
+export interface PipelineSpec<M = unknown, MO = any, D = unknown, DO = any> {
+  /** Names the run folder: runs/<name>/<timestamp>/. Letters, digits, '-', '_'. */
+  readonly name: string;
+  /** The model to train, e.g. `{ type: ConvVae, options: { latentDim: 16 } }`. */
+  readonly model: ComponentSpec<M, MO>;
+  /** The images to train on, e.g. `{ type: FashionMnistDataset, options: { source: 'bundled' } }`. */
+  readonly dataset: ComponentSpec<D, DO>;
+  /** Optimizer settings merged into the model's options (the model's own defaults otherwise). */
+  readonly optimizer?: OptimizerSettings;
+  /** Global batch size: the sum over all workers of their local batches. */
+  readonly batchSize: number;
+  /** Number of optimisation steps. */
+  readonly steps: number;
+  /** Seed of the data order and of every noise draw. */
+  readonly seed?: number;
+  /** Write a sample grid every this many steps (and at the end). 0 turns samples off. */
+  readonly sampleEvery?: number;
+  /** Number of images in each sample grid. */
+  readonly sampleCount?: number;
+  /** Log a progress line every this many steps. */
+  readonly logEvery?: number;
+  /** Write a checkpoint every this many steps (0: only at the end). */
+  readonly checkpointEvery?: number;
+  /**
+   * Replaces any component of the run: an inversify ContainerModule loaded
+   * after Ganglion's own, typically calling `rebindSync(Token).to(MyClass)`.
+   */
+  readonly overrides?: ContainerModule;
+}
+
+export interface OptimizerSettings {
+  /** Adam learning rate. */
+  readonly learningRate?: number;
+  /** Adam beta1. */
+  readonly beta1?: number;
+  /** Adam beta2. */
+  readonly beta2?: number;
+}
+
+/** The plain-data settings of a run, after defaults and command-line overrides. */
+export interface PipelineSettings {
+  readonly name: string;
+  readonly batchSize: number;
+  readonly steps: number;
+  readonly seed: number;
+  readonly sampleEvery: number;
+  readonly sampleCount: number;
+  readonly logEvery: number;
+  readonly checkpointEvery: number;
+  readonly modelOptions: Record<string, unknown>;
+  readonly datasetOptions: Record<string, unknown>;
+}
+
+/** DI token for the resolved settings of the run in this process. */
+export const PipelineSettings = Symbol('PipelineSettings');
+
+/** A validated pipeline: what a pipeline file's default export is. */
+export interface PipelineDefinition {
+  readonly kind: 'ganglion.pipeline';
+  readonly spec: PipelineSpec;
+  readonly settings: PipelineSettings;
+}
+
+const componentSchema = z.object({
+  type: z.custom<new (options: unknown) => unknown>((value) => typeof value === 'function', {
+    message: 'expected a class (constructor), for example ConvVae',
+  }),
+  options: z.record(z.string(), z.unknown()).optional(),
+});
+
+const positiveInt = z.number().int().positive();
+const cadence = z.number().int().nonnegative();
+
+const pipelineSchema = z.object({
+  name: z.string().regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "-" and "_" only (it names a folder)'),
+  model: componentSchema,
+  dataset: componentSchema,
+  optimizer: z
+    .object({
+      learningRate: z.number().positive().optional(),
+      beta1: z.number().min(0).max(1).optional(),
+      beta2: z.number().min(0).max(1).optional(),
+    })
+    .strict()
+    .optional(),
+  batchSize: positiveInt,
+  steps: positiveInt,
+  seed: z.number().int().nonnegative().optional(),
+  sampleEvery: cadence.optional(),
+  sampleCount: positiveInt.max(1024).optional(),
+  logEvery: positiveInt.optional(),
+  checkpointEvery: cadence.optional(),
+  overrides: z
+    .custom((value) => typeof value === 'object' && value !== null && 'load' in value, {
+      message: 'expected an inversify ContainerModule',
+    })
+    .optional(),
+}).strict();
+
+/** Raised for a pipeline whose options do not validate; names every bad field. */
+export class PipelineValidationError extends Error {
+  constructor(
+    readonly pipelineName: string,
+    readonly problems: readonly string[],
+  ) {
+    super(
+      `Pipeline "${pipelineName}" is not valid:\n` +
+        problems.map((problem) => `  - ${problem}`).join('\n') +
+        '\nFix these fields in the pipeline file (or the matching command-line flags).',
+    );
+    this.name = 'PipelineValidationError';
+  }
+}
+
+/**
+ * Validates and freezes a pipeline. A pipeline file's default export:
+ *
+ *     export default definePipeline({
+ *       name: 'fashion-vae',
+ *       model: { type: ConvVae },
+ *       dataset: { type: FashionMnistDataset, options: { source: 'bundled' } },
+ *       batchSize: 64,
+ *       steps: 1500,
+ *     });
+ */
+export function definePipeline<M, MO, D, DO>(spec: PipelineSpec<M, MO, D, DO>): PipelineDefinition {
+  const checked = validate(spec as PipelineSpec, 'definition');
+  return Object.freeze({ kind: 'ganglion.pipeline', spec: checked, settings: settingsOf(checked) });
+}
+
+/** Returns a copy of the pipeline with some settings replaced (command-line flags), validated again. */
+export function withOverrides(definition: PipelineDefinition, overrides: Partial<PipelineSpec>): PipelineDefinition {
+  const defined = Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined));
+  const spec = validate({ ...definition.spec, ...defined }, 'command line');
+  return Object.freeze({ kind: 'ganglion.pipeline', spec, settings: settingsOf(spec) });
+}
+
+/** True for the default export of a pipeline file. */
+export function isPipelineDefinition(value: unknown): value is PipelineDefinition {
+  return typeof value === 'object' && value !== null && (value as PipelineDefinition).kind === 'ganglion.pipeline';
+}
+
+function validate(spec: PipelineSpec, source: string): PipelineSpec {
+  const result = pipelineSchema.safeParse(spec);
+  if (!result.success) {
+    const name = typeof spec?.name === 'string' ? spec.name : '(unnamed)';
+    const problems = result.error.issues.map((issue) => {
+      const field = issue.path.length > 0 ? issue.path.join('.') : '(pipeline)';
+      return `${field}: ${issue.message}${source === 'command line' ? ' (after command-line overrides)' : ''}`;
+    });
+    throw new PipelineValidationError(name, problems);
+  }
+  const componentProblems = [
+    ...componentOptionProblems('model', spec.model),
+    ...componentOptionProblems('dataset', spec.dataset),
+  ];
+  if (componentProblems.length > 0) throw new PipelineValidationError(spec.name, componentProblems);
+  return spec;
+}
+
+/** A component class may declare `static optionsSchema` (zod); its options are then checked here, by field. */
+function componentOptionProblems(field: string, component: ComponentSpec<unknown, unknown>): string[] {
+  const schema = (component.type as { optionsSchema?: z.ZodType }).optionsSchema;
+  if (schema === undefined) return [];
+  const result = schema.safeParse(component.options ?? {});
+  if (result.success) return [];
+  return result.error.issues.map((issue) => `${[field, 'options', ...issue.path].join('.')}: ${issue.message}`);
+}
+
+function settingsOf(spec: PipelineSpec): PipelineSettings {
+  const seed = spec.seed ?? 42;
+  const optimizer = Object.fromEntries(Object.entries(spec.optimizer ?? {}).filter(([, value]) => value !== undefined));
+  return {
+    name: spec.name,
+    batchSize: spec.batchSize,
+    steps: spec.steps,
+    seed,
+    sampleEvery: spec.sampleEvery ?? 250,
+    sampleCount: spec.sampleCount ?? 64,
+    logEvery: spec.logEvery ?? 50,
+    checkpointEvery: spec.checkpointEvery ?? 0,
+    modelOptions: { seed, ...optimizer, ...((spec.model.options as Record<string, unknown>) ?? {}) },
+    datasetOptions: { ...((spec.dataset.options as Record<string, unknown>) ?? {}) },
+  };
+}

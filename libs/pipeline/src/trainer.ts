@@ -1,0 +1,161 @@
+import { inject, injectable } from 'inversify';
+import { gatherBatch, ShardedSampler, splitEvenly, type ImageSet } from '@ganglion/data';
+import { GenerativeModel, type TrainingBatch } from '@ganglion/models';
+import { Clock } from './clock';
+import { GradientSynchronizer } from './gradient-synchronizer';
+import { Logger } from './logger';
+import { MetricsSink, type StepMetrics } from './metrics-sink';
+import { PipelineSettings } from './pipeline-definition';
+import { ProcessGroup } from './process-group';
+import { SampleWriter } from './sample-writer';
+
+/** DI token for the images a run trains on, loaded before the container is built. */
+export const TrainingImages = Symbol('TrainingImages');
+
+/** What a finished run reports. */
+export interface TrainingSummary {
+  readonly steps: number;
+  /** Losses of the first step, by phase. */
+  readonly firstLosses: Readonly<Record<string, number>>;
+  /** Mean losses over the last `logEvery` steps, by phase. */
+  readonly finalLosses: Readonly<Record<string, number>>;
+  /** Median wall time of a step, in ms. */
+  readonly medianStepMs: number;
+  /** Sample grids written, in order. */
+  readonly samples: readonly string[];
+}
+
+/**
+ * The training loop. Each step takes this rank's slice of the global batch,
+ * and for each phase of the model (the GAN's discriminator then generator,
+ * the VAE's or the RNN's one) computes gradients of the local mean loss,
+ * has the GradientSynchronizer average them over all ranks by sample
+ * count, and applies the same update everywhere. Every `sampleEvery` steps
+ * and at the end it draws a sample grid.
+ */
+@injectable()
+export class Trainer {
+  constructor(
+    @inject(GenerativeModel) private readonly model: GenerativeModel,
+    @inject(TrainingImages) private readonly images: ImageSet,
+    @inject(GradientSynchronizer) private readonly synchronizer: GradientSynchronizer,
+    @inject(ProcessGroup) private readonly group: ProcessGroup,
+    @inject(MetricsSink) private readonly metrics: MetricsSink,
+    @inject(SampleWriter) private readonly sampleWriter: SampleWriter,
+    @inject(Logger) private readonly logger: Logger,
+    @inject(Clock) private readonly clock: Clock,
+    @inject(PipelineSettings) private readonly settings: PipelineSettings,
+  ) {}
+
+  async run(startStep = 0): Promise<TrainingSummary> {
+    const { steps, batchSize, seed, logEvery, sampleEvery, sampleCount } = this.settings;
+    this.checkImageShape();
+    const sampler = new ShardedSampler({ datasetSize: this.images.count, globalBatchSize: batchSize, seed });
+    const stepTimes: number[] = [];
+    const recent: StepMetrics[] = [];
+    const samples: string[] = [];
+    let firstLosses: Record<string, number> = {};
+
+    for (let step = startStep; step < steps; step++) {
+      const metrics = await this.trainStep(step, sampler);
+      this.metrics.write(metrics);
+      stepTimes.push(metrics.stepMs);
+      recent.push(metrics);
+      if (recent.length > logEvery) recent.shift();
+      if (step === startStep) firstLosses = { ...metrics.losses };
+      const done = step + 1;
+      if (done % logEvery === 0 || done === steps) this.logProgress(done, recent);
+      if (sampleEvery > 0 && (done % sampleEvery === 0 || done === steps)) {
+        samples.push(await this.sampleWriter.write(this.model, done, sampleCount, seed));
+      }
+    }
+    return {
+      steps,
+      firstLosses,
+      finalLosses: meanLosses(recent),
+      medianStepMs: median(stepTimes),
+      samples,
+    };
+  }
+
+  /** One synchronous step: every phase computes, reduces and applies. */
+  private async trainStep(step: number, sampler: ShardedSampler): Promise<StepMetrics> {
+    const started = this.clock.now();
+    const batch = this.localBatch(step, sampler);
+    const losses: Record<string, number> = {};
+    let reduceMs = 0;
+    for (const [phaseIndex, phase] of this.model.phases.entries()) {
+      const local = phase.computeGradients(batch);
+      const reduced = await this.synchronizer.synchronize(
+        { step, phaseIndex, phaseName: phase.name },
+        local.gradients,
+        local.loss,
+        batch.count,
+      );
+      try {
+        phase.applyGradients(reduced.gradients);
+      } finally {
+        for (const gradient of reduced.gradients) gradient.dispose();
+      }
+      losses[phase.name] = reduced.loss;
+      reduceMs += reduced.reduceMs;
+    }
+    const stepMs = this.clock.now() - started;
+    return {
+      step,
+      losses,
+      stepMs,
+      samplesPerSecond: (this.settings.batchSize * 1000) / stepMs,
+      ...(this.group.worldSize() > 1 ? { reduceMs } : {}),
+      time: this.clock.date().toISOString(),
+    };
+  }
+
+  private localBatch(step: number, sampler: ShardedSampler): TrainingBatch {
+    const shardSizes = splitEvenly(this.settings.batchSize, this.group.worldSize());
+    const sampleIndices = sampler.localIndices(step, this.group.rank(), shardSizes);
+    const images = gatherBatch(this.images, sampleIndices, this.model.pixelRange);
+    return { images, count: sampleIndices.length, sampleIndices, step };
+  }
+
+  private checkImageShape(): void {
+    const [height, width, channels] = this.model.imageShape;
+    const { height: h, width: w, channels: c } = this.images;
+    if (h !== height || w !== width || c !== channels) {
+      throw new Error(
+        `The dataset "${this.images.name}" has ${h}x${w}x${c} images but the model "${this.model.name}" ` +
+          `expects ${height}x${width}x${channels}. Set the model's imageShape option to [${h}, ${w}, ${c}] ` +
+          'or choose a dataset of that size.',
+      );
+    }
+  }
+
+  private logProgress(done: number, recent: readonly StepMetrics[]): void {
+    const losses = meanLosses(recent);
+    const stepMs = median(recent.map((m) => m.stepMs));
+    const lossText = Object.entries(losses)
+      .map(([phase, loss]) => `${phase}=${loss.toFixed(4)}`)
+      .join(' ');
+    this.logger.info(
+      { step: done, steps: this.settings.steps, losses, stepMs: round(stepMs), samplesPerSecond: round((this.settings.batchSize * 1000) / stepMs) },
+      `step ${done}/${this.settings.steps} loss ${lossText} ${stepMs.toFixed(0)} ms/step`,
+    );
+  }
+}
+
+function meanLosses(metrics: readonly StepMetrics[]): Record<string, number> {
+  const sums: Record<string, number> = {};
+  for (const m of metrics) for (const [phase, loss] of Object.entries(m.losses)) sums[phase] = (sums[phase] ?? 0) + loss;
+  return Object.fromEntries(Object.entries(sums).map(([phase, sum]) => [phase, sum / metrics.length]));
+}
+
+function median(values: readonly number[]): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+function round(value: number): number {
+  return Math.round(value * 10) / 10;
+}
