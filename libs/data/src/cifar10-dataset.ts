@@ -1,0 +1,72 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Dataset } from './dataset';
+import { CIFAR10_BINARY_ARCHIVE } from './dataset-catalog';
+import { DatasetDownloader } from './dataset-downloader';
+import { checkSplit, type DatasetSplit } from './dataset-split';
+import { CIFAR10_BATCH_FILES, extractCifar10Archive } from './extract-cifar10-archive';
+import type { ImageSet } from './image-set';
+import { readCifar10 } from './read-cifar10';
+import { withMirrors } from './remote-file';
+
+export interface Cifar10DatasetOptions {
+  /**
+   * `'download'` fetches `cifar-10-binary.tar.gz` once into the cache
+   * (checked by SHA-256) and unpacks it there; otherwise the extracted
+   * `cifar-10-batches-bin` folder, or the folder that contains it.
+   */
+  source: 'download' | (string & {});
+  /** `'train'` (data_batch_1..5, 50,000 images; default) or `'test'` (test_batch, 10,000). */
+  split?: DatasetSplit;
+  /** Keep only the first `limit` images. */
+  limit?: number;
+  /** Download cache root for `'download'`; default `$GANGLION_DATA_DIR`, else `~/.ganglion/datasets`. */
+  cacheDir?: string;
+  /** Base URLs to download the archive from instead of the official one. */
+  mirrors?: string[];
+}
+
+/** Names of the ten CIFAR-10 classes, by label. */
+export const CIFAR10_CLASSES = [
+  'airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck',
+] as const;
+
+/** CIFAR-10 from its binary version: 32x32 RGB, 10 classes. */
+export class Cifar10Dataset implements Dataset {
+  private readonly split: DatasetSplit;
+
+  constructor(private readonly options: Cifar10DatasetOptions) {
+    if (typeof options?.source !== 'string' || options.source === '') {
+      throw new Error("Cifar10Dataset: source must be 'download' or the path of the cifar-10-batches-bin folder.");
+    }
+    this.split = checkSplit(options.split ?? 'train', 'cifar-10');
+  }
+
+  async load(): Promise<ImageSet> {
+    const folder = await this.batchFolder();
+    const files = CIFAR10_BATCH_FILES[this.split].map((name) => join(folder, name));
+    return readCifar10(files, { limit: this.options.limit, name: `cifar-10/${this.split}` });
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { ...this.options, split: this.split };
+  }
+
+  private async batchFolder(): Promise<string> {
+    const { source, mirrors, cacheDir } = this.options;
+    if (source === 'download') {
+      const downloader = new DatasetDownloader({ cacheDir });
+      const archive = mirrors ? withMirrors(CIFAR10_BINARY_ARCHIVE, mirrors) : CIFAR10_BINARY_ARCHIVE;
+      const path = await downloader.fetch('cifar-10', archive);
+      return extractCifar10Archive(path, dirname(path));
+    }
+    const first = CIFAR10_BATCH_FILES[this.split][0];
+    for (const folder of [source, join(source, 'cifar-10-batches-bin')]) {
+      if (existsSync(join(folder, first))) return folder;
+    }
+    throw new Error(
+      `No ${first} in ${source} or in ${join(source, 'cifar-10-batches-bin')}. ` +
+        'Point source at the folder extracted from cifar-10-binary.tar.gz (the binary version, not the Python one).',
+    );
+  }
+}

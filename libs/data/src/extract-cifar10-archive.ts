@@ -1,0 +1,51 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { DatasetFormatError } from './dataset-format-error';
+import { CIFAR10_RECORD_BYTES } from './read-cifar10';
+import { readTar } from './read-tar';
+import { temporaryPathFor } from './write-file-atomic';
+
+/** The batch files of the standard `cifar-10-batches-bin` folder. */
+export const CIFAR10_BATCH_FILES = {
+  train: ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin'],
+  test: ['test_batch.bin'],
+} as const;
+
+const BATCH_BYTES = 10_000 * CIFAR10_RECORD_BYTES;
+
+/**
+ * Unpacks the `.bin` batches of `cifar-10-binary.tar.gz` into
+ * `<into>/cifar-10-batches-bin` (through a temporary folder renamed into
+ * place) unless a complete copy is there already. Returns that folder.
+ */
+export function extractCifar10Archive(archive: string, into: string): string {
+  const folder = join(into, 'cifar-10-batches-bin');
+  const wanted: string[] = [...CIFAR10_BATCH_FILES.train, ...CIFAR10_BATCH_FILES.test];
+  if (wanted.every((name) => isCompleteBatch(join(folder, name)))) return folder;
+  const entries = readTar(gunzipSync(readFileSync(archive)), archive);
+  const batches = new Map(entries.filter((e) => wanted.includes(basename(e.path))).map((e) => [basename(e.path), e.data]));
+  const missing = wanted.filter((name) => batches.get(name)?.length !== BATCH_BYTES);
+  if (missing.length > 0) {
+    throw new DatasetFormatError(
+      archive,
+      'incomplete CIFAR-10 archive',
+      `${wanted.length} batches of ${BATCH_BYTES} bytes`,
+      `${missing.join(', ')} missing or of another size`,
+    );
+  }
+  const temporary = temporaryPathFor(folder);
+  mkdirSync(temporary, { recursive: true });
+  try {
+    for (const [name, data] of batches) writeFileSync(join(temporary, name), data);
+    rmSync(folder, { recursive: true, force: true });
+    renameSync(temporary, folder);
+  } finally {
+    rmSync(temporary, { recursive: true, force: true });
+  }
+  return folder;
+}
+
+function isCompleteBatch(file: string): boolean {
+  return existsSync(file) && statSync(file).size === BATCH_BYTES;
+}
