@@ -1,0 +1,59 @@
+import { endianness } from 'node:os';
+import { decodeFloat16, encodeFloat16 } from './float16';
+import type { FloatDtype } from './messages';
+
+/** Bytes per element on the wire. */
+export function bytesPerElement(dtype: FloatDtype): number {
+  return dtype === 'f32' ? 4 : 2;
+}
+
+function assertLittleEndian(): void {
+  if (endianness() !== 'LE') {
+    throw new Error('Ganglion frames are little-endian floats; this host is big-endian and is not supported.');
+  }
+}
+
+/**
+ * A frame to send for `values`. For f32 the Buffer is a view over the same
+ * memory (no copy): zeromq.js does not copy frames above 128 bytes either,
+ * so `values` must not be mutated until the peer has received the message
+ * (awaiting `send` only means it was queued). For f16 a new buffer is
+ * returned.
+ */
+export function frameFromFloats(values: Float32Array, dtype: FloatDtype): Buffer {
+  assertLittleEndian();
+  if (dtype === 'f32') {
+    return Buffer.from(values.buffer, values.byteOffset, values.byteLength);
+  }
+  const half = encodeFloat16(values);
+  return Buffer.from(half.buffer, half.byteOffset, half.byteLength);
+}
+
+/**
+ * Floats of a received frame whose size was already checked. f32 frames
+ * are viewed without copying when the frame starts on a 4-byte boundary of
+ * its ArrayBuffer and copied when not (typed arrays need aligned offsets);
+ * f16 frames are decoded into a new array. The view shares memory with the
+ * frame: the caller owns both.
+ */
+export function floatsFromFrame(frame: Uint8Array, dtype: FloatDtype): Float32Array {
+  assertLittleEndian();
+  if (dtype === 'f32') {
+    const length = frame.byteLength / 4;
+    if (frame.byteOffset % 4 === 0) {
+      return new Float32Array(frame.buffer, frame.byteOffset, length);
+    }
+    const copy = new Float32Array(length);
+    new Uint8Array(copy.buffer).set(frame);
+    return copy;
+  }
+  const length = frame.byteLength / 2;
+  let half: Uint16Array;
+  if (frame.byteOffset % 2 === 0) {
+    half = new Uint16Array(frame.buffer, frame.byteOffset, length);
+  } else {
+    half = new Uint16Array(length);
+    new Uint8Array(half.buffer).set(frame);
+  }
+  return decodeFloat16(half);
+}

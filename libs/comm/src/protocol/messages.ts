@@ -1,0 +1,340 @@
+/**
+ * Ganglion wire protocol: the messages between the coordinator and its
+ * workers, and between workers on a ring.
+ *
+ * Framing. Every message is a ZeroMQ multipart message `[header, ...floats]`.
+ * The header is a msgpack map (msgpackr, no record extension) with at least
+ * `type`, `protocol` (= PROTOCOL_VERSION), `generation` and `step`. Float
+ * vectors never travel inside msgpack: a header that carries floats declares
+ * `payload: { dtype: 'f32' | 'f16', lengths: [n0, n1, ...] }` and exactly one
+ * raw little-endian frame per entry follows, of `n * 4` (f32) or `n * 2`
+ * (f16, IEEE binary16) bytes. The receiver checks every size against the
+ * declaration and its DecodeLimits before it touches a float (codec:
+ * `message-codec.ts`). On a ROUTER the routing-id frame comes first and is
+ * stripped by CoordinatorSocket.
+ *
+ * Sockets. The coordinator binds one ROUTER (mandatory, linger 0). Each
+ * worker connects one DEALER (linger 0) whose routing id is its worker id,
+ * so a restarted worker comes back under the same identity. For the ring
+ * strategy each worker also binds a PULL (its "ring endpoint") and connects
+ * a PUSH to its right neighbour's.
+ *
+ * Protocol, in the order a job runs it:
+ *
+ * 1. HELLO (worker → coordinator). A worker announces `workerId`, `host`,
+ *    `pid`, `backend`, `devices`, its `ringEndpoint` (null when it has no
+ *    ring socket) and `pipelineHash` (hash of its pipeline file). Header
+ *    `generation` is the last generation the worker knew (0 when new) and
+ *    is not checked. The coordinator refuses a hash that differs from its
+ *    own with ERROR { code: 'pipeline-mismatch', fatal: true }.
+ *
+ * 2. WELCOME (coordinator → worker). Sent to every member each time
+ *    membership changes: `rank`, `worldSize`, the new `generation`, `seed`,
+ *    `step` (the step to start from), `pipeline` { path, hash, options },
+ *    `reducer` { name, bucketBytes, fp16 } and `peers` (ring endpoints by
+ *    rank, empty for `star`). A worker joining a running job also gets the
+ *    current weights as f32 payload frames named by `weightNames`. A
+ *    worker adopts the generation of the newest WELCOME and from then on
+ *    drops anything older (`checkGeneration`).
+ *
+ * 3. RING_READY (worker → coordinator, ring only). After WELCOME the worker
+ *    connects to `peers[(rank + 1) % worldSize]` and says so. The
+ *    coordinator waits for all ranks before the first STEP of a generation.
+ *
+ * 4. STEP (coordinator → all workers). Starts `step`; `checksum: true` asks
+ *    for a CHECKSUM once the step's updates are applied.
+ *
+ * 5. Per phase of the step (0, then 1 for a GAN), every rank reduces its
+ *    gradient vector, weighted by its local sample count:
+ *    - star: GRADS (worker → coordinator) per bucket of at most
+ *      `bucketBytes`, with `rank`, `phase`, `bucket`, `bucketCount`,
+ *      `offset`, `totalLength` and `weight`; once every rank of the
+ *      generation sent a bucket, the coordinator answers every rank with
+ *      AVG (same layout fields, `weightSum`) carrying
+ *      sum_r(w_r v_r) / sum_r(w_r). StarAggregator implements this side.
+ *    - ring: RING_CHUNK (worker → right neighbour) per bucket and round:
+ *      rounds 0 .. n-2 reduce-scatter a running weighted mean (`weightSum`
+ *      is the weight folded in so far), rounds n-1 .. 2n-3 all-gather the
+ *      final mean. The coordinator sees none of it. RingReducer.
+ *    The reducer resolves with the same bytes on every rank.
+ *
+ * 6. METRICS (worker → coordinator) after each phase or step: `rank`,
+ *    optional `phase`, `sampleCount` and named numeric `values` (loss...).
+ *    CHECKSUM (worker → coordinator) when STEP asked for one: `rank` and a
+ *    `value` (hex digest of the weights) with its `algorithm`. Differing
+ *    checksums mean the replicas diverged: the coordinator stops the job.
+ *
+ * 7. STEP_DONE (worker → coordinator): the barrier. The coordinator sends
+ *    the next STEP when every rank of the generation reported.
+ *
+ * 8. HEARTBEAT (both ways, any time): `sentAtMs`. ZMTP heartbeats
+ *    (`HeartbeatOptions`) detect dead connections; application heartbeats
+ *    (PeerLiveness) detect a process that is alive but hung.
+ *
+ * 9. Membership change: a worker's heartbeat expires, a socket reports a
+ *    disconnect, or a new HELLO arrives. The coordinator bumps the
+ *    generation, forgets the step in flight (StarAggregator.setMembership
+ *    drops its partial sums), re-ranks the live workers and sends each a
+ *    WELCOME (step 2) starting at the last completed step. Every receiver
+ *    refuses messages of an older generation, so nothing from the aborted
+ *    step can leak into the new one.
+ *
+ * 10. ERROR (either way): a refusal, `code` (a ProtocolErrorCode or an
+ *    application code such as 'pipeline-mismatch'), `reason` in words, and
+ *    `fatal` (the receiver should stop).
+ *
+ * 11. SHUTDOWN (coordinator → workers) at the end or on Ctrl-C, after the
+ *    coordinator wrote its checkpoint: `reason`. Workers close their
+ *    sockets and exit 0.
+ */
+import { z } from 'zod';
+
+/** Non-negative safe integer (counts, ranks, steps, sizes). */
+const count = z.int().min(0);
+/** A finite, non-negative number (weights). */
+const weight = z.number().min(0).refine(Number.isFinite, 'must be finite');
+
+/** Element type of the float frames that follow a header. */
+export const FloatDtype = z.enum(['f32', 'f16']);
+export type FloatDtype = z.infer<typeof FloatDtype>;
+
+/** Declaration of the float frames after the header: one frame per entry of `lengths` (element counts). */
+export const PayloadDescriptor = z.object({
+  dtype: FloatDtype,
+  lengths: z.array(count),
+});
+export type PayloadDescriptor = z.infer<typeof PayloadDescriptor>;
+
+const singleFrame = PayloadDescriptor.refine((p) => p.lengths.length === 1, {
+  message: 'must declare exactly one frame',
+  path: ['lengths'],
+});
+
+const common = {
+  protocol: z.int(),
+  generation: count,
+  step: count,
+};
+
+export const HelloHeader = z.object({
+  type: z.literal('HELLO'),
+  ...common,
+  /** Stable id of the worker; also its DEALER routing id (1..255 bytes). */
+  workerId: z.string().min(1).max(255),
+  host: z.string(),
+  pid: count,
+  /** Compute backend the worker chose (`tensorflow`, `wasm`, `cpu`). */
+  backend: z.string(),
+  /** Devices the backend sees (e.g. `['GPU:0']`), empty when none. */
+  devices: z.array(z.string()),
+  /** The worker's bound ring endpoint (`tcp://host:port`), null without one. */
+  ringEndpoint: z.string().nullable(),
+  /** Hash of the worker's pipeline file; must equal the coordinator's. */
+  pipelineHash: z.string(),
+});
+export type HelloHeader = z.infer<typeof HelloHeader>;
+
+export const WelcomeHeader = z
+  .object({
+    type: z.literal('WELCOME'),
+    ...common,
+    rank: count,
+    worldSize: z.int().min(1),
+    seed: z.int(),
+    pipeline: z.object({
+      path: z.string(),
+      hash: z.string(),
+      /** Resolved pipeline options, plain data. */
+      options: z.record(z.string(), z.unknown()),
+    }),
+    reducer: z.object({
+      /** Registered reducer name: 'star' or 'ring'. */
+      name: z.string(),
+      bucketBytes: z.int().min(4),
+      fp16: z.boolean(),
+    }),
+    /** Ring endpoints by rank; empty for the star reducer. */
+    peers: z.array(z.string()),
+    /** Names of the weight frames in `payload`, when weights are sent. */
+    weightNames: z.array(z.string()).optional(),
+    payload: PayloadDescriptor.optional(),
+  })
+  .refine((h) => h.rank < h.worldSize, { message: 'rank must be below worldSize', path: ['rank'] })
+  .refine((h) => h.peers.length === 0 || h.peers.length === h.worldSize, {
+    message: 'peers must be empty or list one endpoint per rank',
+    path: ['peers'],
+  })
+  .refine((h) => (h.weightNames?.length ?? 0) === (h.payload?.lengths.length ?? 0), {
+    message: 'weightNames must name every payload frame',
+    path: ['weightNames'],
+  });
+export type WelcomeHeader = z.infer<typeof WelcomeHeader>;
+
+export const RingReadyHeader = z.object({ type: z.literal('RING_READY'), ...common, rank: count });
+export type RingReadyHeader = z.infer<typeof RingReadyHeader>;
+
+export const StepHeader = z.object({
+  type: z.literal('STEP'),
+  ...common,
+  /** Ask every rank for a CHECKSUM after this step. */
+  checksum: z.boolean(),
+});
+export type StepHeader = z.infer<typeof StepHeader>;
+
+/** Bucket layout shared by GRADS and AVG: the slice [offset, offset + length) of a vector of totalLength floats. */
+const bucketFields = {
+  phase: count,
+  bucket: count,
+  bucketCount: z.int().min(1),
+  offset: count,
+  totalLength: count,
+};
+
+function bucketFits(h: {
+  bucket: number;
+  bucketCount: number;
+  offset: number;
+  totalLength: number;
+  payload: PayloadDescriptor;
+}): boolean {
+  return h.bucket < h.bucketCount && h.offset + (h.payload.lengths[0] ?? 0) <= h.totalLength;
+}
+const bucketFitsMessage = {
+  message: 'bucket must be below bucketCount and offset + length within totalLength',
+  path: ['bucket'],
+};
+
+export const GradsHeader = z
+  .object({
+    type: z.literal('GRADS'),
+    ...common,
+    rank: count,
+    ...bucketFields,
+    /** This rank's weight (its local sample count). */
+    weight,
+    payload: singleFrame,
+  })
+  .refine(bucketFits, bucketFitsMessage);
+export type GradsHeader = z.infer<typeof GradsHeader>;
+
+export const AvgHeader = z
+  .object({
+    type: z.literal('AVG'),
+    ...common,
+    ...bucketFields,
+    /** Sum of the weights of all ranks. */
+    weightSum: z.number().positive().refine(Number.isFinite, 'must be finite'),
+    payload: singleFrame,
+  })
+  .refine(bucketFits, bucketFitsMessage);
+export type AvgHeader = z.infer<typeof AvgHeader>;
+
+export const RingChunkHeader = z.object({
+  type: z.literal('RING_CHUNK'),
+  ...common,
+  /** Sender's rank. */
+  rank: count,
+  phase: count,
+  bucket: count,
+  /** 0 .. n-2 reduce-scatter, n-1 .. 2n-3 all-gather. */
+  round: count,
+  /** Index of the chunk of the bucket this frame holds. */
+  chunk: count,
+  /** Weight folded into the running mean so far (the total in all-gather rounds). */
+  weightSum: weight,
+  payload: singleFrame,
+});
+export type RingChunkHeader = z.infer<typeof RingChunkHeader>;
+
+export const MetricsHeader = z.object({
+  type: z.literal('METRICS'),
+  ...common,
+  rank: count,
+  phase: count.optional(),
+  sampleCount: count,
+  values: z.record(z.string(), z.number()),
+});
+export type MetricsHeader = z.infer<typeof MetricsHeader>;
+
+export const ChecksumHeader = z.object({
+  type: z.literal('CHECKSUM'),
+  ...common,
+  rank: count,
+  /** Digest of the weights, e.g. hex sha256 over the f32 bytes in variable order. */
+  value: z.string(),
+  algorithm: z.string(),
+});
+export type ChecksumHeader = z.infer<typeof ChecksumHeader>;
+
+export const StepDoneHeader = z.object({ type: z.literal('STEP_DONE'), ...common, rank: count });
+export type StepDoneHeader = z.infer<typeof StepDoneHeader>;
+
+export const HeartbeatHeader = z.object({
+  type: z.literal('HEARTBEAT'),
+  ...common,
+  /** Sender's clock (ms since epoch), for round-trip estimates only. */
+  sentAtMs: z.number(),
+});
+export type HeartbeatHeader = z.infer<typeof HeartbeatHeader>;
+
+export const ErrorHeader = z.object({
+  type: z.literal('ERROR'),
+  ...common,
+  /** A ProtocolErrorCode or an application code such as 'pipeline-mismatch'. */
+  code: z.string(),
+  /** What was wrong and what to do, in words. */
+  reason: z.string(),
+  /** The receiver should stop rather than retry. */
+  fatal: z.boolean(),
+});
+export type ErrorHeader = z.infer<typeof ErrorHeader>;
+
+export const ShutdownHeader = z.object({
+  type: z.literal('SHUTDOWN'),
+  ...common,
+  reason: z.string(),
+});
+export type ShutdownHeader = z.infer<typeof ShutdownHeader>;
+
+/** Header schema of each message type, by type name. */
+export const MESSAGE_SCHEMAS = {
+  HELLO: HelloHeader,
+  WELCOME: WelcomeHeader,
+  RING_READY: RingReadyHeader,
+  STEP: StepHeader,
+  GRADS: GradsHeader,
+  AVG: AvgHeader,
+  RING_CHUNK: RingChunkHeader,
+  METRICS: MetricsHeader,
+  CHECKSUM: ChecksumHeader,
+  STEP_DONE: StepDoneHeader,
+  HEARTBEAT: HeartbeatHeader,
+  ERROR: ErrorHeader,
+  SHUTDOWN: ShutdownHeader,
+} as const;
+
+export type MessageType = keyof typeof MESSAGE_SCHEMAS;
+export const MESSAGE_TYPES = Object.freeze(Object.keys(MESSAGE_SCHEMAS) as MessageType[]);
+
+/** Any decoded header. Narrow on `type`. */
+export type MessageHeader = {
+  [T in MessageType]: z.infer<(typeof MESSAGE_SCHEMAS)[T]>;
+}[MessageType];
+
+/** The header type of one message type. */
+export type HeaderOf<T extends MessageType> = Extract<MessageHeader, { type: T }>;
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/**
+ * What a sender writes: a header without `protocol` (the encoder sets it)
+ * and without `payload` (the encoder derives it from the frames).
+ */
+export type MessageInit = DistributiveOmit<MessageHeader, 'protocol' | 'payload'>;
+
+/** Message types whose header carries float frames. */
+export const PAYLOAD_TYPES: ReadonlySet<MessageType> = new Set<MessageType>(['WELCOME', 'GRADS', 'AVG', 'RING_CHUNK']);
+
+export function isMessageType(value: unknown): value is MessageType {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(MESSAGE_SCHEMAS, value);
+}

@@ -1,0 +1,177 @@
+import { Router } from 'zeromq';
+import { type DecodeLimits, type DecodeResult, type PayloadInit, decodeMessage, encodeMessage } from '../protocol/message-codec';
+import type { MessageInit, MessageType } from '../protocol/messages';
+import { ProtocolError } from '../protocol/protocol-error';
+import { type HeartbeatOptions, heartbeatSocketOptions } from './heartbeat-options';
+import { Inbox } from './inbox';
+import { SendQueue } from './send-queue';
+import { PeerUnreachableError, SocketClosedError } from './transport-errors';
+import type { WaitOptions } from './wait-options';
+
+/**
+ * A peer as the ROUTER knows it: its routing id read as latin1, so any
+ * binary id round-trips; for a WorkerSocket it is the worker id.
+ */
+export type PeerId = string;
+
+/** A message received by the coordinator, decoded or refused, with the peer that sent it. */
+export type Incoming = DecodeResult & { readonly peer: PeerId };
+
+export interface CoordinatorSocketOptions {
+  /**
+   * Where to bind. Default `tcp://127.0.0.1:5555`; `tcp://127.0.0.1:*`
+   * picks a free port (read it back from `endpoint`). Binding other
+   * interfaces must be asked for explicitly (e.g. `tcp://0.0.0.0:5555`).
+   */
+  readonly endpoint?: string;
+  /** ZMTP heartbeats to every worker. Default: off. */
+  readonly heartbeat?: HeartbeatOptions;
+  /** Size limits for received messages. Default: DEFAULT_DECODE_LIMITS. */
+  readonly limits?: DecodeLimits;
+  /** Most messages held for receive() before the oldest is dropped. Default: 10000. */
+  readonly maxQueued?: number;
+  /** A send that cannot be queued within this many ms rejects. Default: 60000. */
+  readonly sendTimeoutMs?: number;
+  /** Told about every message that was refused or dropped. Default: ignore. */
+  readonly onError?: (error: Error) => void;
+}
+
+export const DEFAULT_COORDINATOR_ENDPOINT = 'tcp://127.0.0.1:5555';
+
+/**
+ * The coordinator's ROUTER (`mandatory: true` so a send to a gone peer
+ * fails with PeerUnreachableError instead of vanishing; `linger: 0` so the
+ * process can exit). A receive loop strips the routing-id frame and decodes
+ * the rest; `receive()` / `for await` yield `{ peer, ok, envelope | error }`
+ * and never throw on bad input.
+ *
+ * A killed worker shows up as a `disconnect` event (onDisconnect) that
+ * carries an address but no routing id; a hung one only as a heartbeat
+ * timeout. Track liveness per peer with PeerLiveness and HEARTBEAT
+ * messages.
+ *
+ * Sends are serialised. zeromq.js does not copy frames above 128 bytes:
+ * never mutate or reuse a buffer passed in a payload after this call
+ * (StarAggregator allocates a fresh one per bucket).
+ */
+export class CoordinatorSocket {
+  private readonly inbox: Inbox<Incoming>;
+  private readonly sends: SendQueue;
+  private readonly loop: Promise<void>;
+
+  private constructor(
+    private readonly router: Router,
+    /** The bound endpoint with the real port, e.g. `tcp://127.0.0.1:41234`. */
+    readonly endpoint: string,
+    private readonly options: CoordinatorSocketOptions,
+  ) {
+    const onError = options.onError ?? (() => undefined);
+    this.inbox = new Inbox<Incoming>(
+      (item) => (item.ok ? item.envelope.header.type : undefined),
+      options.maxQueued ?? 10_000,
+      (reason, item) => onError(new Error(`Dropped a message from ${JSON.stringify(item.peer)}: ${reason}.`)),
+    );
+    this.sends = new SendQueue((frames) => this.router.send(frames));
+    this.loop = this.receiveLoop();
+  }
+
+  static async bind(options: CoordinatorSocketOptions = {}): Promise<CoordinatorSocket> {
+    const router = new Router({
+      linger: 0,
+      mandatory: true,
+      sendTimeout: options.sendTimeoutMs ?? 60_000,
+      ...heartbeatSocketOptions(options.heartbeat),
+    });
+    const endpoint = options.endpoint ?? DEFAULT_COORDINATOR_ENDPOINT;
+    try {
+      await router.bind(endpoint);
+    } catch (error) {
+      router.close();
+      throw new Error(`Coordinator could not bind ${endpoint}: ${(error as Error).message}. Is another coordinator running there? Pick another port.`, {
+        cause: error,
+      });
+    }
+    return new CoordinatorSocket(router, router.lastEndpoint ?? endpoint, options);
+  }
+
+  get closed(): boolean {
+    return this.router.closed;
+  }
+
+  /** Encodes and sends one message to `peer`. Rejects with PeerUnreachableError when the peer is not connected. */
+  async send(peer: PeerId, init: MessageInit, payload?: PayloadInit): Promise<void> {
+    if (this.router.closed) {
+      throw new SocketClosedError(`Cannot send ${init.type} to ${JSON.stringify(peer)}: the coordinator socket is closed.`);
+    }
+    const frames = encodeMessage(init, payload);
+    try {
+      await this.sends.push([Buffer.from(peer, 'latin1'), ...frames]);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'EHOSTUNREACH') {
+        throw new PeerUnreachableError(peer, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  /** The next message not claimed by a route. */
+  receive(options?: WaitOptions): Promise<Incoming> {
+    return this.inbox.receive(options);
+  }
+
+  /** Hands every later message of `type` to `handler` (synchronously, in the receive loop). Returns the unroute function. */
+  route(type: MessageType, handler: (incoming: Incoming & { ok: true }) => void): () => void {
+    return this.inbox.route(type, (item) => {
+      if (item.ok) {
+        handler(item);
+      }
+    });
+  }
+
+  [Symbol.asyncIterator](): AsyncGenerator<Incoming, void, undefined> {
+    return this.inbox[Symbol.asyncIterator]();
+  }
+
+  /**
+   * Calls `listener` with the remote address whenever a connection drops
+   * (killed worker, heartbeat timeout). zeromq does not say which routing id
+   * it was: follow up with PeerLiveness or a HEARTBEAT round.
+   */
+  onDisconnect(listener: (address: string) => void): void {
+    this.router.events.on('disconnect', (event) => listener(event.address));
+  }
+
+  async close(): Promise<void> {
+    if (!this.router.closed) {
+      this.router.close();
+    }
+    this.inbox.close();
+    await this.loop;
+  }
+
+  private async receiveLoop(): Promise<void> {
+    const limits = this.options.limits;
+    for (;;) {
+      let frames: Buffer[];
+      try {
+        frames = await this.router.receive();
+      } catch (error) {
+        if (!this.router.closed) {
+          this.options.onError?.(new Error(`Coordinator socket receive failed: ${(error as Error).message}`, { cause: error }));
+          this.router.close();
+        }
+        this.inbox.close();
+        return;
+      }
+      const [identity, ...rest] = frames;
+      const peer = identity.toString('latin1');
+      const result = decodeMessage(rest, limits);
+      if (!result.ok) {
+        this.options.onError?.(
+          new ProtocolError(result.error.code, `From ${JSON.stringify(peer)}: ${result.error.message}`, result.error.context),
+        );
+      }
+      this.inbox.deliver({ ...result, peer });
+    }
+  }
+}
