@@ -1,0 +1,95 @@
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { backendDataIds, seededValues } from './kernel-spec-support';
+import { referenceMatMul, relativeError } from './reference-kernels';
+import { isTrainingKernelRegistered, registerTrainingKernels } from './register-training-kernels';
+
+// Error measure throughout: max|got − ref| / max|ref| against float64 loops.
+const TOLERANCE = 1e-5;
+
+const SHAPES: ReadonlyArray<[number, number, number]> = [
+  [1, 1, 1],
+  [3, 5, 7],
+  [17, 33, 9],
+  [64, 100, 31],
+];
+const FLAGS: ReadonlyArray<[boolean, boolean]> = [
+  [false, false],
+  [true, false],
+  [false, true],
+  [true, true],
+];
+
+function operands(m: number, k: number, n: number, tA: boolean, tB: boolean, seed: number) {
+  const aShape: [number, number] = tA ? [k, m] : [m, k];
+  const bShape: [number, number] = tB ? [n, k] : [k, n];
+  const a = seededValues(m * k, seed);
+  const b = seededValues(k * n, seed + 1);
+  return { a, b, aShape, bShape };
+}
+
+describe('WASM BatchMatMul and _FusedMatMul with transposes', () => {
+  beforeAll(async () => {
+    expect(await tf.setBackend('wasm')).toBe(true);
+    registerTrainingKernels('wasm');
+  });
+
+  it('replaces both stock kernels', () => {
+    expect(isTrainingKernelRegistered('BatchMatMul', 'wasm')).toBe(true);
+    expect(isTrainingKernelRegistered('_FusedMatMul', 'wasm')).toBe(true);
+  });
+
+  for (const [m, k, n] of SHAPES) {
+    for (const [tA, tB] of FLAGS) {
+      it(`matMul ${m}x${k}x${n} transposeA=${tA} transposeB=${tB}`, () => {
+        const o = operands(m, k, n, tA, tB, m * 7 + n);
+        const a = tf.tensor2d(o.a, o.aShape);
+        const b = tf.tensor2d(o.b, o.bShape);
+        const ref = referenceMatMul(o.a, o.aShape, o.b, o.bShape, tA, tB);
+        const plain = tf.matMul(a, b, tA, tB);
+        expect(plain.shape).toEqual([m, n]);
+        expect(relativeError(plain.dataSync(), ref)).toBeLessThan(TOLERANCE);
+        const bias = tf.tensor1d(seededValues(n, 99));
+        const fused = tf.fused.matMul({ a, b, transposeA: tA, transposeB: tB, bias, activation: 'relu' });
+        const biasValues = bias.dataSync();
+        const refFused = ref.map((v, i) => Math.max(v + biasValues[i % n], 0));
+        expect(relativeError(fused.dataSync(), refFused)).toBeLessThan(TOLERANCE);
+        tf.dispose([a, b, plain, bias, fused]);
+      });
+    }
+  }
+
+  it('handles rank-3 (batched) operands with transposes', () => {
+    const a = tf.tensor3d(seededValues(2 * 4 * 3, 1), [2, 4, 3]);
+    const b = tf.tensor3d(seededValues(2 * 5 * 4, 2), [2, 5, 4]);
+    const got = tf.matMul(a, b, true, true).arraySync() as number[][][];
+    const av = a.arraySync();
+    const bv = b.arraySync();
+    for (let i = 0; i < 2; i++) {
+      const ref = referenceMatMul(av[i].flat(), [4, 3], bv[i].flat(), [5, 4], true, true);
+      expect(relativeError(got[i].flat(), ref)).toBeLessThan(TOLERANCE);
+    }
+    tf.dispose([a, b]);
+  });
+
+  it('leaks neither tensors nor WASM buffers across repeated calls', () => {
+    const a = tf.tensor2d(seededValues(64 * 40, 5), [64, 40]);
+    const b = tf.tensor2d(seededValues(64 * 30, 6), [64, 30]);
+    const step = () =>
+      tf.tidy(() => {
+        tf.matMul(a, b, true, false);
+        tf.matMul(b, a, true, false);
+        tf.matMul(a, a, false, true);
+        tf.fused.matMul({ a, b, transposeA: true, transposeB: false });
+      });
+    step();
+    const tensors = tf.memory().numTensors;
+    const buffers = tf.memory().numDataBuffers;
+    const ids = backendDataIds();
+    for (let i = 0; i < 5; i++) step();
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(tf.memory().numDataBuffers).toBe(buffers);
+    expect(backendDataIds()).toBe(ids);
+    tf.dispose([a, b]);
+  });
+});
