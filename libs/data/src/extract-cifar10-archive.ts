@@ -12,7 +12,6 @@ export const CIFAR10_BATCH_FILES = {
   test: ['test_batch.bin'],
 } as const;
 
-const BATCH_BYTES = 10_000 * CIFAR10_RECORD_BYTES;
 
 /**
  * Unpacks the `.bin` batches of `cifar-10-binary.tar.gz` into
@@ -25,12 +24,12 @@ export function extractCifar10Archive(archive: string, into: string): string {
   if (wanted.every((name) => isCompleteBatch(join(folder, name)))) return folder;
   const entries = readTar(gunzipSync(readFileSync(archive)), archive);
   const batches = new Map(entries.filter((e) => wanted.includes(basename(e.path))).map((e) => [basename(e.path), e.data]));
-  const missing = wanted.filter((name) => batches.get(name)?.length !== BATCH_BYTES);
+  const missing = wanted.filter((name) => !isWholeRecords(batches.get(name)?.length ?? 0));
   if (missing.length > 0) {
     throw new DatasetFormatError(
       archive,
       'incomplete CIFAR-10 archive',
-      `${wanted.length} batches of ${BATCH_BYTES} bytes`,
+      `${wanted.length} batches of whole ${CIFAR10_RECORD_BYTES}-byte records`,
       `${missing.join(', ')} missing or of another size`,
     );
   }
@@ -47,5 +46,9 @@ export function extractCifar10Archive(archive: string, into: string): string {
 }
 
 function isCompleteBatch(file: string): boolean {
-  return existsSync(file) && statSync(file).size === BATCH_BYTES;
+  return existsSync(file) && isWholeRecords(statSync(file).size);
+}
+
+function isWholeRecords(bytes: number): boolean {
+  return bytes > 0 && bytes % CIFAR10_RECORD_BYTES === 0;
 }
