@@ -38,7 +38,9 @@ describe('CPU Conv2DBackpropFilter', () => {
   it('gives the gradient tf.grad takes through tf.conv2d', () => {
     const c = CONV_CASES[4];
     const { x, w, dy } = convTensors(c, 7);
-    const grad = tf.grad((filter: tf.Tensor4D) => tf.sum(tf.mul(tf.conv2d(x, filter, c.stride, 'same'), dy)));
+    const grad = tf.grad((filter: tf.Tensor) =>
+      tf.sum(tf.mul(tf.conv2d(x, filter as tf.Tensor4D, c.stride, 'same'), dy)),
+    );
     const dw = grad(w);
     const ref = referenceConv2DBackpropFilter(c, x.dataSync(), dy.dataSync());
     expect(relativeError(dw.dataSync(), ref)).toBeLessThan(TOLERANCE);
