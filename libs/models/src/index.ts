@@ -8,3 +8,16 @@ export { selectBackend } from './backend/select-backend';
 export type { SelectBackendOptions } from './backend/select-backend';
 export { isTrainingKernelRegistered, registerTrainingKernels } from './kernels/register-training-kernels';
 export { UnsupportedKernelError } from './kernels/unsupported-kernel-error';
+// Models: DCGAN, ConvVAE, RowLSTM, and the pieces they share.
+export { Dcgan } from './dcgan/dcgan';
+export type { DcganOptions, DcganConfig } from './dcgan/dcgan-options';
+export { ConvVae } from './conv-vae/conv-vae';
+export type { ConvVaeOptions, ConvVaeConfig } from './conv-vae/conv-vae-options';
+export { RowLstm } from './row-lstm/row-lstm';
+export type { RowLstmOptions, RowLstmConfig, RowSampleMode } from './row-lstm/row-lstm-options';
+export { GradientPhase } from './gradient-phase';
+export type { PhaseLoss } from './gradient-phase';
+export { assertUniqueVariableNames, namedVariablesOf } from './named-variables';
+export type { ImageShape } from './image-shape';
+export { sigmoidCrossEntropyWithLogits } from './losses/sigmoid-cross-entropy';
+export { gaussianKlDivergence } from './losses/gaussian-kl-divergence';

@@ -1,0 +1,70 @@
+import * as tf from '@tensorflow/tfjs';
+import type { GenerativeModel, TrainingBatch, TrainingPhase } from '../generative-model';
+import { sliceBatch } from './synthetic-batch';
+
+/** Copies of every variable's values, phase by phase. */
+export function snapshotWeights(model: GenerativeModel): Float32Array[] {
+  return model.phases.flatMap((p) => p.variables.map((v) => v.variable.dataSync() as Float32Array).map((a) => a.slice()));
+}
+
+/** ||a - b|| / ||b||, the error of `a` relative to `b`. */
+export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let diff = 0;
+  let norm = 0;
+  for (let i = 0; i < b.length; i++) {
+    diff += (a[i] - b[i]) ** 2;
+    norm += b[i] ** 2;
+  }
+  return Math.sqrt(diff) / Math.max(Math.sqrt(norm), 1e-30);
+}
+
+/** One full data-parallel step on one process: compute then apply every phase in order. Returns the losses. */
+export function trainStep(model: GenerativeModel, batch: TrainingBatch): number[] {
+  return model.phases.map((phase) => {
+    const { loss, gradients } = phase.computeGradients(batch);
+    phase.applyGradients(gradients);
+    tf.dispose(gradients);
+    return loss;
+  });
+}
+
+export interface SplitComparison {
+  /** Worst relative error over the phase's variables of the split-batch gradient against the full one. */
+  readonly worstGradientError: number;
+  readonly fullLoss: number;
+  readonly combinedLoss: number;
+}
+
+/**
+ * Computes a phase's gradients on `batch` in one go and on its two halves
+ * (as two workers would), and compares the count-weighted mean of the
+ * halves with the whole. This is the property data parallelism rests on.
+ */
+export function compareSplitBatch(phase: TrainingPhase, batch: TrainingBatch, cut: number): SplitComparison {
+  const full = phase.computeGradients(batch);
+  const first = phase.computeGradients(sliceBatch(batch, 0, cut));
+  const second = phase.computeGradients(sliceBatch(batch, cut, batch.count));
+  const w1 = cut / batch.count;
+  const w2 = 1 - w1;
+  let worstGradientError = 0;
+  full.gradients.forEach((g, i) => {
+    const combined = tf.tidy(() => first.gradients[i].mul(w1).add(second.gradients[i].mul(w2)));
+    worstGradientError = Math.max(worstGradientError, relativeError(combined.dataSync(), g.dataSync()));
+    combined.dispose();
+  });
+  tf.dispose([...full.gradients, ...first.gradients, ...second.gradients]);
+  return { worstGradientError, fullLoss: full.loss, combinedLoss: w1 * first.loss + w2 * second.loss };
+}
+
+/** Saves a network to memory and loads it back with tf.loadLayersModel, as a checkpoint reader would. */
+export async function saveAndLoad(network: tf.LayersModel): Promise<tf.LayersModel> {
+  let saved: tf.io.ModelArtifacts | undefined;
+  await network.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      saved = artifacts;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  if (saved === undefined) throw new Error(`Saving network '${network.name}' produced no artifacts.`);
+  return tf.loadLayersModel(tf.io.fromMemory(saved));
+}
