@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { checkOptionKeys } from './check-option-keys';
 import type { Dataset } from './dataset';
 import { CIFAR10_BINARY_ARCHIVE } from './dataset-catalog';
 import { DatasetDownloader } from './dataset-downloader';
@@ -36,6 +37,7 @@ export class Cifar10Dataset implements Dataset {
   private readonly split: DatasetSplit;
 
   constructor(private readonly options: Cifar10DatasetOptions) {
+    checkOptionKeys('Cifar10Dataset', options, ['source', 'split', 'limit', 'cacheDir', 'mirrors']);
     if (typeof options?.source !== 'string' || options.source === '') {
       throw new Error("Cifar10Dataset: source must be 'download' or the path of the cifar-10-batches-bin folder.");
     }

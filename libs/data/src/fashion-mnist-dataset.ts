@@ -21,6 +21,7 @@ export class FashionMnistDataset extends MnistFormatDataset {
     super(
       {
         id: 'fashion-mnist',
+        className: 'FashionMnistDataset',
         files: FASHION_MNIST_FILES,
         defaultSource: 'bundled',
         bundledDir: () => join(bundledDataDir(), 'fashion-mnist'),

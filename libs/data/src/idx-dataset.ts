@@ -1,3 +1,4 @@
+import { checkOptionKeys } from './check-option-keys';
 import type { Dataset } from './dataset';
 import type { ImageSet } from './image-set';
 import { readIdxImageSet } from './read-idx';
@@ -16,6 +17,7 @@ export interface IdxDatasetOptions {
 /** Any MNIST-format pair of files, named by path. */
 export class IdxDataset implements Dataset {
   constructor(private readonly options: IdxDatasetOptions) {
+    checkOptionKeys('IdxDataset', options, ['images', 'labels', 'limit', 'name']);
     if (typeof options?.images !== 'string' || options.images === '') {
       throw new Error('IdxDataset: `images` must be the path of an IDX images file.');
     }

@@ -10,6 +10,6 @@ export type MnistDatasetOptions = MnistFormatDatasetOptions;
  */
 export class MnistDataset extends MnistFormatDataset {
   constructor(options: MnistDatasetOptions = {}) {
-    super({ id: 'mnist', files: MNIST_FILES, defaultSource: 'download' }, options);
+    super({ id: 'mnist', className: 'MnistDataset', files: MNIST_FILES, defaultSource: 'download' }, options);
   }
 }

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { checkOptionKeys } from './check-option-keys';
 import type { Dataset } from './dataset';
 import type { IdxFileSet } from './dataset-catalog';
 import { DatasetDownloader } from './dataset-downloader';
@@ -31,6 +32,8 @@ export interface MnistFormatDatasetOptions {
 export interface MnistFormatSpec {
   /** Folder name in the cache and in `data/`, and prefix of the set name. */
   readonly id: string;
+  /** The subclass's name, for error messages. */
+  readonly className: string;
   /** Official files, URLs and checksums. */
   readonly files: IdxFileSet;
   /** The default `source`. */
@@ -51,6 +54,7 @@ export abstract class MnistFormatDataset implements Dataset {
     private readonly spec: MnistFormatSpec,
     private readonly options: MnistFormatDatasetOptions,
   ) {
+    checkOptionKeys(spec.className, options, ['source', 'split', 'limit', 'cacheDir', 'mirrors']);
     this.source = options.source ?? spec.defaultSource;
     this.split = checkSplit(options.split ?? 'train', spec.id);
     if (typeof this.source !== 'string' || this.source === '') {

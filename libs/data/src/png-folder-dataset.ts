@@ -1,3 +1,4 @@
+import { checkOptionKeys } from './check-option-keys';
 import type { Dataset } from './dataset';
 import type { ImageSet } from './image-set';
 import { readPngFolder } from './read-png-folder';
@@ -16,6 +17,7 @@ export interface PngFolderDatasetOptions {
 /** A folder of PNG images of one size, e.g. your own pictures. */
 export class PngFolderDataset implements Dataset {
   constructor(private readonly options: PngFolderDatasetOptions) {
+    checkOptionKeys('PngFolderDataset', options, ['directory', 'channels', 'limit', 'name']);
     if (typeof options?.directory !== 'string' || options.directory === '') {
       throw new Error('PngFolderDataset: `directory` must be the path of a folder of .png files.');
     }

@@ -1,3 +1,4 @@
+import { checkOptionKeys } from './check-option-keys';
 import type { Dataset } from './dataset';
 import type { ImageSet } from './image-set';
 import { syntheticImages } from './synthetic-images';
@@ -22,6 +23,7 @@ export class SyntheticDataset implements Dataset {
   private readonly options: Required<SyntheticDatasetOptions>;
 
   constructor(options: SyntheticDatasetOptions = {}) {
+    checkOptionKeys('SyntheticDataset', options, ['count', 'height', 'width', 'channels', 'seed', 'classes']);
     this.options = { count: 1024, height: 28, width: 28, channels: 1, seed: 0, classes: 4, ...options };
   }
 
