@@ -1,1 +1,89 @@
-export {};
+// Protocol
+export { PROTOCOL_VERSION } from './protocol/protocol-version';
+export { ProtocolError, type ProtocolErrorCode, type ProtocolErrorContext } from './protocol/protocol-error';
+export {
+  AvgHeader,
+  ChecksumHeader,
+  ErrorHeader,
+  FloatDtype,
+  GradsHeader,
+  HeartbeatHeader,
+  HelloHeader,
+  MESSAGE_SCHEMAS,
+  MESSAGE_TYPES,
+  MetricsHeader,
+  PAYLOAD_TYPES,
+  PayloadDescriptor,
+  RingChunkHeader,
+  RingReadyHeader,
+  ShutdownHeader,
+  StepDoneHeader,
+  StepHeader,
+  WelcomeHeader,
+  isMessageType,
+  type HeaderOf,
+  type MessageHeader,
+  type MessageInit,
+  type MessageType,
+} from './protocol/messages';
+export {
+  DEFAULT_DECODE_LIMITS,
+  decodeMessage,
+  decodeMessageOrThrow,
+  encodeMessage,
+  isEnvelopeOf,
+  type DecodeLimits,
+  type DecodeResult,
+  type Envelope,
+  type PayloadInit,
+} from './protocol/message-codec';
+export { checkGeneration } from './protocol/check-generation';
+export { bytesPerElement, floatsFromFrame, frameFromFloats } from './protocol/float-frames';
+export { decodeFloat16, encodeFloat16 } from './protocol/float16';
+
+// Transport
+export {
+  CoordinatorSocket,
+  DEFAULT_COORDINATOR_ENDPOINT,
+  type CoordinatorSocketOptions,
+  type Incoming,
+  type PeerId,
+} from './transport/coordinator-socket';
+export { WorkerSocket, type WorkerSocketOptions } from './transport/worker-socket';
+export { heartbeatSocketOptions, type HeartbeatOptions } from './transport/heartbeat-options';
+export { PeerLiveness } from './transport/peer-liveness';
+export { PeerUnreachableError, SocketClosedError, WaitAbortedError, WaitTimeoutError } from './transport/transport-errors';
+export type { WaitOptions } from './transport/wait-options';
+
+// Reducers
+export {
+  DEFAULT_BUCKET_BYTES,
+  DEFAULT_REDUCE_TIMEOUT_MS,
+  GradientReducer,
+  membershipFromWelcome,
+  resolveReducerConfig,
+  type Membership,
+  type ReduceContext,
+  type ReducerConfig,
+  type ReducerOptions,
+} from './reduce/gradient-reducer';
+export {
+  GradientReducerRegistry,
+  createDefaultReducerRegistry,
+  type GradientReducerFactory,
+  type ReducerDependencies,
+} from './reduce/gradient-reducer-registry';
+export {
+  ReduceAbortedError,
+  ReduceContextError,
+  ReduceTimeoutError,
+  ReducerDependencyError,
+  UnknownReducerError,
+} from './reduce/reducer-errors';
+export { StarReducer, type StarWorkerTransport } from './reduce/star-reducer';
+export { StarAggregator, type StarAcceptResult, type StarAggregatorOptions, type StarCoordinatorTransport } from './reduce/star-aggregator';
+export { RingReducer } from './reduce/ring-reducer';
+export { RingTransport, ringKey, type RingTransportOptions } from './reduce/ring-transport';
+export { bucketLayout, chunkSlice, type Slice } from './reduce/bucket-layout';
+export { foldWeightedMean, weightedMeanOf } from './reduce/weighted-mean';
+export { commModule } from './comm-module';

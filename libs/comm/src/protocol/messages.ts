@@ -222,8 +222,8 @@ export const AvgHeader = z
     type: z.literal('AVG'),
     ...common,
     ...bucketFields,
-    /** Sum of the weights of all ranks. */
-    weightSum: z.number().positive().refine(Number.isFinite, 'must be finite'),
+    /** Sum of the weights of all ranks (0 when no rank had samples: the mean is then all zeros). */
+    weightSum: weight,
     payload: singleFrame,
   })
   .refine(bucketFits, bucketFitsMessage);

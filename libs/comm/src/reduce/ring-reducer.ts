@@ -1,0 +1,230 @@
+import { floatsFromFrame, frameFromFloats } from '../protocol/float-frames';
+import type { Envelope } from '../protocol/message-codec';
+import type { FloatDtype, RingChunkHeader } from '../protocol/messages';
+import { ProtocolError } from '../protocol/protocol-error';
+import { bucketLayout, chunkSlice } from './bucket-layout';
+import {
+  type GradientReducer,
+  type Membership,
+  type ReduceContext,
+  type ReducerConfig,
+  type ReducerOptions,
+  resolveReducerConfig,
+} from './gradient-reducer';
+import { type ActiveCall, ReduceCallTracker } from './reduce-call-tracker';
+import { ReduceAbortedError } from './reducer-errors';
+import type { RingTransport } from './ring-transport';
+import { ringKey } from './ring-transport';
+import { foldWeightedMean } from './weighted-mean';
+
+/** One bucket's share of a call. */
+interface BucketJob {
+  readonly call: ActiveCall;
+  readonly context: ReduceContext;
+  readonly bucket: number;
+  /** This rank's values for the bucket (never written). */
+  readonly local: Float32Array;
+  /** Where the bucket's result goes. */
+  readonly target: Float32Array;
+  readonly weight: number;
+  readonly dtype: FloatDtype;
+}
+
+/**
+ * Ring allreduce between workers (Baidu / Horovod ring): the coordinator
+ * only hands out the peers list; each worker talks to its neighbours
+ * through a RingTransport. Every rank sends and receives 2 (n-1)/n × the
+ * vector, whatever the world size.
+ *
+ * Per bucket (all buckets run concurrently, so they pipeline), with n ranks,
+ * rank r, left = r-1, right = r+1 (mod n), the bucket cut into n chunks:
+ *
+ * 1. Round 0: send chunk r of the local values to the right, with weight
+ *    w_r (zeros and weight 0 when w_r = 0, so NaNs of an empty rank stay
+ *    home).
+ * 2. Reduce-scatter rounds k = 0 .. n-2: receive chunk (r-k-1) from the
+ *    left, a running weighted mean m of weight W; fold in the local chunk:
+ *    m += (v - m) · w_r / (W + w_r). If k < n-2, pass it right as round
+ *    k+1. After round n-2 rank r holds the full mean of chunk (r+1).
+ * 3. It rounds that chunk once through float16 if compressing, keeps it in
+ *    its result and sends it right as round n-1.
+ * 4. All-gather rounds n-1 .. 2n-3: receive a finished chunk from the left,
+ *    copy it into the result and, but for the last round, forward the very
+ *    frame received (no re-encoding, so all ranks end with the same bytes).
+ *
+ * Buffer safety (zeromq.js does not copy frames above 128 bytes): round-0
+ * frames are views of the caller's input, and every rank's completion
+ * depends causally on its round-0 chunk having been received, so the input
+ * is not read after allreduce resolves. Every other frame sent is memory
+ * received from the left or freshly encoded, which this rank never writes
+ * again — the result array is never sent.
+ *
+ * Precision: one float32 rounding per fold (n-1 per element) plus one
+ * per f16 hop when compressing (see float16.ts).
+ */
+export class RingReducer implements GradientReducer {
+  readonly name = 'ring';
+  private readonly config: ReducerConfig;
+  private readonly tracker: ReduceCallTracker;
+
+  /** @param transport this worker's bound ring sockets; the reducer owns it from now on and closes it. */
+  constructor(
+    private readonly transport: RingTransport,
+    options: ReducerOptions = {},
+  ) {
+    this.config = resolveReducerConfig('ring', options);
+    this.tracker = new ReduceCallTracker('ring', this.config.timeoutMs);
+  }
+
+  /** This worker's ring endpoint, for HELLO's `ringEndpoint`. */
+  get endpoint(): string {
+    return this.transport.endpoint;
+  }
+
+  getConfig(): ReducerConfig {
+    return this.config;
+  }
+
+  async configure(membership: Membership): Promise<void> {
+    if (membership.worldSize > 1 && membership.peers.length !== membership.worldSize) {
+      throw new ProtocolError(
+        'unexpected-message',
+        `The ring reducer needs the ring endpoint of every rank (WELCOME.peers), got ${membership.peers.length} for world size ${membership.worldSize}.`,
+      );
+    }
+    this.tracker.configure(membership);
+    this.transport.connect(membership);
+  }
+
+  async allreduce(values: Float32Array, weight: number, context: ReduceContext): Promise<Float32Array> {
+    const call = this.tracker.begin(values, weight, context);
+    try {
+      if (call.membership.worldSize === 1 || values.length === 0) {
+        return values.slice();
+      }
+      const dtype: FloatDtype = (context.fp16 ?? this.config.fp16) ? 'f16' : 'f32';
+      const result = new Float32Array(values.length);
+      const jobs = bucketLayout(values.length, this.config.bucketBytes).map((slice, bucket) =>
+        this.reduceBucket({
+          call,
+          context,
+          bucket,
+          local: values.subarray(slice.offset, slice.offset + slice.length),
+          target: result.subarray(slice.offset, slice.offset + slice.length),
+          weight,
+          dtype,
+        }).catch((error: unknown) => {
+          call.fail(error);
+          throw error;
+        }),
+      );
+      await Promise.all(jobs);
+      return result;
+    } catch (error) {
+      throw call.translate(error);
+    } finally {
+      call.finish();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.tracker.abortAll(new ReduceAbortedError('ring: the reducer was closed.'));
+    await this.transport.close();
+  }
+
+  private async reduceBucket(job: BucketJob): Promise<void> {
+    const { call, local, target, weight, dtype } = job;
+    const { rank, worldSize: n } = call.membership;
+    const mod = (x: number): number => ((x % n) + n) % n;
+    const chunk = (index: number) => chunkSlice(local.length, n, index);
+    const view = (array: Float32Array, index: number): Float32Array => {
+      const { offset, length } = chunk(index);
+      return array.subarray(offset, offset + length);
+    };
+
+    // 1. Round 0: this rank's own chunk, unweighted, with its weight.
+    const own = weight > 0 ? view(local, rank) : new Float32Array(chunk(rank).length);
+    await this.send(job, 0, rank, weight, { dtype, values: [own] });
+
+    // 2. Reduce-scatter.
+    for (let k = 0; k <= n - 2; k++) {
+      const index = mod(rank - k - 1);
+      const envelope = await this.receive(job, k, index);
+      const mean = envelope.payload[0]; // ours to mutate: received memory or a fresh f16 decode
+      const meanWeight = foldWeightedMean(mean, envelope.header.weightSum, view(local, index), weight);
+      if (k < n - 2) {
+        await this.send(job, k + 1, index, meanWeight, { dtype, values: [mean] });
+        continue;
+      }
+      // 3. This rank owns chunk `index`: finish it exactly as the others will see it.
+      const frame = frameFromFloats(mean, dtype);
+      view(target, index).set(dtype === 'f32' ? mean : floatsFromFrame(frame, dtype));
+      await this.send(job, n - 1, index, meanWeight, { dtype, encoded: [frame] });
+    }
+
+    // 4. All-gather.
+    for (let k = 0; k <= n - 2; k++) {
+      const round = n - 1 + k;
+      const index = mod(rank - k);
+      const envelope = await this.receive(job, round, index);
+      view(target, index).set(envelope.payload[0]);
+      if (k < n - 2) {
+        await this.send(job, round + 1, index, envelope.header.weightSum, {
+          dtype: envelope.header.payload.dtype,
+          encoded: envelope.frames,
+        });
+      }
+    }
+  }
+
+  private send(
+    job: BucketJob,
+    round: number,
+    chunk: number,
+    weightSum: number,
+    payload: Parameters<RingTransport['send']>[1],
+  ): Promise<void> {
+    const { context, bucket, call } = job;
+    return this.transport.send(
+      {
+        type: 'RING_CHUNK',
+        generation: context.generation,
+        step: context.step,
+        rank: call.membership.rank,
+        phase: context.phase,
+        bucket,
+        round,
+        chunk,
+        weightSum,
+      },
+      payload,
+    );
+  }
+
+  private async receive(job: BucketJob, round: number, index: number): Promise<Envelope<RingChunkHeader>> {
+    const { context, bucket, call, local } = job;
+    const { rank, worldSize: n } = call.membership;
+    const left = (rank - 1 + n) % n;
+    const envelope = await this.transport.take(ringKey(context.generation, context.step, context.phase, bucket, round), {
+      signal: call.signal,
+    });
+    const { header } = envelope;
+    const expected = chunkSlice(local.length, n, index).length;
+    const problem =
+      header.rank !== left
+        ? `came from rank ${header.rank}, not from the left neighbour ${left}`
+        : header.chunk !== index
+          ? `holds chunk ${header.chunk}, expected ${index}`
+          : envelope.payload[0].length !== expected
+            ? `holds ${envelope.payload[0].length} values, expected ${expected}: every rank must reduce vectors of the same length with the same bucketBytes`
+            : null;
+    if (problem !== null) {
+      throw new ProtocolError('unexpected-message', `Ring round ${round} of bucket ${bucket} on rank ${rank}: the chunk ${problem}.`, {
+        type: 'RING_CHUNK',
+        generation: header.generation,
+        step: header.step,
+      });
+    }
+    return envelope;
+  }
+}

@@ -1,0 +1,188 @@
+import { Pull, Push } from 'zeromq';
+import { type DecodeLimits, type Envelope, type PayloadInit, decodeMessage, encodeMessage } from '../protocol/message-codec';
+import type { MessageInit, RingChunkHeader } from '../protocol/messages';
+import { ProtocolError } from '../protocol/protocol-error';
+import { type HeartbeatOptions, heartbeatSocketOptions } from '../transport/heartbeat-options';
+import { SendQueue } from '../transport/send-queue';
+import { SocketClosedError } from '../transport/transport-errors';
+import type { WaitOptions } from '../transport/wait-options';
+import type { Membership } from './gradient-reducer';
+import { Mailbox } from './mailbox';
+
+export interface RingTransportOptions {
+  /**
+   * Where this worker's ring PULL socket binds. Default `tcp://127.0.0.1:*`
+   * (a free port on loopback: single machine). For several machines bind
+   * an interface the other workers can reach, e.g. `tcp://0.0.0.0:*`, and
+   * set advertiseHost.
+   */
+  readonly bindEndpoint?: string;
+  /** Host written into `endpoint` in place of the bound address, e.g. this machine's LAN IP when binding 0.0.0.0. */
+  readonly advertiseHost?: string;
+  /** ZMTP heartbeats on ring connections. Default: off. */
+  readonly heartbeat?: HeartbeatOptions;
+  /** Size limits for received messages. Default: DEFAULT_DECODE_LIMITS. */
+  readonly limits?: DecodeLimits;
+  /** A send that cannot be queued within this many ms rejects. Default: 60000. */
+  readonly sendTimeoutMs?: number;
+  /** Most RING_CHUNK messages held for rounds nobody waits for yet. Default: 4096. */
+  readonly maxHeld?: number;
+  /** Told about every message refused or dropped. Default: ignore. */
+  readonly onError?: (error: Error) => void;
+}
+
+/** Mailbox key of one ring message. */
+export function ringKey(generation: number, step: number, phase: number, bucket: number, round: number): string {
+  return `${generation}/${step}/${phase}/${bucket}/${round}`;
+}
+
+/**
+ * A worker's ring sockets: a PULL bound at `endpoint` (announced in HELLO)
+ * on which the left neighbour's RING_CHUNKs arrive, and a PUSH connected to
+ * the right neighbour's endpoint (replaced on every connect()). Received
+ * chunks are decoded and held by (generation, step, phase, bucket, round)
+ * until the RingReducer takes them: a neighbour that runs ahead, even into
+ * the next generation, loses nothing; chunks of an older generation are
+ * dropped.
+ */
+export class RingTransport {
+  private readonly mailbox: Mailbox<Envelope<RingChunkHeader>>;
+  private readonly loop: Promise<void>;
+  private push: Push | undefined;
+  private sends: SendQueue | undefined;
+  private currentGeneration = -1;
+  private rightEndpoint: string | undefined;
+
+  private constructor(
+    private readonly pull: Pull,
+    /** The endpoint to announce in HELLO, e.g. `tcp://127.0.0.1:40123`. */
+    readonly endpoint: string,
+    private readonly options: RingTransportOptions,
+  ) {
+    this.mailbox = new Mailbox(options.maxHeld ?? 4096);
+    this.loop = this.receiveLoop();
+  }
+
+  static async bind(options: RingTransportOptions = {}): Promise<RingTransport> {
+    const pull = new Pull({ linger: 0, ...heartbeatSocketOptions(options.heartbeat) });
+    const bindEndpoint = options.bindEndpoint ?? 'tcp://127.0.0.1:*';
+    try {
+      await pull.bind(bindEndpoint);
+    } catch (error) {
+      pull.close();
+      throw new Error(`Ring transport could not bind ${bindEndpoint}: ${(error as Error).message}. Choose a free port or interface.`, {
+        cause: error,
+      });
+    }
+    let endpoint = pull.lastEndpoint ?? bindEndpoint;
+    if (options.advertiseHost !== undefined) {
+      endpoint = endpoint.replace(/^tcp:\/\/(\[[^\]]*\]|[^:]*):/, `tcp://${options.advertiseHost}:`);
+    }
+    return new RingTransport(pull, endpoint, options);
+  }
+
+  get generation(): number {
+    return this.currentGeneration;
+  }
+
+  /** The right neighbour's endpoint, once connected. */
+  get right(): string | undefined {
+    return this.rightEndpoint;
+  }
+
+  /**
+   * Adopts `membership`: connects a fresh PUSH to the right neighbour
+   * `peers[(rank + 1) % worldSize]` (none for a world of one) and drops held
+   * chunks of older generations. Messages still queued to the old neighbour
+   * are discarded (linger 0).
+   */
+  connect(membership: Membership): void {
+    if (this.pull.closed) {
+      throw new SocketClosedError('The ring transport is closed.');
+    }
+    const { generation, rank, worldSize, peers } = membership;
+    if (worldSize > 1 && peers.length !== worldSize) {
+      throw new ProtocolError('unexpected-message', `The ring needs one endpoint per rank: got ${peers.length} for world size ${worldSize}.`);
+    }
+    this.currentGeneration = generation;
+    this.mailbox.discard((_key, envelope) => envelope.header.generation < generation);
+    this.push?.close();
+    this.push = undefined;
+    this.sends = undefined;
+    this.rightEndpoint = undefined;
+    if (worldSize === 1) {
+      return;
+    }
+    const right = peers[(rank + 1) % worldSize];
+    const push = new Push({
+      linger: 0,
+      sendTimeout: this.options.sendTimeoutMs ?? 60_000,
+      ...heartbeatSocketOptions(this.options.heartbeat),
+    });
+    push.connect(right);
+    this.push = push;
+    this.sends = new SendQueue((frames) => push.send(frames));
+    this.rightEndpoint = right;
+  }
+
+  /** Sends a RING_CHUNK to the right neighbour. f32 payloads are not copied: see RingReducer for why that is safe. */
+  send(init: Extract<MessageInit, { type: 'RING_CHUNK' }>, payload: PayloadInit): Promise<void> {
+    if (this.sends === undefined) {
+      return Promise.reject(new SocketClosedError('The ring transport has no right neighbour: connect() it with a membership of world size > 1 first.'));
+    }
+    return this.sends.push(encodeMessage(init, payload));
+  }
+
+  /** The chunk sent for `key` (see ringKey), as soon as it has arrived. */
+  take(key: string, options?: WaitOptions): Promise<Envelope<RingChunkHeader>> {
+    return this.mailbox.take(key, options);
+  }
+
+  async close(): Promise<void> {
+    this.push?.close();
+    this.push = undefined;
+    this.sends = undefined;
+    if (!this.pull.closed) {
+      this.pull.close();
+    }
+    this.mailbox.close(new SocketClosedError('The ring transport was closed.'));
+    await this.loop;
+  }
+
+  private async receiveLoop(): Promise<void> {
+    const report = this.options.onError ?? (() => undefined);
+    for (;;) {
+      let frames: Buffer[];
+      try {
+        frames = await this.pull.receive();
+      } catch (error) {
+        if (!this.pull.closed) {
+          report(new Error(`Ring transport receive failed: ${(error as Error).message}`, { cause: error }));
+          this.pull.close();
+        }
+        this.mailbox.close(new SocketClosedError('The ring transport stopped receiving.'));
+        return;
+      }
+      const result = decodeMessage(frames, this.options.limits);
+      if (!result.ok) {
+        report(result.error);
+        continue;
+      }
+      const { header } = result.envelope;
+      if (header.type !== 'RING_CHUNK') {
+        report(new ProtocolError('unexpected-message', `Ring endpoint received ${header.type}; only RING_CHUNK travels between workers.`, header));
+        continue;
+      }
+      if (header.generation < this.currentGeneration) {
+        continue; // From before the last membership change: by design, silently dropped.
+      }
+      const refused = this.mailbox.put(
+        ringKey(header.generation, header.step, header.phase, header.bucket, header.round),
+        result.envelope as Envelope<RingChunkHeader>,
+      );
+      if (refused !== null) {
+        report(new ProtocolError('unexpected-message', `Dropped RING_CHUNK from rank ${header.rank}: ${refused}.`, header));
+      }
+    }
+  }
+}
