@@ -5,8 +5,8 @@ import { SyntheticDataset } from './synthetic-dataset';
 
 describe('dataset option checking', () => {
   it('names unknown options and lists the known ones', () => {
-    expect(() => new Cifar10Dataset({ dir: 'data/cifar-10-batches-bin', split: 'train' } as never)).toThrow(
-      'Cifar10Dataset: unknown option `dir`; the options are source, split, limit, cacheDir, mirrors.',
+    expect(() => new Cifar10Dataset({ folder: 'data/cifar-10-batches-bin', split: 'train' } as never)).toThrow(
+      'Cifar10Dataset: unknown option `folder`; the options are source, dir, split, limit, cacheDir, mirrors.',
     );
     expect(() => new FashionMnistDataset({ sauce: 'bundled' } as never)).toThrow('FashionMnistDataset: unknown option `sauce`');
     expect(() => new SyntheticDataset({ size: 3, colour: true } as never)).toThrow('unknown options `size`, `colour`');

@@ -14,9 +14,12 @@ export interface Cifar10DatasetOptions {
   /**
    * `'download'` fetches `cifar-10-binary.tar.gz` once into the cache
    * (checked by SHA-256) and unpacks it there; otherwise the extracted
-   * `cifar-10-batches-bin` folder, or the folder that contains it.
+   * `cifar-10-batches-bin` folder, or the folder that contains it. Give
+   * either `source` or `dir`.
    */
-  source: 'download' | (string & {});
+  source?: 'download' | (string & {});
+  /** The extracted `cifar-10-batches-bin` folder (or its parent): the same as a folder `source`. */
+  dir?: string;
   /** `'train'` (data_batch_1..5, 50,000 images; default) or `'test'` (test_batch, 10,000). */
   split?: DatasetSplit;
   /** Keep only the first `limit` images. */
@@ -35,12 +38,18 @@ export const CIFAR10_CLASSES = [
 /** CIFAR-10 from its binary version: 32x32 RGB, 10 classes. */
 export class Cifar10Dataset implements Dataset {
   private readonly split: DatasetSplit;
+  private readonly source: string;
 
   constructor(private readonly options: Cifar10DatasetOptions) {
-    checkOptionKeys('Cifar10Dataset', options, ['source', 'split', 'limit', 'cacheDir', 'mirrors']);
-    if (typeof options?.source !== 'string' || options.source === '') {
-      throw new Error("Cifar10Dataset: source must be 'download' or the path of the cifar-10-batches-bin folder.");
+    checkOptionKeys('Cifar10Dataset', options, ['source', 'dir', 'split', 'limit', 'cacheDir', 'mirrors']);
+    const given = [options?.source, options?.dir].filter((value) => value !== undefined);
+    if (given.length !== 1 || typeof given[0] !== 'string' || given[0] === '') {
+      throw new Error(
+        "Cifar10Dataset: give either source ('download' or a folder) or dir (the cifar-10-batches-bin folder), " +
+          `got source ${JSON.stringify(options?.source)} and dir ${JSON.stringify(options?.dir)}.`,
+      );
     }
+    this.source = given[0];
     this.split = checkSplit(options.split ?? 'train', 'cifar-10');
   }
 
@@ -55,8 +64,9 @@ export class Cifar10Dataset implements Dataset {
   }
 
   private async batchFolder(): Promise<string> {
-    const { source, mirrors, cacheDir } = this.options;
-    if (source === 'download') {
+    const { mirrors, cacheDir } = this.options;
+    const { source } = this;
+    if (this.options.source === 'download') {
       const downloader = new DatasetDownloader({ cacheDir });
       const archive = mirrors ? withMirrors(CIFAR10_BINARY_ARCHIVE, mirrors) : CIFAR10_BINARY_ARCHIVE;
       const path = await downloader.fetch('cifar-10', archive);
@@ -68,7 +78,7 @@ export class Cifar10Dataset implements Dataset {
     }
     throw new Error(
       `No ${first} in ${source} or in ${join(source, 'cifar-10-batches-bin')}. ` +
-        'Point source at the folder extracted from cifar-10-binary.tar.gz (the binary version, not the Python one).',
+        'Point dir (or source) at the folder extracted from cifar-10-binary.tar.gz (the binary version, not the Python one).',
     );
   }
 }

@@ -80,9 +80,14 @@ describe('Cifar10Dataset', () => {
     const train = await new Cifar10Dataset({ source: root }).load();
     expect(train).toMatchObject({ name: 'cifar-10/train', count: 10, channels: 3 });
     expect(Array.from(train.labels!)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    const test = await new Cifar10Dataset({ source: join(root, 'cifar-10-batches-bin'), split: 'test' }).load();
+    const test = await new Cifar10Dataset({ dir: join(root, 'cifar-10-batches-bin'), split: 'test' }).load();
     expect(Array.from(test.labels!)).toEqual([5, 6, 7]);
     expect(new Cifar10Dataset({ source: root, limit: 2 }).getConfig()).toEqual({ source: root, limit: 2, split: 'train' });
+  });
+
+  it('wants exactly one of source and dir', () => {
+    expect(() => new Cifar10Dataset({})).toThrow('Cifar10Dataset: give either source');
+    expect(() => new Cifar10Dataset({ source: root, dir: root })).toThrow('give either source');
   });
 
   it('says what it looked for when the folder is wrong', async () => {
