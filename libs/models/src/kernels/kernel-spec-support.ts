@@ -1,5 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { ConvGeometry, convGeometry } from './conv-geometry';
 import { ReferenceConv, referenceOutputShape, tfjsPadding } from './reference-kernels';
+import { stockKernelsFor } from './register-training-kernels';
+import { WasmKernelOps } from './wasm-kernel-ops';
 
 /**
  * Shared cases and helpers for the kernel specs (not a spec itself): odd
@@ -68,6 +72,29 @@ export function convTensors(c: ReferenceConv, seed: number): { x: tf.Tensor4D; w
     w: tf.tensor4d(seededValues(size(c.filterShape), seed + 1), c.filterShape),
     dy: tf.tensor4d(seededValues(size(yShape), seed + 2), yShape),
   };
+}
+
+/** Kernel-level ops on the active WASM backend, over the stock kernels. */
+export function wasmOps(): WasmKernelOps {
+  const stock = stockKernelsFor('wasm', ['Conv2D', 'Transpose', 'Reshape', 'Slice', 'BatchMatMul']);
+  return new WasmKernelOps(tf.backend() as unknown as BackendWasm, stock);
+}
+
+/** The geometry a backprop kernel derives for a case. */
+export function caseGeometry(c: ReferenceConv): ConvGeometry {
+  return convGeometry('test', 'wasm', c.inputShape, c.filterShape, {
+    strides: c.stride,
+    pad: tfjsPadding(c.padding),
+    dataFormat: 'NHWC',
+  });
+}
+
+/** Copies a kernel-level result off the heap and frees it. */
+export function takeValues(ops: WasmKernelOps, info: tf.TensorInfo): { shape: number[]; values: Float32Array } {
+  const values = ops.view(info).slice();
+  const shape = [...info.shape];
+  ops.dispose(info);
+  return { shape, values };
 }
 
 /** Data buffers the active backend holds (catches leaks tf.memory() cannot see). */

@@ -60,10 +60,7 @@ export function registerTrainingKernels(backendName: string): string[] {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     require(set.packageName);
   }
-  const stock = StockKernels.fromConfigs(
-    backendName,
-    set.uses.map((name) => stockConfig(name, backendName)).filter(isDefined),
-  );
+  const stock = stockKernelsFor(backendName, set.uses);
   const names: string[] = [];
   for (const config of set.create(stock)) {
     const existing = tf.getKernel(config.kernelName, backendName) as MarkedKernelConfig | undefined;
@@ -85,6 +82,17 @@ export function registerTrainingKernels(backendName: string): string[] {
 export function isTrainingKernelRegistered(kernelName: string, backendName: string): boolean {
   const config = tf.getKernel(kernelName, backendName) as MarkedKernelConfig | undefined;
   return config !== undefined && GANGLION_KERNEL in config;
+}
+
+/**
+ * The stock (tfjs) kernels of a backend, looking through Ganglion's
+ * replacements; for tests and benchmarks that call one algorithm directly.
+ */
+export function stockKernelsFor(backendName: string, kernelNames: readonly string[]): StockKernels {
+  return StockKernels.fromConfigs(
+    backendName,
+    kernelNames.map((name) => stockConfig(name, backendName)).filter(isDefined),
+  );
 }
 
 /** The stock config of a kernel, looking through a Ganglion replacement. */

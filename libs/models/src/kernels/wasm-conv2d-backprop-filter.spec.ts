@@ -2,14 +2,24 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import {
   backendDataIds,
+  caseGeometry,
   CONV_CASES,
   convTensors,
   describeConv,
   runConv2DBackpropFilter,
+  takeValues,
+  wasmOps,
 } from './kernel-spec-support';
 import { referenceConv2DBackpropFilter, relativeError } from './reference-kernels';
 import { registerTrainingKernels } from './register-training-kernels';
 import { UnsupportedKernelError } from './unsupported-kernel-error';
+import {
+  chooseFilterGradMethod,
+  filterGradByDilatedConv,
+  filterGradByIm2col,
+} from './wasm-conv2d-backprop-filter';
+
+const METHODS = { im2col: filterGradByIm2col, 'dilated-conv': filterGradByDilatedConv } as const;
 
 // Error measure throughout: max|got − ref| / max|ref| against float64 loops.
 const TOLERANCE = 1e-5;
@@ -31,6 +41,30 @@ describe('WASM Conv2DBackpropFilter', () => {
       tf.dispose([x, w, dy, dw]);
     },
   );
+
+  describe.each(Object.keys(METHODS) as Array<keyof typeof METHODS>)('method %s', (method) => {
+    it.each(CONV_CASES.map((c) => [describeConv(c), c] as const))(
+      'matches the float64 reference for %s',
+      (_label, c) => {
+        const { x, w, dy } = convTensors(c, 12);
+        const ops = wasmOps();
+        const ids = backendDataIds();
+        const dw = takeValues(ops, METHODS[method](ops, x, dy, caseGeometry(c)));
+        expect(backendDataIds()).toBe(ids);
+        expect(dw.shape).toEqual(c.filterShape);
+        const ref = referenceConv2DBackpropFilter(c, x.dataSync(), dy.dataSync());
+        expect(relativeError(dw.values, ref)).toBeLessThan(TOLERANCE);
+        tf.dispose([x, w, dy]);
+      },
+    );
+  });
+
+  it('picks im2col for few input channels and the dilated convolution for the wide DCGAN layer', () => {
+    const geometry = (x: [number, number, number, number], w: [number, number, number, number]) =>
+      caseGeometry({ inputShape: x, filterShape: w, stride: 2, padding: 'same' });
+    expect(chooseFilterGradMethod(geometry([64, 28, 28, 1], [5, 5, 1, 64]))).toBe('im2col');
+    expect(chooseFilterGradMethod(geometry([64, 14, 14, 64], [5, 5, 64, 128]))).toBe('dilated-conv');
+  });
 
   it('leaks neither tensors nor WASM buffers across repeated calls', () => {
     const c = CONV_CASES[4];

@@ -14,8 +14,14 @@ const KERNEL = 'Conv2DBackpropFilter';
  * · dy[b,oh,ow,co] is itself a convolution: with the input channels ci as the
  * batch, the batch b as the input channels, and dy as a filter dilated by
  * the stride, conv(xᵀ [CI,H,W,B], dyᵀ [OH,OW,B,CO]) = dWᵀ [CI,KH,KW,CO].
- * That runs on the stock XNNPACK Conv2D kernel (measured faster here than
- * im2col + BatchMatMul; see kernel-timings.ts).
+ * That runs on the stock XNNPACK Conv2D kernel, after two transposes.
+ *
+ * When the im2col matrix is smaller than what those transposes move (few
+ * input channels, e.g. a first layer on 1-channel images), dW = patchesᵀ · dy
+ * with the patches gathered in JavaScript is faster: 2.4 vs 7.1 ms for
+ * 28x28x1→14x14x64 k5 s2 at batch 64, while for 14x14x64→7x7x128 the
+ * dilated convolution wins narrowly (45 vs 47 ms). chooseFilterGradMethod
+ * picks by that size comparison.
  */
 export function wasmConv2DBackpropFilter(stock: StockKernels): tf.KernelConfig {
   const kernelFunc: tf.KernelFunc = ({ inputs, backend, attrs }) => {
@@ -25,9 +31,68 @@ export function wasmConv2DBackpropFilter(stock: StockKernels): tf.KernelConfig {
     const g = convGeometry(KERNEL, 'wasm', x.shape, a.filterShape, a);
     assertDyShape(g, dy);
     const ops = new WasmKernelOps(backend as BackendWasm, stock);
-    return filterGradByDilatedConv(ops, x, dy, g);
+    return chooseFilterGradMethod(g) === 'im2col'
+      ? filterGradByIm2col(ops, x, dy, g)
+      : filterGradByDilatedConv(ops, x, dy, g);
   };
   return { kernelName: KERNEL, backendName: 'wasm', kernelFunc };
+}
+
+/** How the WASM Conv2DBackpropFilter computes dW for a geometry. */
+export type FilterGradMethod = 'im2col' | 'dilated-conv';
+
+/**
+ * im2col when the patch matrix (KH·KW·CI × B·OH·OW floats, written in JS) is
+ * smaller than the data the dilated convolution transposes (x twice, dy three
+ * times counting the copy XNNPACK makes of its filter).
+ */
+export function chooseFilterGradMethod(g: ConvGeometry): FilterGradMethod {
+  const patches = g.filterHeight * g.filterWidth * g.inChannels * g.batch * g.outHeight * g.outWidth;
+  const x = g.batch * g.inHeight * g.inWidth * g.inChannels;
+  const dy = g.batch * g.outHeight * g.outWidth * g.outChannels;
+  return patches < 2 * x + 3 * dy ? 'im2col' : 'dilated-conv';
+}
+
+/** dW = patchesᵀ · dy, the transposed patch matrix gathered on the heap. */
+export function filterGradByIm2col(
+  ops: WasmKernelOps,
+  x: tf.TensorInfo,
+  dy: tf.TensorInfo,
+  g: ConvGeometry,
+): tf.TensorInfo {
+  const ci = g.inChannels;
+  const rows = g.filterHeight * g.filterWidth * ci;
+  const cols = g.batch * g.outHeight * g.outWidth;
+  const patchesT = ops.empty([1, rows, cols]);
+  const p = ops.view(patchesT);
+  const xv = ops.view(x);
+  for (let kh = 0; kh < g.filterHeight; kh++) {
+    for (let kw = 0; kw < g.filterWidth; kw++) {
+      const row0 = (kh * g.filterWidth + kw) * ci;
+      let n = 0;
+      for (let b = 0; b < g.batch; b++) {
+        for (let oh = 0; oh < g.outHeight; oh++) {
+          const ih = oh * g.strideHeight + kh - g.padTop;
+          const rowInside = ih >= 0 && ih < g.inHeight;
+          for (let ow = 0; ow < g.outWidth; ow++, n++) {
+            const iw = ow * g.strideWidth + kw - g.padLeft;
+            if (!rowInside || iw < 0 || iw >= g.inWidth) {
+              for (let c = 0; c < ci; c++) p[(row0 + c) * cols + n] = 0;
+              continue;
+            }
+            const from = ((b * g.inHeight + ih) * g.inWidth + iw) * ci;
+            for (let c = 0; c < ci; c++) p[(row0 + c) * cols + n] = xv[from + c];
+          }
+        }
+      }
+    }
+  }
+  const dy2 = ops.reshape(dy, [1, cols, g.outChannels]);
+  const dw = ops.matMul(patchesT, dy2);
+  ops.dispose(patchesT, dy2);
+  const out = ops.reshape(dw, [g.filterHeight, g.filterWidth, ci, g.outChannels]);
+  ops.dispose(dw);
+  return out;
 }
 
 /** dW as a stride-1 convolution of xᵀ with dyᵀ dilated by the stride. */

@@ -2,10 +2,13 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import {
   backendDataIds,
+  caseGeometry,
   CONV_CASES,
   convTensors,
   describeConv,
   runConv2DBackpropInput,
+  takeValues,
+  wasmOps,
 } from './kernel-spec-support';
 import {
   referenceConv2DBackpropInput,
@@ -14,6 +17,9 @@ import {
 } from './reference-kernels';
 import { isTrainingKernelRegistered, registerTrainingKernels } from './register-training-kernels';
 import { UnsupportedKernelError } from './unsupported-kernel-error';
+import { chooseInputGradMethod, inputGradByCol2im, inputGradByPhases } from './wasm-conv2d-backprop-input';
+
+const METHODS = { phases: inputGradByPhases, col2im: inputGradByCol2im } as const;
 
 // Error measure throughout: max|got − ref| / max|ref| against float64 loops.
 const TOLERANCE = 1e-5;
@@ -39,6 +45,30 @@ describe('WASM Conv2DBackpropInput', () => {
       tf.dispose([x, w, dy, dx]);
     },
   );
+
+  describe.each(Object.keys(METHODS) as Array<keyof typeof METHODS>)('method %s', (method) => {
+    it.each(CONV_CASES.map((c) => [describeConv(c), c] as const))(
+      'matches the float64 reference for %s',
+      (_label, c) => {
+        const { x, w, dy } = convTensors(c, 22);
+        const ops = wasmOps();
+        const ids = backendDataIds();
+        const dx = takeValues(ops, METHODS[method](ops, dy, w, caseGeometry(c)));
+        expect(backendDataIds()).toBe(ids);
+        expect(dx.shape).toEqual(c.inputShape);
+        const ref = referenceConv2DBackpropInput(c, w.dataSync(), dy.dataSync());
+        expect(relativeError(dx.values, ref)).toBeLessThan(TOLERANCE);
+        tf.dispose([x, w, dy]);
+      },
+    );
+  });
+
+  it('picks col2im below 8 input channels and phases above', () => {
+    const geometry = (x: [number, number, number, number], w: [number, number, number, number]) =>
+      caseGeometry({ inputShape: x, filterShape: w, stride: 2, padding: 'same' });
+    expect(chooseInputGradMethod(geometry([64, 28, 28, 1], [5, 5, 1, 64]))).toBe('col2im');
+    expect(chooseInputGradMethod(geometry([64, 14, 14, 64], [5, 5, 64, 128]))).toBe('phases');
+  });
 
   it('is the forward pass of tf.conv2dTranspose', () => {
     const c = CONV_CASES[4];

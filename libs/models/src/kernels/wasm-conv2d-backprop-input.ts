@@ -15,6 +15,12 @@ const KERNEL = 'Conv2DBackpropInput';
  * Output rows ih ≡ rh (mod s) only receive filter taps kh ≡ (rh + pt) (mod s),
  * so each phase is a correlation of dy with a small flipped sub-filter whose
  * in/out channels are swapped; the phase outputs are then interleaved.
+ * 7x7x128→14x14x64 k5 s2 at batch 64: 39 ms, stock 480 ms.
+ *
+ * With fewer than 8 input channels (the last layer of an image generator)
+ * the phase convolutions have too few output channels for XNNPACK's tiles;
+ * there dx = col2im(dy · Wᵀ) is faster: 2.7 vs 8.8 ms for 14x14x64→28x28x1
+ * k5 s2 (stock 11.9 ms).
  */
 export function wasmConv2DBackpropInput(stock: StockKernels): tf.KernelConfig {
   const kernelFunc: tf.KernelFunc = ({ inputs, backend, attrs }) => {
@@ -30,9 +36,59 @@ export function wasmConv2DBackpropInput(stock: StockKernels): tf.KernelConfig {
       );
     }
     const ops = new WasmKernelOps(backend as BackendWasm, stock);
-    return inputGradByPhases(ops, dy, filter, g);
+    return chooseInputGradMethod(g) === 'col2im'
+      ? inputGradByCol2im(ops, dy, filter, g)
+      : inputGradByPhases(ops, dy, filter, g);
   };
   return { kernelName: KERNEL, backendName: 'wasm', kernelFunc };
+}
+
+/** How the WASM Conv2DBackpropInput computes dx for a geometry. */
+export type InputGradMethod = 'phases' | 'col2im';
+
+/** col2im below 8 input channels (XNNPACK's output-channel tile), phases otherwise. */
+export function chooseInputGradMethod(g: ConvGeometry): InputGradMethod {
+  return g.inChannels < 8 ? 'col2im' : 'phases';
+}
+
+/** dx = col2im(dy · Wᵀ): one matrix product, then a scatter-add on the heap. */
+export function inputGradByCol2im(
+  ops: WasmKernelOps,
+  dy: tf.TensorInfo,
+  filter: tf.TensorInfo,
+  g: ConvGeometry,
+): tf.TensorInfo {
+  const ci = g.inChannels;
+  const taps = g.filterHeight * g.filterWidth * ci;
+  const pixels = g.batch * g.outHeight * g.outWidth;
+  const w2 = ops.reshape(filter, [1, taps, g.outChannels]);
+  const wT = ops.transposeInner(w2);
+  const dy2 = ops.reshape(dy, [1, pixels, g.outChannels]);
+  const cols = ops.matMul(dy2, wT);
+  ops.dispose(w2, wT, dy2);
+  const dx = ops.zeros([g.batch, g.inHeight, g.inWidth, ci]);
+  const c = ops.view(cols);
+  const d = ops.view(dx);
+  let n = 0;
+  for (let b = 0; b < g.batch; b++) {
+    for (let oh = 0; oh < g.outHeight; oh++) {
+      for (let ow = 0; ow < g.outWidth; ow++, n++) {
+        for (let kh = 0; kh < g.filterHeight; kh++) {
+          const ih = oh * g.strideHeight + kh - g.padTop;
+          if (ih < 0 || ih >= g.inHeight) continue;
+          for (let kw = 0; kw < g.filterWidth; kw++) {
+            const iw = ow * g.strideWidth + kw - g.padLeft;
+            if (iw < 0 || iw >= g.inWidth) continue;
+            const to = ((b * g.inHeight + ih) * g.inWidth + iw) * ci;
+            const from = n * taps + (kh * g.filterWidth + kw) * ci;
+            for (let k = 0; k < ci; k++) d[to + k] += c[from + k];
+          }
+        }
+      }
+    }
+  }
+  ops.dispose(cols);
+  return dx;
 }
 
 /** Taps of one output phase along one spatial axis. */
