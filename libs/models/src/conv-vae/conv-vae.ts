@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { UNIT_RANGE, type PixelRange } from '@ganglion/data';
 import { createAdam } from '../adam-settings';
+import { checkInteger } from '../check-options';
 import { applyLayers } from '../apply-layers';
 import type { GenerativeModel, TrainingBatch } from '../generative-model';
 import { GradientPhase } from '../gradient-phase';
@@ -50,6 +51,7 @@ export class ConvVae implements GenerativeModel {
 
   /** Decodes z ~ N(0, I) and returns the Bernoulli means (pixel probabilities), [count, h, w, c] in [0, 1]. */
   sample(count: number, seed: number): tf.Tensor4D {
+    checkInteger('ConvVae.sample count', count, 1);
     const { latentDim } = this.config;
     return tf.tidy(() => {
       const z = tf.tensor2d(samplingNormals(seed, count, latentDim), [count, latentDim]);

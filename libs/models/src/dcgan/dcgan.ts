@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { SYMMETRIC_RANGE, type PixelRange } from '@ganglion/data';
 import { createAdam } from '../adam-settings';
+import { checkInteger } from '../check-options';
 import type { GenerativeModel, TrainingBatch } from '../generative-model';
 import { GradientPhase } from '../gradient-phase';
 import { batchImages, checkBatch, type ImageShape } from '../image-shape';
@@ -52,6 +53,7 @@ export class Dcgan implements GenerativeModel {
   }
 
   sample(count: number, seed: number): tf.Tensor4D {
+    checkInteger('Dcgan.sample count', count, 1);
     const { latentDim } = this.config;
     return tf.tidy(() => {
       const z = tf.tensor2d(samplingNormals(seed, count, latentDim), [count, latentDim]);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { UNIT_RANGE, type PixelRange } from '@ganglion/data';
 import { createAdam } from '../adam-settings';
+import { checkInteger } from '../check-options';
 import { applyLayers } from '../apply-layers';
 import type { GenerativeModel, TrainingBatch } from '../generative-model';
 import { GradientPhase } from '../gradient-phase';
@@ -53,6 +54,7 @@ export class RowLstm implements GenerativeModel {
    * predicted probability, else 0; in 'mean' mode it is the probability.
    */
   sample(count: number, seed: number, mode: RowSampleMode = this.config.sampleMode): tf.Tensor4D {
+    checkInteger('RowLstm.sample count', count, 1);
     const [height, width, channels] = this.imageShape;
     const rowWidth = width * channels;
     const [lstm, dense, sigmoid] = this.network.layers as [LstmLayer, tf.layers.Layer, tf.layers.Layer];
@@ -94,16 +96,33 @@ export class RowLstm implements GenerativeModel {
     this.network.dispose();
   }
 
+  /**
+   * Teacher-forced predictions: for each image, the probability of every
+   * value of row t given rows 0..t-1 of that image. [n, h, w, c] in, [n, h, w*c] out.
+   */
+  predictRows(images: tf.Tensor4D): tf.Tensor3D {
+    return tf.tidy(() => this.network.apply(this.shiftedRows(images), { training: false }) as tf.Tensor3D);
+  }
+
   private loss(batch: TrainingBatch): tf.Scalar {
-    const [height, width, channels] = this.imageShape;
-    const rowWidth = width * channels;
-    const rows = batchImages(batch, this.imageShape).reshape([batch.count, height, rowWidth]);
-    const shifted = tf.concat(
-      [tf.zeros([batch.count, 1, rowWidth]), rows.slice([0, 0, 0], [batch.count, height - 1, rowWidth])],
-      1,
-    );
+    const images = batchImages(batch, this.imageShape);
     // Every layer but the final sigmoid: logits, for a stable cross-entropy.
-    const logits = applyLayers(this.network, shifted, this.network.layers.length - 1, true);
-    return tf.sum(sigmoidCrossEntropyWithLogits(logits, rows)).div(batch.count) as tf.Scalar;
+    const logits = applyLayers(this.network, this.shiftedRows(images), this.network.layers.length - 1, true);
+    const targets = images.reshape(logits.shape);
+    return tf.sum(sigmoidCrossEntropyWithLogits(logits, targets)).div(batch.count) as tf.Scalar;
+  }
+
+  /** The LSTM's input sequence: at step t, row t - 1 (a zero row at t = 0). [n, h, w*c]. */
+  private shiftedRows(images: tf.Tensor4D): tf.Tensor3D {
+    const [height, width, channels] = this.imageShape;
+    if (!tf.util.arraysEqual(images.shape.slice(1), [height, width, channels])) {
+      throw new Error(`RowLstm: images of shape [${images.shape}] given to a model of image shape [${this.imageShape}].`);
+    }
+    const count = images.shape[0];
+    const rowWidth = width * channels;
+    return tf.tidy(() => {
+      const rows = images.reshape<tf.Tensor3D>([count, height, rowWidth]);
+      return tf.concat<tf.Tensor3D>([tf.zeros([count, 1, rowWidth]), rows.slice([0, 0, 0], [count, height - 1, rowWidth])], 1);
+    });
   }
 }

@@ -7,6 +7,17 @@ export function snapshotWeights(model: GenerativeModel): Float32Array[] {
   return model.phases.flatMap((p) => p.variables.map((v) => v.variable.dataSync() as Float32Array).map((a) => a.slice()));
 }
 
+/**
+ * Positions (in snapshot order) of the variables whose values differ
+ * between two snapshots. Compares bytes: jest's deep equality is far too
+ * slow for a million floats.
+ */
+export function changedVariables(before: readonly Float32Array[], after: readonly Float32Array[]): number[] {
+  if (before.length !== after.length) throw new Error(`Snapshots of ${before.length} and ${after.length} variables.`);
+  const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+  return before.flatMap((a, i) => (bytes(a).equals(bytes(after[i])) ? [] : [i]));
+}
+
 /** ||a - b|| / ||b||, the error of `a` relative to `b`. */
 export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let diff = 0;
@@ -31,8 +42,8 @@ export function trainStep(model: GenerativeModel, batch: TrainingBatch): number[
 export interface SplitComparison {
   /** Worst relative error over the phase's variables of the split-batch gradient against the full one. */
   readonly worstGradientError: number;
-  readonly fullLoss: number;
-  readonly combinedLoss: number;
+  /** |count-weighted mean of the halves' losses - the full batch's loss| / |the full batch's loss|. */
+  readonly lossError: number;
 }
 
 /**
@@ -53,7 +64,8 @@ export function compareSplitBatch(phase: TrainingPhase, batch: TrainingBatch, cu
     combined.dispose();
   });
   tf.dispose([...full.gradients, ...first.gradients, ...second.gradients]);
-  return { worstGradientError, fullLoss: full.loss, combinedLoss: w1 * first.loss + w2 * second.loss };
+  const combinedLoss = w1 * first.loss + w2 * second.loss;
+  return { worstGradientError, lossError: Math.abs(combinedLoss - full.loss) / Math.abs(full.loss) };
 }
 
 /** Saves a network to memory and loads it back with tf.loadLayersModel, as a checkpoint reader would. */

@@ -45,3 +45,16 @@ export function sliceBatch(batch: TrainingBatch, from: number, to: number): Trai
     step: batch.step,
   };
 }
+
+/**
+ * The lowest mean binary cross-entropy (nats per image) any model can reach
+ * on these [0, 1] targets: the summed entropy of each value. Loss-decrease
+ * checks compare the excess above it, since soft targets keep BCE above zero.
+ */
+export function entropyFloor(images: Float32Array, count: number): number {
+  let total = 0;
+  for (const p of images) {
+    if (p > 0 && p < 1) total -= p * Math.log(p) + (1 - p) * Math.log(1 - p);
+  }
+  return total / count;
+}
