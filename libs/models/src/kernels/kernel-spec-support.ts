@@ -76,7 +76,7 @@ export function convTensors(c: ReferenceConv, seed: number): { x: tf.Tensor4D; w
 
 /** Kernel-level ops on the active WASM backend, over the stock kernels. */
 export function wasmOps(): WasmKernelOps {
-  const stock = stockKernelsFor('wasm', ['Conv2D', 'Transpose', 'Reshape', 'Slice', 'BatchMatMul']);
+  const stock = stockKernelsFor('wasm', ['Conv2D', 'Transpose', 'Reshape', 'BatchMatMul']);
   return new WasmKernelOps(tf.backend() as unknown as BackendWasm, stock);
 }
 

@@ -33,7 +33,15 @@ describe('registerTrainingKernels', () => {
   it('registers the WASM training kernels and is idempotent', () => {
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeUndefined();
     const names = registerTrainingKernels('wasm');
-    expect(names).toEqual(['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'BatchMatMul', '_FusedMatMul']);
+    expect(names).toEqual([
+      'Conv2DBackpropFilter',
+      'Conv2DBackpropInput',
+      'BatchMatMul',
+      '_FusedMatMul',
+      'Slice',
+      'Unpack',
+      'SplitV',
+    ]);
     expect(() => registerTrainingKernels('wasm')).not.toThrow();
     expect(registerTrainingKernels('wasm')).toEqual(names);
     for (const name of names) expect(isTrainingKernelRegistered(name, 'wasm')).toBe(true);

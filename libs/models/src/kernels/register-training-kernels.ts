@@ -5,6 +5,7 @@ import { wasmBatchMatMul } from './wasm-batch-mat-mul';
 import { wasmConv2DBackpropFilter } from './wasm-conv2d-backprop-filter';
 import { wasmConv2DBackpropInput } from './wasm-conv2d-backprop-input';
 import { wasmFusedMatMul } from './wasm-fused-mat-mul';
+import { wasmSlice, wasmSplitV, wasmUnpack } from './wasm-slice';
 
 /**
  * Marks a kernel config as Ganglion's; its value is the stock config it
@@ -27,12 +28,15 @@ interface TrainingKernelSet {
 const TRAINING_KERNELS: Readonly<Record<string, TrainingKernelSet>> = {
   wasm: {
     packageName: '@tensorflow/tfjs-backend-wasm',
-    uses: ['Conv2D', 'Transpose', 'Reshape', 'Slice', 'BatchMatMul', '_FusedMatMul'],
+    uses: ['Conv2D', 'Transpose', 'Reshape', 'Slice', 'Unpack', 'SplitV', 'BatchMatMul', '_FusedMatMul'],
     create: (stock) => [
       wasmConv2DBackpropFilter(stock),
       wasmConv2DBackpropInput(stock),
       wasmBatchMatMul(stock),
       wasmFusedMatMul(stock),
+      wasmSlice(stock),
+      wasmUnpack(stock),
+      wasmSplitV(stock),
     ],
   },
   cpu: {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { StockKernels } from './stock-kernels';
+import { sliceFromHeap } from './wasm-slice';
 
 /** Explicit NHWC padding: rows above/below, columns left/right. */
 export interface Padding2D {
@@ -59,7 +60,7 @@ export class WasmKernelOps {
   }
 
   slice(x: tf.TensorInfo, begin: number[], size: number[]): tf.TensorInfo {
-    return this.run('Slice', { x }, { begin, size });
+    return sliceFromHeap(this.backend, x, begin, size);
   }
 
   /** NHWC convolution through the stock (XNNPACK) Conv2D kernel. */
