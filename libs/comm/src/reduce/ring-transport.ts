@@ -23,7 +23,7 @@ export interface RingTransportOptions {
   readonly heartbeat?: HeartbeatOptions;
   /** Size limits for received messages. Default: DEFAULT_DECODE_LIMITS. */
   readonly limits?: DecodeLimits;
-  /** A send that cannot be queued within this many ms rejects. Default: 60000. */
+  /** A send that cannot be queued within this many ms rejects. Default: 10000. */
   readonly sendTimeoutMs?: number;
   /** Most RING_CHUNK messages held for rounds nobody waits for yet. Default: 4096. */
   readonly maxHeld?: number;
@@ -116,7 +116,7 @@ export class RingTransport {
     const right = peers[(rank + 1) % worldSize];
     const push = new Push({
       linger: 0,
-      sendTimeout: this.options.sendTimeoutMs ?? 60_000,
+      sendTimeout: this.options.sendTimeoutMs ?? 10_000,
       ...heartbeatSocketOptions(this.options.heartbeat),
     });
     push.connect(right);

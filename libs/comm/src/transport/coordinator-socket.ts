@@ -30,7 +30,12 @@ export interface CoordinatorSocketOptions {
   readonly limits?: DecodeLimits;
   /** Most messages held for receive() before the oldest is dropped. Default: 10000. */
   readonly maxQueued?: number;
-  /** A send that cannot be queued within this many ms rejects. Default: 60000. */
+  /**
+   * A send that cannot be queued within this many ms rejects. Default: 10000.
+   * A send to an unknown peer fails at once while any worker is connected;
+   * with none connected at all the ROUTER is not writable and the send
+   * waits this long before failing.
+   */
   readonly sendTimeoutMs?: number;
   /** Told about every message that was refused or dropped. Default: ignore. */
   readonly onError?: (error: Error) => void;
@@ -58,6 +63,8 @@ export class CoordinatorSocket {
   private readonly inbox: Inbox<Incoming>;
   private readonly sends: SendQueue;
   private readonly loop: Promise<void>;
+  private readonly disconnectListeners = new Set<(address: string) => void>();
+  private eventLoop: Promise<void> | undefined;
 
   private constructor(
     private readonly router: Router,
@@ -79,7 +86,7 @@ export class CoordinatorSocket {
     const router = new Router({
       linger: 0,
       mandatory: true,
-      sendTimeout: options.sendTimeoutMs ?? 60_000,
+      sendTimeout: options.sendTimeoutMs ?? 10_000,
       ...heartbeatSocketOptions(options.heartbeat),
     });
     const endpoint = options.endpoint ?? DEFAULT_COORDINATOR_ENDPOINT;
@@ -137,8 +144,12 @@ export class CoordinatorSocket {
    * (killed worker, heartbeat timeout). zeromq does not say which routing id
    * it was: follow up with PeerLiveness or a HEARTBEAT round.
    */
-  onDisconnect(listener: (address: string) => void): void {
-    this.router.events.on('disconnect', (event) => listener(event.address));
+  onDisconnect(listener: (address: string) => void): () => void {
+    this.disconnectListeners.add(listener);
+    if (this.eventLoop === undefined && !this.router.closed) {
+      this.eventLoop = this.watchEvents(this.router.events);
+    }
+    return () => this.disconnectListeners.delete(listener);
   }
 
   async close(): Promise<void> {
@@ -146,7 +157,28 @@ export class CoordinatorSocket {
       this.router.close();
     }
     this.inbox.close();
-    await this.loop;
+    await Promise.all([this.loop, this.eventLoop]);
+  }
+
+  /**
+   * Reads socket events in receive mode: an observer in emitter mode
+   * (events.on) makes zeromq.js throw ENOTSOCK outside any promise when it
+   * is closed. Ends when the ROUTER closes.
+   */
+  private async watchEvents(observer: Router['events']): Promise<void> {
+    for (;;) {
+      let event: Awaited<ReturnType<Router['events']['receive']>>;
+      try {
+        event = await observer.receive();
+      } catch {
+        return; // The observer or the socket was closed.
+      }
+      if (event.type === 'disconnect') {
+        for (const listener of this.disconnectListeners) {
+          listener(event.address);
+        }
+      }
+    }
   }
 
   private async receiveLoop(): Promise<void> {

@@ -18,7 +18,7 @@ export interface WorkerSocketOptions {
   readonly limits?: DecodeLimits;
   /** Most messages held for receive() before the oldest is dropped. Default: 10000. */
   readonly maxQueued?: number;
-  /** A send that cannot be queued within this many ms rejects (EAGAIN). Default: 60000. */
+  /** A send that cannot be queued within this many ms rejects (EAGAIN). Default: 10000. */
   readonly sendTimeoutMs?: number;
   /** Told about every message that was refused (with the reason) or dropped. Default: ignore. */
   readonly onError?: (error: Error) => void;
@@ -61,7 +61,7 @@ export class WorkerSocket {
     const dealer = new Dealer({
       linger: 0,
       routingId: options.workerId,
-      sendTimeout: options.sendTimeoutMs ?? 60_000,
+      sendTimeout: options.sendTimeoutMs ?? 10_000,
       ...heartbeatSocketOptions(options.heartbeat),
     });
     dealer.connect(options.endpoint);

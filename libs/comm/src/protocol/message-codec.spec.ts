@@ -1,0 +1,243 @@
+import { pack } from 'msgpackr';
+import { checkGeneration } from './check-generation';
+import { DEFAULT_DECODE_LIMITS, type DecodeResult, decodeMessage, decodeMessageOrThrow, encodeMessage, isEnvelopeOf } from './message-codec';
+import { MESSAGE_TYPES, type MessageInit, type MessageType } from './messages';
+import { ProtocolError } from './protocol-error';
+import { PROTOCOL_VERSION } from './protocol-version';
+
+const base = { generation: 3, step: 17 };
+
+/** One valid example of every message type, with the payload it carries (if any). */
+const examples: { [T in MessageType]: { init: Extract<MessageInit, { type: T }>; values?: Float32Array[] } } = {
+  HELLO: {
+    init: {
+      type: 'HELLO',
+      ...base,
+      workerId: 'worker-a',
+      host: 'box-1',
+      pid: 4242,
+      backend: 'wasm',
+      devices: [],
+      ringEndpoint: 'tcp://127.0.0.1:40001',
+      pipelineHash: 'abc123',
+    },
+  },
+  WELCOME: {
+    init: {
+      type: 'WELCOME',
+      ...base,
+      rank: 1,
+      worldSize: 2,
+      seed: 7,
+      pipeline: { path: 'pipelines/vae.ts', hash: 'abc123', options: { batchSize: 64, lr: 0.001, nested: { a: [1, 2] } } },
+      reducer: { name: 'ring', bucketBytes: 4 << 20, fp16: false },
+      peers: ['tcp://127.0.0.1:40001', 'tcp://127.0.0.1:40002'],
+      weightNames: ['enc/kernel', 'enc/bias'],
+    },
+    values: [Float32Array.of(1, 2, 3, 4, 5, 6), Float32Array.of(0.5)],
+  },
+  RING_READY: { init: { type: 'RING_READY', ...base, rank: 0 } },
+  STEP: { init: { type: 'STEP', ...base, checksum: true } },
+  GRADS: {
+    init: { type: 'GRADS', ...base, rank: 1, phase: 0, bucket: 1, bucketCount: 2, offset: 4, totalLength: 7, weight: 32 },
+    values: [Float32Array.of(0.25, -1.5, 3)],
+  },
+  AVG: {
+    init: { type: 'AVG', ...base, phase: 1, bucket: 0, bucketCount: 1, offset: 0, totalLength: 2, weightSum: 64 },
+    values: [Float32Array.of(9, -9)],
+  },
+  RING_CHUNK: {
+    init: { type: 'RING_CHUNK', ...base, rank: 2, phase: 0, bucket: 3, round: 1, chunk: 4, weightSum: 12.5 },
+    values: [Float32Array.of(1.25)],
+  },
+  METRICS: { init: { type: 'METRICS', ...base, rank: 0, phase: 1, sampleCount: 32, values: { loss: 0.693, kl: 1.5 } } },
+  CHECKSUM: { init: { type: 'CHECKSUM', ...base, rank: 1, value: 'deadbeef', algorithm: 'sha256' } },
+  STEP_DONE: { init: { type: 'STEP_DONE', ...base, rank: 1 } },
+  HEARTBEAT: { init: { type: 'HEARTBEAT', ...base, sentAtMs: 1_700_000_000_123 } },
+  ERROR: { init: { type: 'ERROR', ...base, code: 'pipeline-mismatch', reason: 'hash differs; deploy the same pipeline', fatal: true } },
+  SHUTDOWN: { init: { type: 'SHUTDOWN', ...base, reason: 'finished' } },
+};
+
+function expectError(result: DecodeResult, code: ProtocolError['code'], pattern: RegExp): ProtocolError {
+  if (result.ok) {
+    throw new Error(`expected ${code}, got a decoded ${result.envelope.header.type}`);
+  }
+  expect(result.error).toBeInstanceOf(ProtocolError);
+  expect(result.error.code).toBe(code);
+  expect(result.error.message).toMatch(pattern);
+  return result.error;
+}
+
+function rawHeader(fields: Record<string, unknown>): Buffer {
+  return Buffer.from(pack(fields));
+}
+
+describe('message codec', () => {
+  it('has an example for every message type', () => {
+    expect(Object.keys(examples).sort()).toEqual([...MESSAGE_TYPES].sort());
+  });
+
+  it.each(MESSAGE_TYPES)('round-trips %s', (type) => {
+    const { init, values } = examples[type];
+    const frames = encodeMessage(init, values ? { values } : undefined);
+    expect(frames).toHaveLength(1 + (values?.length ?? 0));
+    const envelope = decodeMessageOrThrow(frames);
+    expect(envelope.header).toMatchObject({ ...init, protocol: PROTOCOL_VERSION });
+    expect(isEnvelopeOf(envelope, type)).toBe(true);
+    expect(envelope.payload.map((p) => Array.from(p))).toEqual((values ?? []).map((v) => Array.from(v)));
+    expect(envelope.frames).toHaveLength(values?.length ?? 0);
+  });
+
+  it('sends f32 payloads without copying and decodes aligned frames as views', () => {
+    const values = new Float32Array(1000).map((_, i) => i / 7);
+    const frames = encodeMessage({ ...examples.AVG.init, totalLength: 1000 }, { values: [values] });
+    expect(frames[1].buffer).toBe(values.buffer);
+    const decoded = decodeMessageOrThrow([frames[0], Buffer.from(frames[1])]);
+    expect(decoded.payload[0].buffer).toBe(decoded.frames[0].buffer);
+    expect(Array.from(decoded.payload[0])).toEqual(Array.from(values));
+  });
+
+  it('copies f32 frames that are not 4-byte aligned, and decodes odd-aligned f16 frames', () => {
+    const values = Float32Array.of(1.5, -2.25, 3.125);
+    const [header, frame] = encodeMessage({ ...examples.AVG.init, totalLength: 3 }, { values: [values] });
+    const backing = Buffer.alloc(frame.length + 1);
+    frame.copy(backing, 1);
+    const unaligned = backing.subarray(1);
+    expect(unaligned.byteOffset % 4).not.toBe(0);
+    const decoded = decodeMessageOrThrow([header, unaligned]);
+    expect(Array.from(decoded.payload[0])).toEqual([1.5, -2.25, 3.125]);
+    expect(decoded.payload[0].buffer).not.toBe(backing.buffer);
+
+    const [h16, f16] = encodeMessage({ ...examples.AVG.init, totalLength: 3 }, { dtype: 'f16', values: [values] });
+    const odd = Buffer.alloc(f16.length + 1);
+    f16.copy(odd, 1);
+    expect(Array.from(decodeMessageOrThrow([h16, odd.subarray(1)]).payload[0])).toEqual([1.5, -2.25, 3.125]);
+  });
+
+  it('halves the bytes with f16 and decodes to float32', () => {
+    const values = Float32Array.of(0.1, 1000, -3.3333);
+    const frames = encodeMessage({ ...examples.AVG.init, totalLength: 3 }, { dtype: 'f16', values: [values] });
+    expect(frames[1].byteLength).toBe(6);
+    const decoded = decodeMessageOrThrow(frames);
+    expect(decoded.header).toMatchObject({ payload: { dtype: 'f16', lengths: [3] } });
+    decoded.payload[0].forEach((v, i) => expect(Math.abs(v - values[i])).toBeLessThanOrEqual(Math.abs(values[i]) * 2 ** -11));
+  });
+
+  it('forwards encoded frames unchanged', () => {
+    const [, frame] = encodeMessage(examples.RING_CHUNK.init, { dtype: 'f16', values: [Float32Array.of(3)] });
+    const forwarded = encodeMessage({ ...examples.RING_CHUNK.init, round: 2 }, { dtype: 'f16', encoded: [frame] });
+    expect(forwarded[1]).toBe(frame);
+    expect(decodeMessageOrThrow(forwarded).payload[0][0]).toBe(3);
+    expect(() => encodeMessage(examples.RING_CHUNK.init, { dtype: 'f32', encoded: [Buffer.alloc(6)] })).toThrow(/not a multiple of 4/);
+  });
+
+  describe('refuses malformed input without throwing', () => {
+    const valid = (): Buffer[] => encodeMessage(examples.GRADS.init, { values: examples.GRADS.values as Float32Array[] });
+
+    it('empty message / empty header', () => {
+      expectError(decodeMessage([]), 'empty-message', /without a header frame/);
+      expectError(decodeMessage([Buffer.alloc(0)]), 'empty-message', /header/);
+    });
+
+    it('truncated msgpack', () => {
+      const [header, ...rest] = valid();
+      expectError(decodeMessage([header.subarray(0, header.length - 5), ...rest]), 'malformed-header', /not valid msgpack/);
+    });
+
+    it('garbage and trailing bytes', () => {
+      expectError(decodeMessage([Buffer.from([0xc1, 0xc1, 0xc1])]), 'malformed-header', /not valid msgpack/);
+      const [header] = encodeMessage(examples.STEP.init);
+      expectError(decodeMessage([Buffer.concat([header, Buffer.from([1, 2])])]), 'malformed-header', /not valid msgpack/);
+    });
+
+    it('a header that is not a map', () => {
+      expectError(decodeMessage([rawHeader([1, 2, 3] as unknown as Record<string, unknown>)]), 'malformed-header', /an array/);
+      expectError(decodeMessage([Buffer.from(pack('HELLO'))]), 'malformed-header', /got string/);
+    });
+
+    it('wrong protocol version, before anything else', () => {
+      const error = expectError(
+        decodeMessage([rawHeader({ type: 'NOPE', protocol: PROTOCOL_VERSION + 1, generation: 1, step: 2 })]),
+        'wrong-version',
+        new RegExp(`protocol ${PROTOCOL_VERSION + 1}.*speaks ${PROTOCOL_VERSION}`),
+      );
+      expect(error.context).toEqual({ type: 'NOPE', generation: 1, step: 2 });
+      expectError(decodeMessage([rawHeader({ type: 'STEP', generation: 1, step: 2, checksum: false })]), 'wrong-version', /undefined/);
+    });
+
+    it('unknown type', () => {
+      expectError(
+        decodeMessage([rawHeader({ type: 'GRADZ', protocol: PROTOCOL_VERSION, generation: 0, step: 0 })]),
+        'unknown-type',
+        /"GRADZ".*known types: HELLO/,
+      );
+    });
+
+    it('wrong field types and ranges, naming the field', () => {
+      const header = { ...examples.STEP.init, protocol: PROTOCOL_VERSION };
+      expectError(decodeMessage([rawHeader({ ...header, step: 'seven' })]), 'invalid-header', /Invalid STEP header: step:/);
+      expectError(decodeMessage([rawHeader({ ...header, generation: -1 })]), 'invalid-header', /generation:/);
+      expectError(decodeMessage([rawHeader({ ...header, step: 1.5 })]), 'invalid-header', /step:/);
+      expectError(decodeMessage([rawHeader({ ...header, checksum: undefined })]), 'invalid-header', /checksum:/);
+      const hello = { ...examples.HELLO.init, protocol: PROTOCOL_VERSION };
+      expectError(decodeMessage([rawHeader({ ...hello, devices: 'GPU:0' })]), 'invalid-header', /devices:/);
+      const welcome = { ...examples.WELCOME.init, protocol: PROTOCOL_VERSION };
+      expectError(decodeMessage([rawHeader({ ...welcome, rank: 2 })]), 'invalid-header', /rank must be below worldSize/);
+    });
+
+    it('payload declared on a message type that has none, or frames without a declaration', () => {
+      const [header] = encodeMessage(examples.STEP.init);
+      expectError(decodeMessage([header, Buffer.alloc(8)]), 'frame-count-mismatch', /declares no float frames but 1/);
+      expect(() => encodeMessage(examples.STEP.init, { values: [new Float32Array(2)] })).toThrow(/carry no float frames/);
+    });
+
+    it('missing payload where one is required', () => {
+      const fields = { ...examples.GRADS.init, protocol: PROTOCOL_VERSION };
+      expectError(decodeMessage([rawHeader(fields)]), 'invalid-header', /payload/);
+    });
+
+    it('frame count different from the declaration', () => {
+      const [header, frame] = valid();
+      expectError(decodeMessage([header]), 'frame-count-mismatch', /declares 1 float frames but 0/);
+      expectError(decodeMessage([header, frame, frame]), 'frame-count-mismatch', /declares 1 float frames but 2/);
+    });
+
+    it('frame size different from the declaration', () => {
+      const [header, frame] = valid();
+      expectError(decodeMessage([header, frame.subarray(0, frame.length - 4)]), 'frame-size-mismatch', /has 8 bytes but declares 3 f32 values \(12 bytes\)/);
+      expectError(decodeMessage([header, Buffer.concat([frame, Buffer.alloc(2)])]), 'frame-size-mismatch', /14 bytes/);
+    });
+
+    it('bucket that does not fit its vector', () => {
+      const fields = { ...examples.GRADS.init, protocol: PROTOCOL_VERSION, payload: { dtype: 'f32', lengths: [5] }, offset: 4, totalLength: 7 };
+      expectError(decodeMessage([rawHeader(fields), Buffer.alloc(20)]), 'invalid-header', /offset \+ length within totalLength/);
+    });
+
+    it('huge declared sizes, before reading frames', () => {
+      const fields = { ...examples.GRADS.init, protocol: PROTOCOL_VERSION, totalLength: 2 ** 40, payload: { dtype: 'f32', lengths: [2 ** 38] } };
+      expectError(decodeMessage([rawHeader(fields), Buffer.alloc(4)]), 'too-large', /above the frame limit of 268435456 bytes/);
+      const many = { ...examples.WELCOME.init, protocol: PROTOCOL_VERSION, weightNames: Array(5000).fill('w'), payload: { dtype: 'f32', lengths: Array(5000).fill(1) } };
+      expectError(decodeMessage([rawHeader(many)]), 'too-large', /5000 frames, above the limit of 4096/);
+      const limits = { ...DEFAULT_DECODE_LIMITS, maxPayloadBytes: 16 };
+      const welcome = encodeMessage(examples.WELCOME.init, { values: examples.WELCOME.values as Float32Array[] });
+      expectError(decodeMessage(welcome, limits), 'too-large', /28 payload bytes, above the limit of 16/);
+      expectError(decodeMessage(welcome, { ...DEFAULT_DECODE_LIMITS, maxHeaderBytes: 10 }), 'too-large', /Header frame of \d+ bytes/);
+      const unsafe = { ...examples.STEP.init, protocol: PROTOCOL_VERSION, step: 2 ** 60 };
+      expectError(decodeMessage([rawHeader(unsafe)]), 'invalid-header', /step:/);
+    });
+
+    it('refuses to encode an invalid header, naming the field', () => {
+      expect(() => encodeMessage({ ...examples.GRADS.init, weight: -1 } as MessageInit, { values: [new Float32Array(3)] })).toThrow(/Cannot send GRADS: weight:/);
+      expect(() => encodeMessage({ ...examples.STEP.init, step: -2 })).toThrow(ProtocolError);
+    });
+  });
+
+  it('flags stale and future generations', () => {
+    const header = decodeMessageOrThrow(encodeMessage(examples.STEP.init)).header;
+    expect(checkGeneration(header, 3)).toBeNull();
+    const stale = checkGeneration(header, 4);
+    expect(stale?.code).toBe('stale-generation');
+    expect(stale?.message).toMatch(/STEP for step 17 belongs to generation 3.*now 4/);
+    expect(checkGeneration(header, 2)?.code).toBe('future-generation');
+  });
+});

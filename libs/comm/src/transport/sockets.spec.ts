@@ -1,0 +1,190 @@
+import { Dealer } from 'zeromq';
+import { pack } from 'msgpackr';
+import { isEnvelopeOf } from '../protocol/message-codec';
+import { CoordinatorSocket, type Incoming } from './coordinator-socket';
+import { PeerLiveness } from './peer-liveness';
+import { PeerUnreachableError, SocketClosedError, WaitTimeoutError } from './transport-errors';
+import { WorkerSocket } from './worker-socket';
+
+const WAIT = { timeoutMs: 5000 };
+
+function hello(workerId: string) {
+  return {
+    type: 'HELLO' as const,
+    generation: 0,
+    step: 0,
+    workerId,
+    host: 'localhost',
+    pid: process.pid,
+    backend: 'cpu',
+    devices: [],
+    ringEndpoint: null,
+    pipelineHash: 'h',
+  };
+}
+
+describe('CoordinatorSocket and WorkerSocket over tcp://127.0.0.1', () => {
+  const closers: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const close of closers.splice(0).reverse()) {
+      await close();
+    }
+  });
+
+  async function coordinator(): Promise<CoordinatorSocket> {
+    const socket = await CoordinatorSocket.bind({ endpoint: 'tcp://127.0.0.1:*' });
+    closers.push(() => socket.close());
+    return socket;
+  }
+
+  function worker(endpoint: string, workerId: string): WorkerSocket {
+    const socket = WorkerSocket.connect({ endpoint, workerId });
+    closers.push(() => socket.close());
+    return socket;
+  }
+
+  it('exchanges HELLO / WELCOME with weight frames, keyed by the worker id', async () => {
+    const coord = await coordinator();
+    expect(coord.endpoint).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/);
+    const w = worker(coord.endpoint, 'worker-7');
+    await w.send(hello('worker-7'));
+    const incoming = await coord.receive(WAIT);
+    expect(incoming.peer).toBe('worker-7');
+    if (!incoming.ok || !isEnvelopeOf(incoming.envelope, 'HELLO')) throw new Error('expected HELLO');
+    expect(incoming.envelope.header.pid).toBe(process.pid);
+
+    const weights = new Float32Array(300_000).map((_, i) => Math.sin(i));
+    await coord.send(
+      incoming.peer,
+      {
+        type: 'WELCOME',
+        generation: 1,
+        step: 0,
+        rank: 0,
+        worldSize: 1,
+        seed: 1,
+        pipeline: { path: 'p.ts', hash: 'h', options: {} },
+        reducer: { name: 'star', bucketBytes: 1 << 22, fp16: false },
+        peers: [],
+        weightNames: ['w'],
+      },
+      { values: [weights] },
+    );
+    const welcome = await w.receive(WAIT);
+    if (!welcome.ok || !isEnvelopeOf(welcome.envelope, 'WELCOME')) throw new Error('expected WELCOME');
+    expect(welcome.envelope.header.generation).toBe(1);
+    const received = welcome.envelope.payload[0];
+    expect(received).toHaveLength(weights.length);
+    expect(Buffer.from(received.buffer, received.byteOffset, received.byteLength).equals(Buffer.from(weights.buffer))).toBe(true);
+  });
+
+  it('survives garbage from a raw peer, reporting it, and keeps receiving', async () => {
+    const errors: Error[] = [];
+    const coord = await CoordinatorSocket.bind({ endpoint: 'tcp://127.0.0.1:*', onError: (e) => errors.push(e) });
+    closers.push(() => coord.close());
+    const raw = new Dealer({ linger: 0, routingId: 'rogue' });
+    closers.push(() => raw.close());
+    raw.connect(coord.endpoint);
+    await raw.send([Buffer.from([0xc1, 0x00])]);
+    await raw.send([Buffer.from(pack({ type: 'STEP', protocol: 99, generation: 0, step: 0 }))]);
+    await raw.send([Buffer.alloc(0)]);
+    const w = worker(coord.endpoint, 'good');
+    await w.send({ type: 'HEARTBEAT', generation: 0, step: 0, sentAtMs: 1 });
+
+    const received: Incoming[] = [];
+    for (let i = 0; i < 4; i++) received.push(await coord.receive(WAIT));
+    const refused = received.filter((r) => !r.ok);
+    expect(refused.map((r) => (r.ok ? '' : r.error.code)).sort()).toEqual(['empty-message', 'malformed-header', 'wrong-version']);
+    expect(refused.every((r) => r.peer === 'rogue')).toBe(true);
+    expect(received.find((r) => r.ok)?.peer).toBe('good');
+    expect(errors.map((e) => e.message).join('\n')).toMatch(/From "rogue": Peer speaks protocol 99/);
+  });
+
+  it('rejects a send to an unknown peer with PeerUnreachableError (ROUTER mandatory), and keeps sending', async () => {
+    const coord = await coordinator();
+    const w = worker(coord.endpoint, 'known');
+    await w.send(hello('known'));
+    await coord.receive(WAIT);
+    await expect(coord.send('nobody', { type: 'SHUTDOWN', generation: 0, step: 0, reason: 'x' })).rejects.toBeInstanceOf(PeerUnreachableError);
+    await coord.send('known', { type: 'SHUTDOWN', generation: 0, step: 0, reason: 'done' });
+    const shutdown = await w.receive(WAIT);
+    expect(shutdown.ok && shutdown.envelope.header).toMatchObject({ type: 'SHUTDOWN', reason: 'done' });
+  });
+
+  it('routes a message type to a handler and queues the rest, in order', async () => {
+    const coord = await coordinator();
+    const w = worker(coord.endpoint, 'w');
+    await w.send(hello('w'));
+    await coord.receive(WAIT);
+    const heartbeats: number[] = [];
+    const unroute = w.route('HEARTBEAT', (envelope) => heartbeats.push(envelope.header.sentAtMs));
+    for (let i = 0; i < 3; i++) {
+      await coord.send('w', { type: 'HEARTBEAT', generation: 0, step: 0, sentAtMs: i });
+      await coord.send('w', { type: 'STEP', generation: 0, step: i, checksum: false });
+    }
+    const steps: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const next = await w.receive(WAIT);
+      if (next.ok) steps.push(next.envelope.header.step);
+    }
+    expect(steps).toEqual([0, 1, 2]);
+    expect(heartbeats).toEqual([0, 1, 2]);
+    expect(() => w.route('HEARTBEAT', () => undefined)).toThrow(/already routed/);
+    unroute();
+    await coord.send('w', { type: 'HEARTBEAT', generation: 0, step: 0, sentAtMs: 9 });
+    const queued = await w.receive(WAIT);
+    expect(queued.ok && queued.envelope.header.type).toBe('HEARTBEAT');
+  });
+
+  it('times out a receive, and ends receive and iteration on close', async () => {
+    const coord = await coordinator();
+    await expect(coord.receive({ timeoutMs: 50 })).rejects.toBeInstanceOf(WaitTimeoutError);
+    const w = WorkerSocket.connect({ endpoint: coord.endpoint, workerId: 'x' });
+    const pending = w.receive();
+    const iterated: unknown[] = [];
+    const iteration = (async () => {
+      for await (const item of w) iterated.push(item);
+    })();
+    await w.close();
+    await expect(pending).rejects.toBeInstanceOf(SocketClosedError);
+    await iteration;
+    expect(iterated).toEqual([]);
+    await expect(w.send({ type: 'STEP_DONE', generation: 0, step: 0, rank: 0 })).rejects.toBeInstanceOf(SocketClosedError);
+  });
+
+  it('reports a disconnect when a worker goes away', async () => {
+    const coord = await coordinator();
+    const disconnected = new Promise<string>((resolve) => coord.onDisconnect(resolve));
+    const w = WorkerSocket.connect({ endpoint: coord.endpoint, workerId: 'leaving' });
+    await w.send(hello('leaving'));
+    await coord.receive(WAIT);
+    await w.close();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<string>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('no disconnect event within 5 s')), 5000);
+    });
+    try {
+      expect(await Promise.race([disconnected, timeout])).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/);
+    } finally {
+      clearTimeout(timer);
+    }
+  });
+});
+
+describe('PeerLiveness', () => {
+  it('expires peers silent for longer than the timeout, oldest first', () => {
+    let now = 1000;
+    const liveness = new PeerLiveness(500, () => now);
+    liveness.seen('a');
+    now = 1200;
+    liveness.seen('b');
+    now = 1600;
+    expect(liveness.expired()).toEqual(['a']);
+    now = 1800;
+    expect(liveness.expired()).toEqual(['a', 'b']);
+    liveness.seen('a');
+    liveness.forget('b');
+    expect(liveness.expired()).toEqual([]);
+    expect(liveness.peers()).toEqual(['a']);
+  });
+});
