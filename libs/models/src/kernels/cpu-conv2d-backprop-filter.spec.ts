@@ -16,7 +16,7 @@ const TOLERANCE = 1e-5;
 describe('CPU Conv2DBackpropFilter', () => {
   beforeAll(async () => {
     expect(await tf.setBackend('cpu')).toBe(true);
-    expect(registerTrainingKernels('cpu')).toEqual(['Conv2DBackpropFilter']);
+    expect(registerTrainingKernels('cpu')).toContain('Conv2DBackpropFilter');
   });
 
   it('replaces the stock kernel', () => {

@@ -41,6 +41,7 @@ describe('registerTrainingKernels', () => {
       'Slice',
       'Unpack',
       'SplitV',
+      'UnsortedSegmentSum',
     ]);
     expect(() => registerTrainingKernels('wasm')).not.toThrow();
     expect(registerTrainingKernels('wasm')).toEqual(names);

@@ -5,6 +5,7 @@ import { wasmBatchMatMul } from './wasm-batch-mat-mul';
 import { wasmConv2DBackpropFilter } from './wasm-conv2d-backprop-filter';
 import { wasmConv2DBackpropInput } from './wasm-conv2d-backprop-input';
 import { wasmFusedMatMul } from './wasm-fused-mat-mul';
+import { cpuUnsortedSegmentSum, wasmUnsortedSegmentSum } from './unsorted-segment-sum';
 import { wasmSlice, wasmSplitV, wasmUnpack } from './wasm-slice';
 
 /**
@@ -37,11 +38,12 @@ const TRAINING_KERNELS: Readonly<Record<string, TrainingKernelSet>> = {
       wasmSlice(stock),
       wasmUnpack(stock),
       wasmSplitV(stock),
+      wasmUnsortedSegmentSum(),
     ],
   },
   cpu: {
     uses: [],
-    create: () => [cpuConv2DBackpropFilter()],
+    create: () => [cpuConv2DBackpropFilter(), cpuUnsortedSegmentSum()],
   },
 };
 
