@@ -12,6 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { cpus, loadavg } from 'node:os';
 import { registerTrainingKernels } from './register-training-kernels';
 
 const GANGLION_KERNEL = Symbol.for('ganglion.trainingKernel');
@@ -156,10 +157,12 @@ function fmt(ms: number | undefined): string {
 }
 
 async function main(): Promise<void> {
-  const repeats = Number(process.argv[2] ?? 5);
+  const repeats = Number(process.argv[2] ?? 9);
   if (!(await tf.setBackend('wasm'))) throw new Error('The WASM backend did not start.');
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-  console.log(`tfjs ${tf.version.tfjs}, wasm, SIMD ${simd}, 1 thread, batch ${BATCH}, median of ${repeats}\n`);
+  const load = () => loadavg()[0].toFixed(2);
+  console.log(`tfjs ${tf.version.tfjs}, wasm, SIMD ${simd}, 1 thread, batch ${BATCH}, median of ${repeats}`);
+  console.log(`${cpus().length} CPUs (${cpus()[0]?.model}), load average ${load()} at start\n`);
 
   console.log('layer forward+backward (weights and input)           ours ms  stock ms');
   for (const c of LAYERS) {
@@ -190,6 +193,7 @@ async function main(): Promise<void> {
     tf.dispose(Object.values(inputs));
     console.log(`${c.name.padEnd(51)} ${fmt(ours)}  ${fmt(stock)}`);
   }
+  console.log(`\nload average ${load()} at end`);
 }
 
 main().catch((error: unknown) => {
