@@ -8,7 +8,6 @@ function loaderWith(fakes: Record<string, () => unknown>) {
   return (name: string): unknown => {
     const fake = fakes[name];
     if (fake !== undefined) return fake();
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require(name);
   };
 }

@@ -45,7 +45,6 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
       `Unknown backend '${String(requested)}'. Use one of: auto, ${BACKEND_NAMES.join(', ')}.`,
     );
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const load = options.load ?? ((name: string) => require(name));
   const candidates: readonly BackendName[] = requested === 'auto' ? BACKEND_NAMES : [requested];
   const passedOver: string[] = [];

@@ -63,7 +63,6 @@ export function registerTrainingKernels(backendName: string): string[] {
   if (set === undefined) return [];
   if (set.packageName !== undefined) {
     // Importing the backend package registers its stock kernels.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     require(set.packageName);
   }
   const stock = stockKernelsFor(backendName, set.uses);

@@ -146,11 +146,11 @@ export function inputGradByPhases(
       phases.push([rows, cols]);
     }
   }
-  const complete = phases.every(([r, c]) => r.count === 0 || c.count === 0 || (r.taps > 0 && c.taps > 0 && r.end > r.begin && c.end > c.begin));
-  const dx = complete ? ops.empty([g.batch, g.inHeight, g.inWidth, g.inChannels]) : ops.zeros([g.batch, g.inHeight, g.inWidth, g.inChannels]);
+  const shape = [g.batch, g.inHeight, g.inWidth, g.inChannels];
+  // Phases without taps or dy rows leave their outputs zero.
+  const dx = phases.every(([r, c]) => isEmpty(r, c) || hasWork(r, c)) ? ops.empty(shape) : ops.zeros(shape);
   for (const [rows, cols] of phases) {
-    if (rows.count === 0 || cols.count === 0) continue;
-    if (rows.taps === 0 || cols.taps === 0 || rows.end <= rows.begin || cols.end <= cols.begin) continue;
+    if (!hasWork(rows, cols)) continue;
     const part = phaseConv(ops, dy, filter, g, rows, cols);
     if (sh === 1 && sw === 1) {
       ops.dispose(dx);
@@ -160,6 +160,17 @@ export function inputGradByPhases(
     ops.dispose(part);
   }
   return dx;
+}
+
+/** Whether a phase has no output positions at all. */
+function isEmpty(rows: PhaseAxis, cols: PhaseAxis): boolean {
+  return rows.count === 0 || cols.count === 0;
+}
+
+/** Whether a phase has outputs that receive at least one filter tap. */
+function hasWork(rows: PhaseAxis, cols: PhaseAxis): boolean {
+  const axisWorks = (a: PhaseAxis) => a.count > 0 && a.taps > 0 && a.end > a.begin;
+  return axisWorks(rows) && axisWorks(cols);
 }
 
 function phaseConv(
