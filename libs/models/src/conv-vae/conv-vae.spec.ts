@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { UNIT_RANGE } from '@ganglion/data';
-import { selectBackend } from '../backend/select-backend';
 import { changedVariables, compareSplitBatch, saveAndLoad, snapshotWeights, trainStep } from '../testing/model-checks';
+import { useTestBackend } from '../testing/test-backend';
 import { batchOf, entropyFloor, patternImages } from '../testing/synthetic-batch';
 import { ConvVae } from './conv-vae';
 
@@ -10,8 +10,7 @@ const indices = (from: number, count: number) => Array.from({ length: count }, (
 
 describe('ConvVae', () => {
   beforeAll(async () => {
-    // WASM with Ganglion's training kernels (stock WASM cannot train conv nets).
-    await selectBackend({ requested: 'wasm' });
+    await useTestBackend(); // WASM with Ganglion's training kernels unless GANGLION_TEST_BACKEND says otherwise
   });
 
   it('has 191,265 parameters at 28x28x1 (encoder 119,200 + decoder 72,065)', () => {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { SYMMETRIC_RANGE } from '@ganglion/data';
-import { selectBackend } from '../backend/select-backend';
 import { changedVariables, compareSplitBatch, saveAndLoad, snapshotWeights, trainStep } from '../testing/model-checks';
+import { useTestBackend } from '../testing/test-backend';
 import { batchOf, patternImages } from '../testing/synthetic-batch';
 import { Dcgan } from './dcgan';
 
@@ -10,8 +10,7 @@ const SMALL: [number, number, number] = [8, 8, 1];
 
 describe('Dcgan', () => {
   beforeAll(async () => {
-    // WASM with Ganglion's training kernels (stock WASM cannot train conv nets).
-    await selectBackend({ requested: 'wasm' });
+    await useTestBackend(); // WASM with Ganglion's training kernels unless GANGLION_TEST_BACKEND says otherwise
   });
 
   it('has 1,052,802 parameters at 28x28x1 (G 839,937 + D 212,865)', () => {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { UNIT_RANGE } from '@ganglion/data';
-import { selectBackend } from '../backend/select-backend';
 import { changedVariables, compareSplitBatch, saveAndLoad, snapshotWeights, trainStep } from '../testing/model-checks';
+import { useTestBackend } from '../testing/test-backend';
 import { batchOf, entropyFloor, patternImages } from '../testing/synthetic-batch';
 import { RowLstm } from './row-lstm';
 
@@ -10,7 +10,7 @@ const indices = (from: number, count: number) => Array.from({ length: count }, (
 
 describe('RowLstm', () => {
   beforeAll(async () => {
-    await selectBackend({ requested: 'wasm' });
+    await useTestBackend(); // WASM with Ganglion's training kernels unless GANGLION_TEST_BACKEND says otherwise
   });
 
   it('has 83,996 parameters at 28x28x1 (LSTM 80,384 with one bias + dense 3,612)', () => {
