@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
 
 /** Adam hyper-parameters, shared by every model's options. */
 export interface AdamSettings {
@@ -8,20 +9,15 @@ export interface AdamSettings {
   readonly epsilon: number;
 }
 
-/** Checks the ranges that Adam needs; `owner` names the options object in the error. */
-export function checkAdamSettings(owner: string, settings: AdamSettings): void {
-  if (!(settings.learningRate > 0)) {
-    throw new Error(`${owner}.learningRate must be a positive number, got ${settings.learningRate}.`);
-  }
-  for (const key of ['beta1', 'beta2'] as const) {
-    if (!(settings[key] >= 0 && settings[key] < 1)) {
-      throw new Error(`${owner}.${key} must be in [0, 1), got ${settings[key]}.`);
-    }
-  }
-  if (!(settings.epsilon > 0)) {
-    throw new Error(`${owner}.epsilon must be a positive number, got ${settings.epsilon}.`);
-  }
-}
+const decay = z.number().min(0).lt(1, 'must be in [0, 1)');
+
+/** Zod fields of the Adam options, for each model's options schema. */
+export const adamOptionFields = {
+  learningRate: z.number().positive().optional(),
+  beta1: decay.optional(),
+  beta2: decay.optional(),
+  epsilon: z.number().positive().optional(),
+};
 
 /** A fresh Adam optimizer; each phase owns one. */
 export function createAdam(settings: AdamSettings): tf.Optimizer {

@@ -1,8 +1,14 @@
-import type { TrainingBatch } from './generative-model';
 import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
+import type { TrainingBatch } from './generative-model';
 
 /** [height, width, channels]. */
 export type ImageShape = readonly [height: number, width: number, channels: number];
+
+const dimension = z.number().int().positive();
+
+/** Zod schema of an image shape option. */
+export const imageShapeSchema = z.tuple([dimension, dimension, dimension]);
 
 /**
  * Checks an image shape; `divisor` > 1 also demands that height and width

@@ -10,10 +10,13 @@ export { isTrainingKernelRegistered, registerTrainingKernels } from './kernels/r
 export { UnsupportedKernelError } from './kernels/unsupported-kernel-error';
 // Models: DCGAN, ConvVAE, RowLSTM, and the pieces they share.
 export { Dcgan } from './dcgan/dcgan';
+export { dcganOptionsSchema } from './dcgan/dcgan-options';
 export type { DcganOptions, DcganConfig } from './dcgan/dcgan-options';
 export { ConvVae } from './conv-vae/conv-vae';
+export { convVaeOptionsSchema } from './conv-vae/conv-vae-options';
 export type { ConvVaeOptions, ConvVaeConfig } from './conv-vae/conv-vae-options';
 export { RowLstm } from './row-lstm/row-lstm';
+export { rowLstmOptionsSchema } from './row-lstm/row-lstm-options';
 export type { RowLstmOptions, RowLstmConfig, RowSampleMode } from './row-lstm/row-lstm-options';
 export { GradientPhase } from './gradient-phase';
 export type { PhaseLoss } from './gradient-phase';

@@ -1,6 +1,7 @@
-import { checkAdamSettings, type AdamSettings } from '../adam-settings';
-import { checkInteger } from '../check-options';
-import { checkImageShape, type ImageShape } from '../image-shape';
+import { z } from 'zod';
+import { adamOptionFields, type AdamSettings } from '../adam-settings';
+import { parseOptions } from '../check-options';
+import { checkImageShape, imageShapeSchema, type ImageShape } from '../image-shape';
 
 /** Options of the convolutional VAE (all optional). */
 export interface ConvVaeOptions {
@@ -24,6 +25,14 @@ export interface ConvVaeOptions {
   readonly seed?: number;
 }
 
+/** Zod schema of ConvVaeOptions: checks each field and refuses unknown ones. */
+export const convVaeOptionsSchema: z.ZodType<ConvVaeOptions> = z.strictObject({
+  latentDim: z.number().int().positive().optional(),
+  imageShape: imageShapeSchema.optional(),
+  ...adamOptionFields,
+  seed: z.number().int().nonnegative().optional(),
+});
+
 /** ConvVaeOptions with every default filled in; plain data. */
 export interface ConvVaeConfig extends AdamSettings {
   readonly latentDim: number;
@@ -32,8 +41,9 @@ export interface ConvVaeConfig extends AdamSettings {
 }
 
 /** Fills in defaults and checks ranges, naming the offending field. */
-export function resolveConvVaeOptions(options: ConvVaeOptions = {}): ConvVaeConfig {
-  const config: ConvVaeConfig = {
+export function resolveConvVaeOptions(input: ConvVaeOptions = {}): ConvVaeConfig {
+  const options = parseOptions('ConvVaeOptions', convVaeOptionsSchema, input);
+  return {
     latentDim: options.latentDim ?? 16,
     imageShape: checkImageShape('ConvVaeOptions', options.imageShape ?? [28, 28, 1], 4),
     learningRate: options.learningRate ?? 1e-3,
@@ -42,8 +52,4 @@ export function resolveConvVaeOptions(options: ConvVaeOptions = {}): ConvVaeConf
     epsilon: options.epsilon ?? 1e-8,
     seed: options.seed ?? 0,
   };
-  checkInteger('ConvVaeOptions.latentDim', config.latentDim, 1);
-  checkInteger('ConvVaeOptions.seed', config.seed, 0);
-  checkAdamSettings('ConvVaeOptions', config);
-  return config;
 }

@@ -11,7 +11,7 @@ import { gaussianKlDivergence } from '../losses/gaussian-kl-divergence';
 import { sigmoidCrossEntropyWithLogits } from '../losses/sigmoid-cross-entropy';
 import { assertUniqueVariableNames, namedVariablesOf } from '../named-variables';
 import { buildDecoder, buildEncoder } from './conv-vae-networks';
-import { resolveConvVaeOptions, type ConvVaeConfig, type ConvVaeOptions } from './conv-vae-options';
+import { convVaeOptionsSchema, resolveConvVaeOptions, type ConvVaeConfig, type ConvVaeOptions } from './conv-vae-options';
 
 /** Phase number of the single phase, part of the noise key. */
 const VAE_PHASE = 0;
@@ -25,6 +25,8 @@ const VAE_PHASE = 0;
  * sample index).
  */
 export class ConvVae implements GenerativeModel {
+  /** Checks options by field (definePipeline reads this). */
+  static readonly optionsSchema = convVaeOptionsSchema;
   readonly name = 'conv-vae';
   readonly pixelRange: PixelRange = UNIT_RANGE;
   readonly imageShape: ImageShape;

@@ -1,6 +1,7 @@
-import { checkAdamSettings, type AdamSettings } from '../adam-settings';
-import { checkInteger } from '../check-options';
-import { checkImageShape, type ImageShape } from '../image-shape';
+import { z } from 'zod';
+import { adamOptionFields, type AdamSettings } from '../adam-settings';
+import { parseOptions } from '../check-options';
+import { checkImageShape, imageShapeSchema, type ImageShape } from '../image-shape';
 
 /** Options of the DCGAN (all optional; defaults follow Radford et al. for MNIST-sized images). */
 export interface DcganOptions {
@@ -24,6 +25,14 @@ export interface DcganOptions {
   readonly seed?: number;
 }
 
+/** Zod schema of DcganOptions: checks each field and refuses unknown ones. */
+export const dcganOptionsSchema: z.ZodType<DcganOptions> = z.strictObject({
+  latentDim: z.number().int().positive().optional(),
+  imageShape: imageShapeSchema.optional(),
+  ...adamOptionFields,
+  seed: z.number().int().nonnegative().optional(),
+});
+
 /** DcganOptions with every default filled in; plain data. */
 export interface DcganConfig extends AdamSettings {
   readonly latentDim: number;
@@ -32,8 +41,9 @@ export interface DcganConfig extends AdamSettings {
 }
 
 /** Fills in defaults and checks ranges, naming the offending field. */
-export function resolveDcganOptions(options: DcganOptions = {}): DcganConfig {
-  const config: DcganConfig = {
+export function resolveDcganOptions(input: DcganOptions = {}): DcganConfig {
+  const options = parseOptions('DcganOptions', dcganOptionsSchema, input);
+  return {
     latentDim: options.latentDim ?? 100,
     imageShape: checkImageShape('DcganOptions', options.imageShape ?? [28, 28, 1], 4),
     learningRate: options.learningRate ?? 2e-4,
@@ -42,8 +52,4 @@ export function resolveDcganOptions(options: DcganOptions = {}): DcganConfig {
     epsilon: options.epsilon ?? 1e-8,
     seed: options.seed ?? 0,
   };
-  checkInteger('DcganOptions.latentDim', config.latentDim, 1);
-  checkInteger('DcganOptions.seed', config.seed, 0);
-  checkAdamSettings('DcganOptions', config);
-  return config;
 }

@@ -34,6 +34,9 @@ describe('Dcgan', () => {
   it('refuses image sizes that two stride-2 layers cannot produce', () => {
     expect(() => new Dcgan({ imageShape: [30, 30, 1] })).toThrow(/multiples of 4/);
     expect(() => new Dcgan({ latentDim: 0 })).toThrow(/DcganOptions.latentDim/);
+    expect(() => new Dcgan({ latentDims: 64 } as never)).toThrow(/Invalid DcganOptions: .*latentDims/);
+    expect(() => new Dcgan({ beta1: 1 })).toThrow(/DcganOptions.beta1: must be in \[0, 1\)/);
+    expect(Dcgan.optionsSchema.safeParse({ imageShape: [32, 32, 3], seed: 42 }).success).toBe(true);
   });
 
   it('has two phases, discriminator then generator, with unique stable variable names', () => {

@@ -9,7 +9,7 @@ import { samplingNormals, trainingNormals } from '../keyed-noise';
 import { sigmoidCrossEntropyWithLogits } from '../losses/sigmoid-cross-entropy';
 import { assertUniqueVariableNames, namedVariablesOf } from '../named-variables';
 import { buildDiscriminator, buildGenerator } from './dcgan-networks';
-import { resolveDcganOptions, type DcganConfig, type DcganOptions } from './dcgan-options';
+import { dcganOptionsSchema, resolveDcganOptions, type DcganConfig, type DcganOptions } from './dcgan-options';
 
 /** Phase numbers, part of the noise key (seed, step, phase, sample index). */
 const DISCRIMINATOR_PHASE = 0;
@@ -24,6 +24,8 @@ const GENERATOR_PHASE = 1;
  * in the batch, so the GAN's batch splits across workers exactly.
  */
 export class Dcgan implements GenerativeModel {
+  /** Checks options by field (definePipeline reads this). */
+  static readonly optionsSchema = dcganOptionsSchema;
   readonly name = 'dcgan';
   readonly pixelRange: PixelRange = SYMMETRIC_RANGE;
   readonly imageShape: ImageShape;

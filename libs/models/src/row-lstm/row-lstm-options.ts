@@ -1,6 +1,7 @@
-import { checkAdamSettings, type AdamSettings } from '../adam-settings';
-import { checkInteger } from '../check-options';
-import { checkImageShape, type ImageShape } from '../image-shape';
+import { z } from 'zod';
+import { adamOptionFields, type AdamSettings } from '../adam-settings';
+import { parseOptions } from '../check-options';
+import { checkImageShape, imageShapeSchema, type ImageShape } from '../image-shape';
 
 /** How `RowLstm.sample` turns predicted pixel probabilities into pixels. */
 export type RowSampleMode = 'bernoulli' | 'mean';
@@ -33,6 +34,15 @@ export interface RowLstmOptions {
   readonly sampleMode?: RowSampleMode;
 }
 
+/** Zod schema of RowLstmOptions: checks each field and refuses unknown ones. */
+export const rowLstmOptionsSchema: z.ZodType<RowLstmOptions> = z.strictObject({
+  units: z.number().int().positive().optional(),
+  sampleMode: z.enum(['bernoulli', 'mean']).optional(),
+  imageShape: imageShapeSchema.optional(),
+  ...adamOptionFields,
+  seed: z.number().int().nonnegative().optional(),
+});
+
 /** RowLstmOptions with every default filled in; plain data. */
 export interface RowLstmConfig extends AdamSettings {
   readonly units: number;
@@ -42,8 +52,9 @@ export interface RowLstmConfig extends AdamSettings {
 }
 
 /** Fills in defaults and checks ranges, naming the offending field. */
-export function resolveRowLstmOptions(options: RowLstmOptions = {}): RowLstmConfig {
-  const config: RowLstmConfig = {
+export function resolveRowLstmOptions(input: RowLstmOptions = {}): RowLstmConfig {
+  const options = parseOptions('RowLstmOptions', rowLstmOptionsSchema, input);
+  return {
     units: options.units ?? 128,
     imageShape: checkImageShape('RowLstmOptions', options.imageShape ?? [28, 28, 1]),
     learningRate: options.learningRate ?? 1e-3,
@@ -53,11 +64,4 @@ export function resolveRowLstmOptions(options: RowLstmOptions = {}): RowLstmConf
     seed: options.seed ?? 0,
     sampleMode: options.sampleMode ?? 'bernoulli',
   };
-  checkInteger('RowLstmOptions.units', config.units, 1);
-  checkInteger('RowLstmOptions.seed', config.seed, 0);
-  checkAdamSettings('RowLstmOptions', config);
-  if (config.sampleMode !== 'bernoulli' && config.sampleMode !== 'mean') {
-    throw new Error(`RowLstmOptions.sampleMode must be 'bernoulli' or 'mean', got '${String(config.sampleMode)}'.`);
-  }
-  return config;
 }

@@ -10,7 +10,7 @@ import { samplingStream } from '../keyed-noise';
 import { sigmoidCrossEntropyWithLogits } from '../losses/sigmoid-cross-entropy';
 import { assertUniqueVariableNames, namedVariablesOf } from '../named-variables';
 import { buildRowNetwork } from './row-lstm-network';
-import { resolveRowLstmOptions, type RowLstmConfig, type RowLstmOptions, type RowSampleMode } from './row-lstm-options';
+import { rowLstmOptionsSchema, resolveRowLstmOptions, type RowLstmConfig, type RowLstmOptions, type RowSampleMode } from './row-lstm-options';
 
 /** The network's first layer. */
 type LstmLayer = ReturnType<typeof tf.layers.lstm>;
@@ -25,6 +25,8 @@ type LstmLayer = ReturnType<typeof tf.layers.lstm>;
  * One phase, 'rnn'. Training uses no noise.
  */
 export class RowLstm implements GenerativeModel {
+  /** Checks options by field (definePipeline reads this). */
+  static readonly optionsSchema = rowLstmOptionsSchema;
   readonly name = 'row-lstm';
   readonly pixelRange: PixelRange = UNIT_RANGE;
   readonly imageShape: ImageShape;
