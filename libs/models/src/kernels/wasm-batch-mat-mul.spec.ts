@@ -3,15 +3,18 @@ import '@tensorflow/tfjs-backend-wasm';
 import { backendDataIds, seededValues } from './kernel-spec-support';
 import { referenceMatMul, relativeError } from './reference-kernels';
 import { isTrainingKernelRegistered, registerTrainingKernels } from './register-training-kernels';
+import { shouldTransposeFirst } from './wasm-batch-mat-mul';
 
 // Error measure throughout: max|got − ref| / max|ref| against float64 loops.
 const TOLERANCE = 1e-5;
 
+// m, k, n: small products stay on the stock loop, larger ones are transposed first.
 const SHAPES: ReadonlyArray<[number, number, number]> = [
   [1, 1, 1],
   [3, 5, 7],
   [17, 33, 9],
   [64, 100, 31],
+  [200, 64, 1],
 ];
 const FLAGS: ReadonlyArray<[boolean, boolean]> = [
   [false, false],
@@ -58,6 +61,16 @@ describe('WASM BatchMatMul and _FusedMatMul with transposes', () => {
       });
     }
   }
+
+  it('transposes first only where the product repays the copy', () => {
+    const info = (shape: number[]) => ({ dataId: {}, shape, dtype: 'float32' as const });
+    // dense 100→6272 backward at batch 64: transposed first.
+    expect(shouldTransposeFirst(info([64, 6272]), info([100, 6272]), false, true)).toBe(true);
+    expect(shouldTransposeFirst(info([64, 100]), info([64, 6272]), true, false)).toBe(true);
+    // xᵀ·dy of a 6272→1 dense layer: 0.4 multiply-adds per copied element.
+    expect(shouldTransposeFirst(info([64, 6272]), info([64, 1]), true, false)).toBe(false);
+    expect(shouldTransposeFirst(info([64, 6272]), info([6272, 1]), false, false)).toBe(false);
+  });
 
   it('handles rank-3 (batched) operands with transposes', () => {
     const a = tf.tensor3d(seededValues(2 * 4 * 3, 1), [2, 4, 3]);

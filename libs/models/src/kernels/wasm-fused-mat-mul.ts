@@ -11,6 +11,12 @@ const KERNEL = '_FusedMatMul';
  * and LSTM cells) that transposes operands explicitly before calling the
  * stock kernel, for the same reason as wasmBatchMatMul: the stock kernel's
  * transposed path is a scalar loop ~10× slower than its XNNPACK path.
+ * Always, even for tiny products: that loop also gets the bias wrong. It
+ * indexes the bias by the flat output index (clamped to the bias length)
+ * instead of the column, and adds it (and clamps the activation) once per
+ * 48-wide block of the inner dimension. Measured on stock tfjs 4.22 with
+ * bias [1, 2, 3], aᵀ·b for a [k, 5] and b [k, 3]: max error 2 at k = 40,
+ * 5 at k = 64 (found by wasm-batch-mat-mul.spec.ts).
  */
 export function wasmFusedMatMul(stock: StockKernels): tf.KernelConfig {
   const stockFusedMatMul = stock.kernelFunc(KERNEL);
