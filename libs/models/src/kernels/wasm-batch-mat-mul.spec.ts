@@ -72,17 +72,49 @@ describe('WASM BatchMatMul and _FusedMatMul with transposes', () => {
     expect(shouldTransposeFirst(info([64, 6272]), info([6272, 1]), false, false)).toBe(false);
   });
 
-  it('handles rank-3 (batched) operands with transposes', () => {
-    const a = tf.tensor3d(seededValues(2 * 4 * 3, 1), [2, 4, 3]);
-    const b = tf.tensor3d(seededValues(2 * 5 * 4, 2), [2, 5, 4]);
-    const got = tf.matMul(a, b, true, true).arraySync() as number[][][];
-    const av = a.arraySync();
-    const bv = b.arraySync();
-    for (let i = 0; i < 2; i++) {
-      const ref = referenceMatMul(av[i].flat(), [4, 3], bv[i].flat(), [5, 4], true, true);
-      expect(relativeError(got[i].flat(), ref)).toBeLessThan(TOLERANCE);
-    }
-    tf.dispose([a, b]);
+  // [outer dims of a, outer dims of b]: batched × batched, batched × shared, shared × batched.
+  const BATCHES: ReadonlyArray<[number[], number[]]> = [
+    [[3], [3]],
+    [[2, 3], []],
+    [[1], [4]],
+  ];
+  describe.each(BATCHES)('batched operands, outer dims %j × %j', (outerA, outerB) => {
+    const [m, k, n] = [5, 50, 3];
+    it.each(FLAGS)('transposeA=%s transposeB=%s, plain and with bias + relu', (tA, tB) => {
+      const batchA = outerA.reduce((x, y) => x * y, 1);
+      const batchB = outerB.reduce((x, y) => x * y, 1);
+      const batch = Math.max(batchA, batchB);
+      const aShape = [...outerA, ...(tA ? [k, m] : [m, k])];
+      const bShape = [...outerB, ...(tB ? [n, k] : [k, n])];
+      const av = seededValues(batchA * m * k, 7);
+      const bv = seededValues(batchB * k * n, 8);
+      const a = tf.tensor(av, aShape);
+      const b = tf.tensor(bv, bShape);
+      const bias = tf.tensor1d([1, 2, 3]);
+      const ref: number[] = [];
+      const refFused: number[] = [];
+      for (let i = 0; i < batch; i++) {
+        const ai = av.subarray((batchA === 1 ? 0 : i) * m * k, ((batchA === 1 ? 0 : i) + 1) * m * k);
+        const bi = bv.subarray((batchB === 1 ? 0 : i) * k * n, ((batchB === 1 ? 0 : i) + 1) * k * n);
+        const r = referenceMatMul(ai, tA ? [k, m] : [m, k], bi, tB ? [n, k] : [k, n], tA, tB);
+        ref.push(...r);
+        refFused.push(...Array.from(r, (v, j) => Math.max(v + [1, 2, 3][j % n], 0)));
+      }
+      const plain = tf.matMul(a, b, tA, tB);
+      expect(plain.shape.slice(-2)).toEqual([m, n]);
+      expect(plain.size).toBe(batch * m * n);
+      expect(relativeError(plain.dataSync(), ref)).toBeLessThan(TOLERANCE);
+      const fused = tf.fused.matMul({
+        a: a as tf.Tensor3D,
+        b: b as tf.Tensor3D,
+        transposeA: tA,
+        transposeB: tB,
+        bias,
+        activation: 'relu',
+      });
+      expect(relativeError(fused.dataSync(), refFused)).toBeLessThan(TOLERANCE);
+      tf.dispose([a, b, bias, plain, fused]);
+    });
   });
 
   it('leaks neither tensors nor WASM buffers across repeated calls', () => {
@@ -94,6 +126,9 @@ describe('WASM BatchMatMul and _FusedMatMul with transposes', () => {
         tf.matMul(b, a, true, false);
         tf.matMul(a, a, false, true);
         tf.fused.matMul({ a, b, transposeA: true, transposeB: false });
+        const a3 = tf.reshape(a, [4, 16, 40]);
+        tf.matMul(a3, tf.reshape(b, [4, 16, 30]), true, false);
+        tf.fused.matMul({ a: a3, b: tf.ones([40, 7]) as tf.Tensor2D, bias: tf.ones([7]), activation: 'relu' });
       });
     step();
     const tensors = tf.memory().numTensors;

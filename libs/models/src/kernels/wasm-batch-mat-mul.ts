@@ -1,41 +1,48 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { requireFloat32 } from './conv-geometry';
+import { matMulInBatches } from './mat-mul-in-batches';
 import type { StockKernels } from './stock-kernels';
 import { WasmKernelOps } from './wasm-kernel-ops';
 
 const KERNEL = 'BatchMatMul';
 
 /**
- * WASM `BatchMatMul` that never hands a transpose to the stock kernel.
+ * WASM `BatchMatMul` that sends what it can to XNNPACK.
  *
- * Stock tfjs 4.22 sends transposeA/transposeB to a scalar blocked loop
- * (0.4–1.9 GFLOP/s here) and only the plain case to XNNPACK (~25 GFLOP/s).
- * Dense and LSTM backward passes are all transposed products, so this
- * kernel transposes the operands explicitly with the stock Transpose kernel
- * and then calls the stock kernel with no transposes: dense 100→6272 at
- * batch 64, dX = dy·Wᵀ 6.2 ms (stock 30.2), dW = xᵀ·dy 2.4 ms (stock 32.3).
- * Products too small to repay the copy (shouldTransposeFirst) stay on the
- * stock loop.
+ * Stock tfjs 4.22 sends transposeA/transposeB, and any batch of more than
+ * one matrix, to a scalar blocked loop (0.4–1.9 GFLOP/s here); only the
+ * plain single-matrix case reaches XNNPACK (~25 GFLOP/s). Dense and LSTM
+ * backward passes are all transposed products, so this kernel transposes
+ * the operands explicitly with the stock Transpose kernel and then calls the
+ * stock kernel with no transposes (matMulInBatches splits batches): dense
+ * 100→6272 at batch 64, dX = dy·Wᵀ 6.2 ms (stock 30.2), dW = xᵀ·dy 2.4 ms
+ * (stock 32.3). Products too small to repay the copy (shouldTransposeFirst)
+ * stay on the stock loop.
  */
 export function wasmBatchMatMul(stock: StockKernels): tf.KernelConfig {
   const stockBatchMatMul = stock.kernelFunc(KERNEL);
   const kernelFunc: tf.KernelFunc = ({ inputs, backend, attrs }) => {
     const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
     const { transposeA, transposeB } = attrs as unknown as tf.BatchMatMulAttrs;
-    if (!shouldTransposeFirst(a, b, transposeA, transposeB)) {
+    const batched = a.shape.length > 2 && tf.util.sizeFromShape(a.shape.slice(0, -2)) > 1
+      || b.shape.length > 2 && tf.util.sizeFromShape(b.shape.slice(0, -2)) > 1;
+    const transposing = shouldTransposeFirst(a, b, transposeA, transposeB);
+    if (!transposing && (transposeA || transposeB || !batched)) {
       return stockBatchMatMul({ inputs, backend, attrs });
     }
     requireFloat32(KERNEL, 'wasm', { a, b });
     const ops = new WasmKernelOps(backend as BackendWasm, stock);
     const a2 = transposeA ? ops.transposeInner(a) : a;
     const b2 = transposeB ? ops.transposeInner(b) : b;
-    try {
-      return stockBatchMatMul({
-        inputs: { a: a2, b: b2 },
+    const plain = (x: tf.TensorInfo, y: tf.TensorInfo) =>
+      stockBatchMatMul({
+        inputs: { a: x, b: y },
         backend,
         attrs: { transposeA: false, transposeB: false },
-      });
+      }) as tf.TensorInfo;
+    try {
+      return (batched ? matMulInBatches(ops, a2, b2, plain) : null) ?? plain(a2, b2);
     } finally {
       if (transposeA) ops.dispose(a2);
       if (transposeB) ops.dispose(b2);
