@@ -117,7 +117,7 @@ function median(values: number[]): number {
 }
 
 function timeMs(repeats: number, run: () => void): number {
-  run();
+  for (let i = 0; i < 3; i++) run(); // JIT and XNNPACK warm-up
   const times: number[] = [];
   for (let i = 0; i < repeats; i++) {
     const start = performance.now();
