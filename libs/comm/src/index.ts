@@ -87,3 +87,6 @@ export { RingTransport, ringKey, type RingTransportOptions } from './reduce/ring
 export { bucketLayout, chunkSlice, type Slice } from './reduce/bucket-layout';
 export { foldWeightedMean, weightedMeanOf } from './reduce/weighted-mean';
 export { commModule } from './comm-module';
+
+// Testing: a coordinator and N workers in one process over real sockets.
+export { LocalCluster, type LocalClusterOptions, type LocalRank } from './reduce/testing/local-cluster';

@@ -1,6 +1,8 @@
+import { Container } from 'inversify';
+import { commModule } from '../comm-module';
 import { ProtocolError } from '../protocol/protocol-error';
 import type { Membership } from './gradient-reducer';
-import { createDefaultReducerRegistry } from './gradient-reducer-registry';
+import { GradientReducerRegistry, createDefaultReducerRegistry } from './gradient-reducer-registry';
 import { ReduceAbortedError, ReduceContextError, ReduceTimeoutError, ReducerDependencyError, UnknownReducerError } from './reducer-errors';
 import { RingReducer } from './ring-reducer';
 import { RingTransport } from './ring-transport';
@@ -48,6 +50,14 @@ describe('reducer failures', () => {
     expect(reducer.name).toBe('ring');
     expect(reducer.getConfig()).toEqual({ name: 'ring', bucketBytes: 1024, fp16: true, timeoutMs: 120_000 });
     expect(() => registry.create('ring', { bucketBytes: 2 }, { ringTransport: transport })).toThrow(/bucketBytes must be an integer of at least 4/);
+  });
+
+  it('commModule binds one registry with the built-in strategies', async () => {
+    const container = new Container();
+    await container.load(commModule);
+    const registry = container.get(GradientReducerRegistry);
+    expect(registry).toBe(container.get(GradientReducerRegistry));
+    expect(registry.names()).toEqual(['star', 'ring']);
   });
 
   it('refuses calls out of order, naming what to do', async () => {

@@ -24,6 +24,9 @@ export function foldWeightedMean(mean: Float32Array, meanWeight: number, local: 
   return total;
 }
 
+/** Elements summed per block: a float64 scratch this size stays in cache, and no full-length float64 array is allocated. */
+const BLOCK = 4096;
+
 /**
  * sum_r(w_r * v_r) / sum_r(w_r) over `parts` in the order given (rank
  * order, so the result does not depend on arrival order), accumulated in
@@ -32,22 +35,36 @@ export function foldWeightedMean(mean: Float32Array, meanWeight: number, local: 
  */
 export function weightedMeanOf(parts: readonly { values: Float32Array; weight: number }[], length: number): Float32Array {
   const result = new Float32Array(length);
-  const weighted = parts.filter((part) => part.weight > 0);
-  const total = weighted.reduce((sum, part) => sum + part.weight, 0);
+  const values: Float32Array[] = [];
+  const weights: number[] = [];
+  let total = 0;
+  for (const part of parts) {
+    if (part.values.length !== length) {
+      throw new RangeError(`weightedMeanOf: a part has ${part.values.length} values, expected ${length}.`);
+    }
+    if (part.weight > 0) {
+      values.push(part.values);
+      weights.push(part.weight);
+      total += part.weight;
+    }
+  }
   if (total === 0) {
     return result;
   }
-  const sum = new Float64Array(length);
-  for (const { values, weight } of weighted) {
-    if (values.length !== length) {
-      throw new RangeError(`weightedMeanOf: a part has ${values.length} values, expected ${length}.`);
+  const sum = new Float64Array(Math.min(BLOCK, length));
+  for (let start = 0; start < length; start += BLOCK) {
+    const size = Math.min(BLOCK, length - start);
+    sum.fill(0);
+    for (let p = 0; p < values.length; p++) {
+      const vector = values[p];
+      const weight = weights[p];
+      for (let j = 0; j < size; j++) {
+        sum[j] += weight * vector[start + j];
+      }
     }
-    for (let i = 0; i < length; i++) {
-      sum[i] += weight * values[i];
+    for (let j = 0; j < size; j++) {
+      result[start + j] = sum[j] / total;
     }
-  }
-  for (let i = 0; i < length; i++) {
-    result[i] = sum[i] / total;
   }
   return result;
 }

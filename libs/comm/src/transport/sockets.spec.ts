@@ -2,6 +2,7 @@ import { Dealer } from 'zeromq';
 import { pack } from 'msgpackr';
 import { isEnvelopeOf } from '../protocol/message-codec';
 import { CoordinatorSocket, type Incoming } from './coordinator-socket';
+import { heartbeatSocketOptions } from './heartbeat-options';
 import { PeerLiveness } from './peer-liveness';
 import { PeerUnreachableError, SocketClosedError, WaitTimeoutError } from './transport-errors';
 import { WorkerSocket } from './worker-socket';
@@ -150,6 +151,20 @@ describe('CoordinatorSocket and WorkerSocket over tcp://127.0.0.1', () => {
     await iteration;
     expect(iterated).toEqual([]);
     await expect(w.send({ type: 'STEP_DONE', generation: 0, step: 0, rank: 0 })).rejects.toBeInstanceOf(SocketClosedError);
+  });
+
+  it('accepts ZMTP heartbeat options on both ends', async () => {
+    const heartbeat = { intervalMs: 50, timeoutMs: 200 };
+    const coord = await CoordinatorSocket.bind({ endpoint: 'tcp://127.0.0.1:*', heartbeat });
+    closers.push(() => coord.close());
+    const w = WorkerSocket.connect({ endpoint: coord.endpoint, workerId: 'hb', heartbeat });
+    closers.push(() => w.close());
+    await new Promise((resolve) => setTimeout(resolve, 300)); // several heartbeat intervals, connection stays up
+    await w.send(hello('hb'));
+    const incoming = await coord.receive(WAIT);
+    expect(incoming.ok && incoming.peer).toBe('hb');
+    expect(heartbeatSocketOptions(heartbeat)).toEqual({ heartbeatInterval: 50, heartbeatTimeout: 200, heartbeatTimeToLive: 150 });
+    expect(heartbeatSocketOptions({ intervalMs: 0 })).toEqual({});
   });
 
   it('reports a disconnect when a worker goes away', async () => {
