@@ -232,6 +232,13 @@ describe('message codec', () => {
     });
   });
 
+  it('carries non-finite metric values (a diverging loss must still be reported)', () => {
+    const init = { type: 'METRICS' as const, ...base, rank: 0, sampleCount: 1, values: { loss: NaN, grad: Infinity } };
+    const header = decodeMessageOrThrow(encodeMessage(init)).header;
+    expect(header).toMatchObject({ values: { loss: NaN, grad: Infinity } });
+    expect(decodeMessage([rawHeader({ ...init, protocol: PROTOCOL_VERSION, values: { loss: 'high' } })]).ok).toBe(false);
+  });
+
   it('flags stale and future generations', () => {
     const header = decodeMessageOrThrow(encodeMessage(examples.STEP.init)).header;
     expect(checkGeneration(header, 3)).toBeNull();

@@ -252,7 +252,8 @@ export const MetricsHeader = z.object({
   rank: count,
   phase: count.optional(),
   sampleCount: count,
-  values: z.record(z.string(), z.number()),
+  /** Named numbers (loss, kl...). NaN and ±Infinity are allowed: a diverging loss must still be reported. */
+  values: z.record(z.string(), z.custom<number>((value) => typeof value === 'number', 'must be a number')),
 });
 export type MetricsHeader = z.infer<typeof MetricsHeader>;
 

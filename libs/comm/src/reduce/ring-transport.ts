@@ -31,6 +31,10 @@ export interface RingTransportOptions {
   readonly onError?: (error: Error) => void;
 }
 
+function contextOf(header: { type: string; generation: number; step: number }): { type: string; generation: number; step: number } {
+  return { type: header.type, generation: header.generation, step: header.step };
+}
+
 /** Mailbox key of one ring message. */
 export function ringKey(generation: number, step: number, phase: number, bucket: number, round: number): string {
   return `${generation}/${step}/${phase}/${bucket}/${round}`;
@@ -170,7 +174,7 @@ export class RingTransport {
       }
       const { header } = result.envelope;
       if (header.type !== 'RING_CHUNK') {
-        report(new ProtocolError('unexpected-message', `Ring endpoint received ${header.type}; only RING_CHUNK travels between workers.`, header));
+        report(new ProtocolError('unexpected-message', `Ring endpoint received ${header.type}; only RING_CHUNK travels between workers.`, contextOf(header)));
         continue;
       }
       if (header.generation < this.currentGeneration) {
@@ -181,7 +185,7 @@ export class RingTransport {
         result.envelope as Envelope<RingChunkHeader>,
       );
       if (refused !== null) {
-        report(new ProtocolError('unexpected-message', `Dropped RING_CHUNK from rank ${header.rank}: ${refused}.`, header));
+        report(new ProtocolError('unexpected-message', `Dropped RING_CHUNK from rank ${header.rank}: ${refused}.`, contextOf(header)));
       }
     }
   }
