@@ -53,3 +53,6 @@ export { splitEvenly } from './split-evenly';
 export type { ImageGridOptions } from './write-image-grid';
 export { writeImageGrid, encodeImageGrid } from './write-image-grid';
 export { writeFileAtomic } from './write-file-atomic';
+export type { BatchSampler } from './batch-sampler';
+export { SamplerFactory } from './batch-sampler';
+export { dataModule } from './data-module';

@@ -1,3 +1,4 @@
+import type { BatchSampler } from './batch-sampler';
 import { CounterRandom } from './counter-random';
 
 /** Keeps the shuffle streams apart from other users of the same seed. */
@@ -28,7 +29,7 @@ export interface SamplerPosition {
  * step s takes the next contiguous run of its epoch's permutation, and rank
  * r takes the r-th contiguous slice of that run.
  */
-export class ShardedSampler {
+export class ShardedSampler implements BatchSampler {
   readonly stepsPerEpoch: number;
   private readonly random: CounterRandom;
   private cachedEpoch = -1;

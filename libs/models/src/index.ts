@@ -24,3 +24,6 @@ export { assertUniqueVariableNames, namedVariablesOf } from './named-variables';
 export type { ImageShape } from './image-shape';
 export { sigmoidCrossEntropyWithLogits } from './losses/sigmoid-cross-entropy';
 export { gaussianKlDivergence } from './losses/gaussian-kl-divergence';
+// Dependency injection.
+export { BackendSelector, TfjsBackendSelector } from './backend/backend-selector';
+export { modelsModule } from './models-module';

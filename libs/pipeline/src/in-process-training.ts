@@ -1,6 +1,6 @@
 import { Container } from 'inversify';
-import type { ImageSet } from '@ganglion/data';
-import { GenerativeModel, selectBackend, type BackendName } from '@ganglion/models';
+import { dataModule, Dataset, type ImageSet } from '@ganglion/data';
+import { BackendSelector, GenerativeModel, modelsModule, type RequestedBackend } from '@ganglion/models';
 import { createLogger, type Logger } from './logger';
 import { MetricsSink } from './metrics-sink';
 import { withOverrides, type PipelineSpec } from './pipeline-definition';
@@ -8,7 +8,7 @@ import { loadPipelineFile } from './pipeline-file';
 import { pipelineModule } from './pipeline-module';
 import { runModule } from './run-context';
 import { runPathsFor, type RunPaths } from './run-paths';
-import { Trainer, type TrainingSummary } from './trainer';
+import { Trainer, TrainingImages, type TrainingSummary } from './trainer';
 
 export interface InProcessTrainingOptions {
   /** Path of the pipeline file. */
@@ -18,7 +18,7 @@ export interface InProcessTrainingOptions {
   /** Folder that holds runs/<name>/<timestamp>/. */
   readonly outputDir: string;
   /** Compute backend, or 'auto' to pick the best available. */
-  readonly backend?: BackendName | 'auto';
+  readonly backend?: RequestedBackend;
   readonly logFormat?: 'pretty' | 'json';
 }
 
@@ -29,9 +29,9 @@ export interface InProcessTrainingResult {
 
 /**
  * `ganglion train`: loads a pipeline and trains it in this process. This
- * is a composition root: it builds the container from the libs' modules,
- * the run's own values and the pipeline's overrides, then asks for the
- * Trainer.
+ * is a composition root: it builds the container from each lib's module,
+ * the run's own values and the pipeline's overrides (loaded last, so they
+ * win), then asks it for the backend, the images and the Trainer.
  */
 export async function trainInProcess(options: InProcessTrainingOptions): Promise<InProcessTrainingResult> {
   const loaded = loadPipelineFile(options.pipelineFile);
@@ -40,20 +40,22 @@ export async function trainInProcess(options: InProcessTrainingOptions): Promise
   const logger = createLogger({ format: options.logFormat, file: paths.log });
   logger.info({ pipeline: loaded.file, hash: loaded.hash.slice(0, 12), run: paths.root }, `pipeline ${definition.settings.name}`);
 
-  const backend = await selectBackend({ requested: options.backend ?? 'auto' });
-  logger.info({ backend: backend.name, reason: backend.reason }, `backend ${backend.name}: ${backend.reason}`);
-
-  const images = await loadImages(definition.spec.dataset, definition.settings.datasetOptions, logger);
   const container = new Container();
-  container.loadSync(pipelineModule, runModule({ definition, paths, logger, images }));
+  container.loadSync(dataModule, modelsModule, pipelineModule, runModule({ definition, paths, logger }));
   if (definition.spec.overrides !== undefined) container.loadSync(definition.spec.overrides);
+
+  const backend = await container.get<BackendSelector>(BackendSelector).select(options.backend ?? 'auto');
+  logger.info({ backend: backend.name, reason: backend.reason }, `backend ${backend.name}: ${backend.reason}`);
+  const images = await loadImages(container.get<Dataset>(Dataset), logger);
+  container.bind(TrainingImages).toConstantValue(images);
 
   const model = container.get<GenerativeModel>(GenerativeModel);
   const metrics = container.get<MetricsSink>(MetricsSink);
   try {
+    const { batchSize, steps } = definition.settings;
     logger.info(
-      { model: model.name, parameters: model.parameterCount(), batchSize: definition.settings.batchSize, steps: definition.settings.steps },
-      `training ${model.name} (${model.parameterCount().toLocaleString('en-US')} parameters) for ${definition.settings.steps} steps at batch ${definition.settings.batchSize}`,
+      { model: model.name, parameters: model.parameterCount(), batchSize, steps },
+      `training ${model.name} (${model.parameterCount().toLocaleString('en-US')} parameters) for ${steps} steps at batch ${batchSize}`,
     );
     const summary = await container.get(Trainer).run();
     logger.info({ samples: paths.samples, metrics: paths.metrics }, `done: sample grids in ${paths.samples}`);
@@ -64,13 +66,8 @@ export async function trainInProcess(options: InProcessTrainingOptions): Promise
   }
 }
 
-async function loadImages(
-  dataset: PipelineSpec['dataset'],
-  options: Record<string, unknown>,
-  logger: Logger,
-): Promise<ImageSet> {
-  const source = new dataset.type(options) as { load(): ImageSet | Promise<ImageSet> };
-  const images = await source.load();
+async function loadImages(dataset: Dataset, logger: Logger): Promise<ImageSet> {
+  const images = await dataset.load();
   logger.info(
     { dataset: images.name, count: images.count, shape: [images.height, images.width, images.channels] },
     `dataset ${images.name}: ${images.count} images of ${images.height}x${images.width}x${images.channels}`,

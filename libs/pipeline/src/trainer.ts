@@ -1,5 +1,5 @@
 import { inject, injectable } from 'inversify';
-import { gatherBatch, ShardedSampler, splitEvenly, type ImageSet } from '@ganglion/data';
+import { gatherBatch, SamplerFactory, splitEvenly, type BatchSampler, type ImageSet } from '@ganglion/data';
 import { GenerativeModel, type TrainingBatch } from '@ganglion/models';
 import { Clock } from './clock';
 import { GradientSynchronizer } from './gradient-synchronizer';
@@ -38,6 +38,7 @@ export class Trainer {
   constructor(
     @inject(GenerativeModel) private readonly model: GenerativeModel,
     @inject(TrainingImages) private readonly images: ImageSet,
+    @inject(SamplerFactory) private readonly samplerFactory: SamplerFactory,
     @inject(GradientSynchronizer) private readonly synchronizer: GradientSynchronizer,
     @inject(ProcessGroup) private readonly group: ProcessGroup,
     @inject(MetricsSink) private readonly metrics: MetricsSink,
@@ -50,7 +51,7 @@ export class Trainer {
   async run(startStep = 0): Promise<TrainingSummary> {
     const { steps, batchSize, seed, logEvery, sampleEvery, sampleCount } = this.settings;
     this.checkImageShape();
-    const sampler = new ShardedSampler({ datasetSize: this.images.count, globalBatchSize: batchSize, seed });
+    const sampler = this.samplerFactory({ datasetSize: this.images.count, globalBatchSize: batchSize, seed });
     const stepTimes: number[] = [];
     const recent: StepMetrics[] = [];
     const samples: string[] = [];
@@ -79,7 +80,7 @@ export class Trainer {
   }
 
   /** One synchronous step: every phase computes, reduces and applies. */
-  private async trainStep(step: number, sampler: ShardedSampler): Promise<StepMetrics> {
+  private async trainStep(step: number, sampler: BatchSampler): Promise<StepMetrics> {
     const started = this.clock.now();
     const batch = this.localBatch(step, sampler);
     const losses: Record<string, number> = {};
@@ -111,7 +112,7 @@ export class Trainer {
     };
   }
 
-  private localBatch(step: number, sampler: ShardedSampler): TrainingBatch {
+  private localBatch(step: number, sampler: BatchSampler): TrainingBatch {
     const shardSizes = splitEvenly(this.settings.batchSize, this.group.worldSize());
     const sampleIndices = sampler.localIndices(step, this.group.rank(), shardSizes);
     const images = gatherBatch(this.images, sampleIndices, this.model.pixelRange);
