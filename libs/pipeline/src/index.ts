@@ -14,7 +14,7 @@ export {
   PipelineValidationError,
   withOverrides,
 } from './pipeline-definition';
-export type { ComponentSpec, OptimizerSettings, PipelineDefinition, PipelineSpec } from './pipeline-definition';
+export type { ComponentSpec, DistributedSettings, OptimizerSettings, PipelineDefinition, PipelineSpec } from './pipeline-definition';
 export { loadPipelineFile } from './pipeline-file';
 export type { LoadedPipeline } from './pipeline-file';
 export { pipelineModule } from './pipeline-module';
@@ -23,5 +23,6 @@ export { runModule } from './run-context';
 export type { RunContext } from './run-context';
 export { RunPaths, runPathsFor } from './run-paths';
 export { PngSampleWriter, SampleWriter } from './sample-writer';
+export { OpenStepGate, StepGate } from './step-gate';
 export { Trainer, TrainingImages } from './trainer';
 export type { TrainingSummary } from './trainer';

@@ -35,6 +35,8 @@ export interface PipelineSpec<M = unknown, MO = any, D = unknown, DO = any> {
   readonly logEvery?: number;
   /** Write a checkpoint every this many steps (0: only at the end). */
   readonly checkpointEvery?: number;
+  /** How workers of a data-parallel run average gradients. */
+  readonly distributed?: DistributedSettings;
   /**
    * Replaces any component of the run: an inversify ContainerModule loaded
    * after Ganglion's own, typically calling `rebindSync(Token).to(MyClass)`.
@@ -51,6 +53,17 @@ export interface OptimizerSettings {
   readonly beta2?: number;
 }
 
+export interface DistributedSettings {
+  /** `ring` (reduce-scatter + all-gather between workers, the default) or `star` (through the coordinator). */
+  readonly reducer?: 'ring' | 'star';
+  /** Send gradient frames as float16: half the bytes, ~3 significant digits. */
+  readonly fp16?: boolean;
+  /** Largest gradient bucket, in bytes (4 MB by default). */
+  readonly bucketBytes?: number;
+  /** Compare weight checksums across ranks every this many steps. */
+  readonly checksumEvery?: number;
+}
+
 /** The plain-data settings of a run, after defaults and command-line overrides. */
 export interface PipelineSettings {
   readonly name: string;
@@ -61,6 +74,7 @@ export interface PipelineSettings {
   readonly sampleCount: number;
   readonly logEvery: number;
   readonly checkpointEvery: number;
+  readonly distributed: Required<DistributedSettings>;
   readonly modelOptions: Record<string, unknown>;
   readonly datasetOptions: Record<string, unknown>;
 }
@@ -104,6 +118,15 @@ const pipelineSchema = z.object({
   sampleCount: positiveInt.max(1024).optional(),
   logEvery: positiveInt.optional(),
   checkpointEvery: cadence.optional(),
+  distributed: z
+    .object({
+      reducer: z.enum(['ring', 'star']).optional(),
+      fp16: z.boolean().optional(),
+      bucketBytes: z.number().int().min(1024).max(64 * 1024 * 1024).optional(),
+      checksumEvery: positiveInt.optional(),
+    })
+    .strict()
+    .optional(),
   overrides: z
     .custom((value) => typeof value === 'object' && value !== null && 'load' in value, {
       message: 'expected an inversify ContainerModule',
@@ -193,6 +216,12 @@ function settingsOf(spec: PipelineSpec): PipelineSettings {
     sampleCount: spec.sampleCount ?? 64,
     logEvery: spec.logEvery ?? 50,
     checkpointEvery: spec.checkpointEvery ?? 0,
+    distributed: {
+      reducer: spec.distributed?.reducer ?? 'ring',
+      fp16: spec.distributed?.fp16 ?? false,
+      bucketBytes: spec.distributed?.bucketBytes ?? 4 * 1024 * 1024,
+      checksumEvery: spec.distributed?.checksumEvery ?? 50,
+    },
     modelOptions: { seed, ...optimizer, ...((spec.model.options as Record<string, unknown>) ?? {}) },
     datasetOptions: { ...((spec.dataset.options as Record<string, unknown>) ?? {}) },
   };

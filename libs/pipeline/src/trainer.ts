@@ -8,12 +8,14 @@ import { MetricsSink, type StepMetrics } from './metrics-sink';
 import { PipelineSettings } from './pipeline-definition';
 import { ProcessGroup } from './process-group';
 import { SampleWriter } from './sample-writer';
+import { StepGate } from './step-gate';
 
 /** DI token for the images a run trains on, loaded before the container is built. */
 export const TrainingImages = Symbol('TrainingImages');
 
 /** What a finished run reports. */
 export interface TrainingSummary {
+  /** Steps trained by this call (fewer than asked when the StepGate stopped it). */
   readonly steps: number;
   /** Losses of the first step, by phase. */
   readonly firstLosses: Readonly<Record<string, number>>;
@@ -45,6 +47,7 @@ export class Trainer {
     @inject(SampleWriter) private readonly sampleWriter: SampleWriter,
     @inject(Logger) private readonly logger: Logger,
     @inject(Clock) private readonly clock: Clock,
+    @inject(StepGate) private readonly gate: StepGate,
     @inject(PipelineSettings) private readonly settings: PipelineSettings,
   ) {}
 
@@ -57,9 +60,12 @@ export class Trainer {
     const samples: string[] = [];
     let firstLosses: Record<string, number> = {};
 
-    for (let step = startStep; step < steps; step++) {
+    let step = startStep;
+    for (; step < steps; step++) {
+      if (!(await this.gate.beforeStep(step))) break;
       const metrics = await this.trainStep(step, sampler);
       this.metrics.write(metrics);
+      await this.gate.afterStep(step, metrics);
       stepTimes.push(metrics.stepMs);
       recent.push(metrics);
       if (recent.length > logEvery) recent.shift();
@@ -71,7 +77,7 @@ export class Trainer {
       }
     }
     return {
-      steps,
+      steps: step - startStep,
       firstLosses,
       finalLosses: meanLosses(recent),
       medianStepMs: median(stepTimes),
