@@ -1,0 +1,186 @@
+import 'reflect-metadata';
+import * as tf from '@tensorflow/tfjs';
+import { Container, ContainerModule } from 'inversify';
+import { dataModule, syntheticImages, UNIT_RANGE, type ImageSet } from '@ganglion/data';
+import { GenerativeModel, GradientPhase, type TrainingPhase } from '@ganglion/models';
+import { Clock } from './clock';
+import { GradientSynchronizer, type PhaseKey, type SynchronizedGradients } from './gradient-synchronizer';
+import { createLogger, Logger } from './logger';
+import { MetricsSink, type StepMetrics } from './metrics-sink';
+import { definePipeline, PipelineSettings } from './pipeline-definition';
+import { pipelineModule } from './pipeline-module';
+import { SampleWriter } from './sample-writer';
+import { StepGate } from './step-gate';
+import { Trainer, TrainingImages } from './trainer';
+
+/**
+ * A tiny real tfjs model: one phase that pulls a 4x4 "mean image" towards
+ * the batch. Small enough to run many steps in milliseconds on tfjs's cpu
+ * backend, real enough to exercise gradients, optimizers and disposal.
+ */
+class MeanImageModel implements GenerativeModel {
+  readonly name = 'mean-image';
+  readonly pixelRange = UNIT_RANGE;
+  readonly imageShape = [4, 4, 1] as const;
+  readonly networks = {};
+  readonly phases: TrainingPhase[];
+  private readonly mean = tf.variable(tf.zeros([1, 4, 4, 1]), true, `mean_${Math.random()}`);
+
+  constructor() {
+    this.phases = [
+      new GradientPhase('fit', [{ name: 'mean', variable: this.mean }], tf.train.sgd(0.5), (batch) =>
+        tf.tidy(() => {
+          const images = tf.tensor4d(batch.images, [batch.count, 4, 4, 1]);
+          return tf.mean(tf.square(tf.sub(images, this.mean)));
+        }),
+      ),
+    ];
+  }
+
+  parameterCount(): number {
+    return 16;
+  }
+
+  sample(count: number): tf.Tensor4D {
+    return tf.tidy(() => tf.tile(this.mean, [count, 1, 1, 1]) as tf.Tensor4D);
+  }
+
+  getConfig(): Record<string, unknown> {
+    return {};
+  }
+
+  dispose(): void {
+    this.mean.dispose();
+  }
+}
+
+class RecordingSynchronizer implements GradientSynchronizer {
+  readonly calls: Array<{ key: PhaseKey; sampleCount: number }> = [];
+
+  async synchronize(key: PhaseKey, gradients: tf.Tensor[], loss: number, sampleCount: number): Promise<SynchronizedGradients> {
+    this.calls.push({ key, sampleCount });
+    return { gradients, loss, reduceMs: 0 };
+  }
+}
+
+class RecordingMetrics implements MetricsSink {
+  readonly lines: StepMetrics[] = [];
+  write(metrics: StepMetrics): void {
+    this.lines.push(metrics);
+  }
+  close(): void {}
+}
+
+class RecordingSamples implements SampleWriter {
+  readonly steps: number[] = [];
+  readonly means: number[] = [];
+  async write(model: GenerativeModel, step: number, count: number): Promise<string> {
+    this.means.push(tf.tidy(() => model.sample(count, 0).mean().dataSync()[0]));
+    this.steps.push(step);
+    return `step-${step}.png`;
+  }
+}
+
+/** Stops the loop before `stopAt`. */
+class StoppingGate implements StepGate {
+  readonly seen: number[] = [];
+  constructor(private readonly stopAt: number) {}
+  async beforeStep(step: number): Promise<boolean> {
+    return step < this.stopAt;
+  }
+  async afterStep(step: number): Promise<void> {
+    this.seen.push(step);
+  }
+}
+
+function buildTrainer(options: { images?: ImageSet; steps?: number; gate?: StepGate; batchSize?: number }) {
+  const definition = definePipeline({
+    name: 'unit',
+    model: { type: MeanImageModel },
+    dataset: { type: Object as never },
+    batchSize: options.batchSize ?? 8,
+    steps: options.steps ?? 12,
+    sampleEvery: 5,
+    sampleCount: 4,
+    logEvery: 4,
+  });
+  const synchronizer = new RecordingSynchronizer();
+  const metrics = new RecordingMetrics();
+  const samples = new RecordingSamples();
+  const model = new MeanImageModel();
+  const container = new Container();
+  container.loadSync(dataModule, pipelineModule);
+  container.loadSync(
+    new ContainerModule(({ bind, rebindSync }) => {
+      bind(PipelineSettings).toConstantValue(definition.settings);
+      bind(Logger).toConstantValue(createLogger({ format: 'json', level: 'silent' }));
+      bind(TrainingImages).toConstantValue(options.images ?? syntheticImages({ count: 40, height: 4, width: 4, channels: 1, seed: 3 }));
+      bind(GenerativeModel).toConstantValue(model);
+      bind(MetricsSink).toConstantValue(metrics);
+      bind(SampleWriter).toConstantValue(samples);
+      rebindSync(GradientSynchronizer).toConstantValue(synchronizer);
+      if (options.gate !== undefined) rebindSync(StepGate).toConstantValue(options.gate);
+    }),
+  );
+  return { trainer: container.get(Trainer), synchronizer, metrics, samples, model, clock: container.get<Clock>(Clock) };
+}
+
+describe('Trainer', () => {
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('runs every step, reduces each phase with the local sample count, and writes one metrics line per step', async () => {
+    const { trainer, synchronizer, metrics, model } = buildTrainer({ steps: 12 });
+    const summary = await trainer.run();
+    expect(summary.steps).toBe(12);
+    expect(metrics.lines.map((m) => m.step)).toEqual([...Array(12).keys()]);
+    expect(synchronizer.calls).toHaveLength(12);
+    expect(synchronizer.calls[3]).toEqual({ key: { step: 3, phaseIndex: 0, phaseName: 'fit' }, sampleCount: 8 });
+    expect(metrics.lines.every((m) => m.stepMs > 0 && m.samplesPerSecond > 0 && m.reduceMs === undefined)).toBe(true);
+    expect(summary.finalLosses.fit).toBeLessThan(summary.firstLosses.fit);
+    model.dispose();
+  });
+
+  it('writes sample grids every sampleEvery steps and at the end, from the model as trained so far', async () => {
+    const { trainer, samples, model } = buildTrainer({ steps: 12 });
+    const summary = await trainer.run();
+    expect(samples.steps).toEqual([5, 10, 12]);
+    expect(summary.samples).toEqual(['step-5.png', 'step-10.png', 'step-12.png']);
+    expect(samples.means[0]).toBeGreaterThan(0);
+    model.dispose();
+  });
+
+  it('leaks no tensors across steps', async () => {
+    const { trainer, model } = buildTrainer({ steps: 12 });
+    await trainer.run(9); // warm up: the optimizer makes its state on the first update
+    const afterWarmUp = tf.memory().numTensors;
+    await trainer.run(0); // 12 more steps, with sample grids
+    expect(tf.memory().numTensors).toBe(afterWarmUp);
+    model.dispose();
+  });
+
+  it('stops when the StepGate says so and reports the steps it trained', async () => {
+    const gate = new StoppingGate(4);
+    const { trainer, metrics, model } = buildTrainer({ steps: 12, gate });
+    const summary = await trainer.run();
+    expect(summary.steps).toBe(4);
+    expect(gate.seen).toEqual([0, 1, 2, 3]);
+    expect(metrics.lines).toHaveLength(4);
+    model.dispose();
+  });
+
+  it('starts at a given step', async () => {
+    const { trainer, metrics, model } = buildTrainer({ steps: 12 });
+    await trainer.run(9);
+    expect(metrics.lines.map((m) => m.step)).toEqual([9, 10, 11]);
+    model.dispose();
+  });
+
+  it('refuses images of another shape than the model draws, saying which option to change', async () => {
+    const images = syntheticImages({ count: 16, height: 5, width: 4, channels: 1, seed: 1 });
+    const { trainer, model } = buildTrainer({ images });
+    await expect(trainer.run()).rejects.toThrow(/has 5x4x1 images but the model "mean-image" expects 4x4x1\. Set the model's imageShape option/);
+    model.dispose();
+  });
+});
