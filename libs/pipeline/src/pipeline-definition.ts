@@ -179,19 +179,15 @@ export function isPipelineDefinition(value: unknown): value is PipelineDefinitio
 
 function validate(spec: PipelineSpec, source: string): PipelineSpec {
   const result = pipelineSchema.safeParse(spec);
-  if (!result.success) {
-    const name = typeof spec?.name === 'string' ? spec.name : '(unnamed)';
-    const problems = result.error.issues.map((issue) => {
-      const field = issue.path.length > 0 ? issue.path.join('.') : '(pipeline)';
-      return `${field}: ${issue.message}${source === 'command line' ? ' (after command-line overrides)' : ''}`;
-    });
-    throw new PipelineValidationError(name, problems);
+  const suffix = source === 'command line' ? ' (after command-line overrides)' : '';
+  const problems = result.success
+    ? []
+    : result.error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(pipeline)'}: ${issue.message}${suffix}`);
+  for (const field of ['model', 'dataset'] as const) {
+    const component = spec?.[field];
+    if (typeof component?.type === 'function') problems.push(...componentOptionProblems(field, component));
   }
-  const componentProblems = [
-    ...componentOptionProblems('model', spec.model),
-    ...componentOptionProblems('dataset', spec.dataset),
-  ];
-  if (componentProblems.length > 0) throw new PipelineValidationError(spec.name, componentProblems);
+  if (problems.length > 0) throw new PipelineValidationError(typeof spec?.name === 'string' ? spec.name : '(unnamed)', problems);
   return spec;
 }
 
