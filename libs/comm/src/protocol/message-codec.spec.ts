@@ -52,6 +52,14 @@ const examples: { [T in MessageType]: { init: Extract<MessageInit, { type: T }>;
   },
   METRICS: { init: { type: 'METRICS', ...base, rank: 0, phase: 1, sampleCount: 32, values: { loss: 0.693, kl: 1.5 } } },
   CHECKSUM: { init: { type: 'CHECKSUM', ...base, rank: 1, value: 'deadbeef', algorithm: 'sha256' } },
+  SAMPLES: {
+    init: { type: 'SAMPLES', ...base, rank: 0, count: 2, height: 1, width: 2, channels: 1, pixelRange: [-1, 1] },
+    values: [Float32Array.of(-1, -0.5, 0.5, 1)],
+  },
+  WEIGHTS: {
+    init: { type: 'WEIGHTS', ...base, rank: 0, names: ['enc/kernel', 'enc/bias'], shapes: [[2, 3], [3]] },
+    values: [Float32Array.of(1, 2, 3, 4, 5, 6), Float32Array.of(0.5, -0.5, 0)],
+  },
   STEP_DONE: { init: { type: 'STEP_DONE', ...base, rank: 1 } },
   HEARTBEAT: { init: { type: 'HEARTBEAT', ...base, sentAtMs: 1_700_000_000_123 } },
   ERROR: { init: { type: 'ERROR', ...base, code: 'pipeline-mismatch', reason: 'hash differs; deploy the same pipeline', fatal: true } },
@@ -129,6 +137,23 @@ describe('message codec', () => {
     expect(forwarded[1]).toBe(frame);
     expect(decodeMessageOrThrow(forwarded).payload[0][0]).toBe(3);
     expect(() => encodeMessage(examples.RING_CHUNK.init, { dtype: 'f32', encoded: [Buffer.alloc(6)] })).toThrow(/not a multiple of 4/);
+  });
+
+  it('accepts a HELLO without a pipeline hash (the worker checks the one WELCOME names)', () => {
+    const envelope = decodeMessageOrThrow(encodeMessage({ ...examples.HELLO.init, pipelineHash: null }));
+    expect(isEnvelopeOf(envelope, 'HELLO') && envelope.header.pipelineHash).toBeNull();
+  });
+
+  it('refuses SAMPLES whose frame does not hold count × height × width × channels floats', () => {
+    expect(() => encodeMessage({ ...examples.SAMPLES.init, count: 3 }, { values: examples.SAMPLES.values as Float32Array[] })).toThrow(
+      /SAMPLES: payload: the frame must hold count × height × width × channels floats/,
+    );
+  });
+
+  it('refuses WEIGHTS whose names or shapes do not match the frames', () => {
+    const values = examples.WEIGHTS.values as Float32Array[];
+    expect(() => encodeMessage({ ...examples.WEIGHTS.init, names: ['only-one'] }, { values })).toThrow(/names and shapes must list every payload frame/);
+    expect(() => encodeMessage({ ...examples.WEIGHTS.init, shapes: [[3, 3], [3]] }, { values })).toThrow(/each frame must hold as many floats as its shape/);
   });
 
   describe('refuses malformed input without throwing', () => {

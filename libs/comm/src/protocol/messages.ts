@@ -23,10 +23,12 @@
  *
  * 1. HELLO (worker → coordinator). A worker announces `workerId`, `host`,
  *    `pid`, `backend`, `devices`, its `ringEndpoint` (null when it has no
- *    ring socket) and `pipelineHash` (hash of its pipeline file). Header
- *    `generation` is the last generation the worker knew (0 when new) and
- *    is not checked. The coordinator refuses a hash that differs from its
- *    own with ERROR { code: 'pipeline-mismatch', fatal: true }.
+ *    ring socket) and `pipelineHash` (hash of its pipeline file, or null
+ *    for a worker started without one: it loads the path WELCOME names and
+ *    checks the hash itself). Header `generation` is the last generation
+ *    the worker knew (0 when new) and is not checked. The coordinator
+ *    refuses a hash that differs from its own with
+ *    ERROR { code: 'pipeline-mismatch', fatal: true }.
  *
  * 2. WELCOME (coordinator → worker). Sent to every member each time
  *    membership changes: `rank`, `worldSize`, the new `generation`, `seed`,
@@ -64,6 +66,11 @@
  *    `value` (hex digest of the weights) with its `algorithm`. Differing
  *    checksums mean the replicas diverged: the coordinator stops the job.
  *
+ *    SAMPLES (worker → coordinator, rank 0 only) after a step that draws a
+ *    sample grid: `rank`, the images' `count`, `height`, `width`,
+ *    `channels` and `pixelRange`, with the NHWC pixels as one f32 frame;
+ *    the coordinator writes the PNG.
+ *
  * 7. STEP_DONE (worker → coordinator): the barrier. The coordinator sends
  *    the next STEP when every rank of the generation reported.
  *
@@ -79,11 +86,16 @@
  *    refuses messages of an older generation, so nothing from the aborted
  *    step can leak into the new one.
  *
- * 10. ERROR (either way): a refusal, `code` (a ProtocolErrorCode or an
+ * 10. WEIGHTS (worker → coordinator, rank 0) after the last step: the
+ *    trained weights, one f32 frame per variable named by `names` with
+ *    its `shapes`, in the fixed variable order; `step` is the number of
+ *    steps trained. The coordinator writes final-weights.json/.bin.
+ *
+ * 11. ERROR (either way): a refusal, `code` (a ProtocolErrorCode or an
  *    application code such as 'pipeline-mismatch'), `reason` in words, and
  *    `fatal` (the receiver should stop).
  *
- * 11. SHUTDOWN (coordinator → workers) at the end or on Ctrl-C, after the
+ * 12. SHUTDOWN (coordinator → workers) at the end or on Ctrl-C, after the
  *    coordinator wrote its checkpoint: `reason`. Workers close their
  *    sockets and exit 0.
  */
@@ -129,8 +141,8 @@ export const HelloHeader = z.object({
   devices: z.array(z.string()),
   /** The worker's bound ring endpoint (`tcp://host:port`), null without one. */
   ringEndpoint: z.string().nullable(),
-  /** Hash of the worker's pipeline file; must equal the coordinator's. */
-  pipelineHash: z.string(),
+  /** Hash of the worker's pipeline file (must equal the coordinator's), or null when the worker takes the path from WELCOME. */
+  pipelineHash: z.string().nullable(),
 });
 export type HelloHeader = z.infer<typeof HelloHeader>;
 
@@ -267,6 +279,48 @@ export const ChecksumHeader = z.object({
 });
 export type ChecksumHeader = z.infer<typeof ChecksumHeader>;
 
+export const SamplesHeader = z
+  .object({
+    type: z.literal('SAMPLES'),
+    ...common,
+    rank: count,
+    /** Number of images in the frame. */
+    count: z.int().min(1),
+    height: z.int().min(1),
+    width: z.int().min(1),
+    /** 1 (grey) or 3 (RGB). */
+    channels: z.int().min(1).max(4),
+    /** [min, max] of the pixel values, mapped to 0..255 when written. */
+    pixelRange: z.tuple([z.number(), z.number()]),
+    payload: singleFrame,
+  })
+  .refine((h) => h.payload.lengths[0] === h.count * h.height * h.width * h.channels, {
+    message: 'the frame must hold count × height × width × channels floats',
+    path: ['payload'],
+  });
+export type SamplesHeader = z.infer<typeof SamplesHeader>;
+
+export const WeightsHeader = z
+  .object({
+    type: z.literal('WEIGHTS'),
+    ...common,
+    rank: count,
+    /** Variable names, one per frame, in the fixed variable order. */
+    names: z.array(z.string().min(1)),
+    /** Shape of each variable. */
+    shapes: z.array(z.array(count)),
+    payload: PayloadDescriptor,
+  })
+  .refine((h) => h.names.length === h.payload.lengths.length && h.shapes.length === h.names.length, {
+    message: 'names and shapes must list every payload frame',
+    path: ['names'],
+  })
+  .refine((h) => h.shapes.every((shape, i) => shape.reduce((a, b) => a * b, 1) === h.payload.lengths[i]), {
+    message: 'each frame must hold as many floats as its shape',
+    path: ['shapes'],
+  });
+export type WeightsHeader = z.infer<typeof WeightsHeader>;
+
 export const StepDoneHeader = z.object({ type: z.literal('STEP_DONE'), ...common, rank: count });
 export type StepDoneHeader = z.infer<typeof StepDoneHeader>;
 
@@ -308,6 +362,8 @@ export const MESSAGE_SCHEMAS = {
   RING_CHUNK: RingChunkHeader,
   METRICS: MetricsHeader,
   CHECKSUM: ChecksumHeader,
+  SAMPLES: SamplesHeader,
+  WEIGHTS: WeightsHeader,
   STEP_DONE: StepDoneHeader,
   HEARTBEAT: HeartbeatHeader,
   ERROR: ErrorHeader,
@@ -334,7 +390,7 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 export type MessageInit = DistributiveOmit<MessageHeader, 'protocol' | 'payload'>;
 
 /** Message types whose header carries float frames. */
-export const PAYLOAD_TYPES: ReadonlySet<MessageType> = new Set<MessageType>(['WELCOME', 'GRADS', 'AVG', 'RING_CHUNK']);
+export const PAYLOAD_TYPES: ReadonlySet<MessageType> = new Set<MessageType>(['WELCOME', 'GRADS', 'AVG', 'RING_CHUNK', 'SAMPLES', 'WEIGHTS']);
 
 export function isMessageType(value: unknown): value is MessageType {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(MESSAGE_SCHEMAS, value);

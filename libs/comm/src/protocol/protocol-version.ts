@@ -2,5 +2,7 @@
  * Version of the wire protocol in every header's `protocol` field. Bump it
  * whenever a message's fields or meaning change; a peer speaking another
  * version is refused with a `wrong-version` ProtocolError.
+ *
+ * 1: the first protocol. 2: SAMPLES and WEIGHTS; HELLO's pipelineHash may be null.
  */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
