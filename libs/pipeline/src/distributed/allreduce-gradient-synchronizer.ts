@@ -1,0 +1,69 @@
+import * as tf from '@tensorflow/tfjs';
+import { inject, injectable } from 'inversify';
+import { GradientReducer } from '@ganglion/comm';
+import { Clock } from '../clock';
+import type { GradientSynchronizer, PhaseKey, SynchronizedGradients } from '../gradient-synchronizer';
+import { DistributedProcessGroup } from './distributed-process-group';
+
+/**
+ * The data-parallel GradientSynchronizer (Horovod's DistributedOptimizer):
+ * one allreduce per phase through the job's GradientReducer.
+ *
+ * 1. Flatten the phase's gradients, in the phase's variable order (stable
+ *    names every rank agrees on), into a fresh Float32Array, with the local
+ *    mean loss as its last element; dispose the gradient tensors.
+ * 2. allreduce(flat, localSampleCount, {generation, step, phase}): the
+ *    sample-count-weighted mean over ranks, the same bytes on every rank.
+ *    The weighted mean of local mean losses is the global mean loss.
+ * 3. Cut the mean back into tensors of the gradients' shapes.
+ *
+ * The array is fresh per call and never touched again, since the reducer
+ * may send it without copying.
+ */
+@injectable()
+export class AllreduceGradientSynchronizer implements GradientSynchronizer {
+  constructor(
+    @inject(GradientReducer) private readonly reducer: GradientReducer,
+    @inject(DistributedProcessGroup) private readonly group: DistributedProcessGroup,
+    @inject(Clock) private readonly clock: Clock,
+  ) {}
+
+  async synchronize(key: PhaseKey, gradients: tf.Tensor[], loss: number, sampleCount: number): Promise<SynchronizedGradients> {
+    const shapes = gradients.map((gradient) => gradient.shape);
+    const sizes = gradients.map((gradient) => gradient.size);
+    const total = sizes.reduce((a, b) => a + b, 0);
+    const flat = new Float32Array(total + 1);
+    try {
+      let offset = 0;
+      for (const [index, gradient] of gradients.entries()) {
+        if (gradient.dtype !== 'float32') {
+          throw new Error(`Phase '${key.phaseName}': gradient ${index} is ${gradient.dtype}; only float32 gradients can be reduced.`);
+        }
+        flat.set(gradient.dataSync() as Float32Array, offset);
+        offset += sizes[index];
+      }
+    } finally {
+      for (const gradient of gradients) gradient.dispose();
+    }
+    flat[total] = loss;
+
+    const started = this.clock.now();
+    const mean = await this.reducer.allreduce(flat, sampleCount, {
+      generation: this.group.generation(),
+      step: key.step,
+      phase: key.phaseIndex,
+    });
+    const reduceMs = this.clock.now() - started;
+    if (mean.length !== flat.length) {
+      throw new Error(`The ${this.reducer.name} reducer returned ${mean.length} values for ${flat.length} sent (phase '${key.phaseName}', step ${key.step}).`);
+    }
+
+    const reduced: tf.Tensor[] = [];
+    let offset = 0;
+    for (const [index, shape] of shapes.entries()) {
+      reduced.push(tf.tensor(mean.subarray(offset, offset + sizes[index]), shape, 'float32'));
+      offset += sizes[index];
+    }
+    return { gradients: reduced, loss: mean[total], reduceMs };
+  }
+}
