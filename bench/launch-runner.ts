@@ -1,0 +1,97 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** What `ganglion launch` offers on this checkout. */
+export interface LaunchCommand {
+  readonly available: boolean;
+  /** The flags `ganglion launch --help` lists, e.g. `--reducer`. */
+  readonly flags: ReadonlySet<string>;
+}
+
+/** Options of one `ganglion launch` run. */
+export interface LaunchRun {
+  readonly pipeline: string;
+  readonly workers: number;
+  readonly steps: number;
+  /** `ring` or `star`, passed only when launch has a --reducer flag. */
+  readonly reducer?: string;
+  /** Folder that receives runs/<name>/<timestamp>/ (when launch has --out). */
+  readonly outDir: string;
+  readonly timeoutMs: number;
+}
+
+/** Asks the CLI whether it has a `launch` command, and which flags it takes. */
+export function probeLaunch(repoRoot: string): LaunchCommand {
+  const cli = join(repoRoot, 'bin', 'ganglion.js');
+  const help = spawnSync(process.execPath, [cli, '--help'], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
+  if (!/^\s+launch\b/m.test(`${help.stdout}`)) return { available: false, flags: new Set() };
+  const launchHelp = spawnSync(process.execPath, [cli, 'launch', '--help'], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
+  return { available: true, flags: new Set(`${launchHelp.stdout}`.match(/--[a-z][a-z0-9-]*/g) ?? []) };
+}
+
+/**
+ * Runs `node bin/ganglion.js launch <pipeline> --workers N --steps S` (with
+ * --out, --sample-every 0, --backend wasm and --reducer where launch has
+ * them) and resolves with the metrics.jsonl files the run wrote.
+ */
+export function runLaunch(repoRoot: string, command: LaunchCommand, run: LaunchRun): Promise<string[]> {
+  const args = [join(repoRoot, 'bin', 'ganglion.js'), 'launch', run.pipeline, '--workers', String(run.workers), '--steps', String(run.steps)];
+  if (command.flags.has('--out')) args.push('--out', run.outDir);
+  if (command.flags.has('--sample-every')) args.push('--sample-every', '0');
+  if (command.flags.has('--backend')) args.push('--backend', 'wasm');
+  if (run.reducer !== undefined && command.flags.has('--reducer')) args.push('--reducer', run.reducer);
+  const searchRoot = command.flags.has('--out') ? run.outDir : join(repoRoot, 'runs');
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const keep = (chunk: Buffer) => {
+      output = (output + chunk.toString()).slice(-3000);
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    const timer = setTimeout(() => child.kill('SIGKILL'), run.timeoutMs);
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (code !== 0) {
+        reject(new Error(`ganglion launch ${args.slice(2).join(' ')} ended with ${signal ?? `code ${code}`}:\n${output}`));
+        return;
+      }
+      const files = findMetricsFiles(searchRoot, started);
+      if (files.length === 0) reject(new Error(`ganglion launch wrote no metrics.jsonl under ${searchRoot}.`));
+      else resolve(files);
+    });
+  });
+}
+
+/** metrics.jsonl files under `root` written since `sinceMs`, in path order. */
+export function findMetricsFiles(root: string, sinceMs: number): string[] {
+  if (!existsSync(root)) return [];
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name === 'metrics.jsonl' && statSync(path).mtimeMs >= sinceMs) found.push(path);
+    }
+  };
+  walk(root);
+  return found.sort();
+}
+
+/**
+ * samples/s of each step from a metrics.jsonl, leaving out steps before
+ * `fromStep` (warm-up). Lines without samplesPerSecond are ignored.
+ */
+export function samplesPerSecondFrom(file: string, fromStep: number): number[] {
+  const values: number[] = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (line.trim() === '') continue;
+    const record = JSON.parse(line) as { step?: unknown; samplesPerSecond?: unknown };
+    if (typeof record.samplesPerSecond !== 'number' || typeof record.step !== 'number') continue;
+    if (record.step >= fromStep) values.push(record.samplesPerSecond);
+  }
+  return values;
+}

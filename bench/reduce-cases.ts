@@ -1,0 +1,49 @@
+/** How one allreduce measurement moves its bytes. */
+export type ReduceMethod =
+  /** StarReducer: every worker sends to the coordinator (this parent process), which averages and sends back. */
+  | 'star'
+  /** RingReducer: reduce-scatter then all-gather between neighbours. */
+  | 'ring'
+  /** Raw node:net sockets in a ring, each rank streaming what a ring allreduce sends per rank, 2(N-1)/N of the vector. */
+  | 'tcp-ring'
+  /** Raw node:net sockets to a hub (this parent process): each rank sends the vector and gets as many bytes back. */
+  | 'tcp-star';
+
+/** One cell of the reducer table. */
+export interface ReduceCase {
+  readonly method: ReduceMethod;
+  /** Frames as float16 (star and ring only). */
+  readonly fp16: boolean;
+  readonly worldSize: number;
+  /** Vector length in MiB of float32. */
+  readonly mebibytes: number;
+}
+
+/** Runs per case: how many measured allreduces, after how many untimed ones. */
+export interface ReduceRuns {
+  readonly runs: number;
+  readonly warmup: number;
+}
+
+/** Label for tables: `ring fp16`, `raw TCP ring`. */
+export function reduceMethodLabel(method: ReduceMethod, fp16: boolean): string {
+  switch (method) {
+    case 'star':
+    case 'ring':
+      return `${method} ${fp16 ? 'fp16' : 'f32'}`;
+    case 'tcp-ring':
+      return 'raw TCP ring';
+    case 'tcp-star':
+      return 'raw TCP star';
+  }
+}
+
+/** Float32 values in `mebibytes` MiB. */
+export function floatsIn(mebibytes: number): number {
+  return Math.round((mebibytes * 2 ** 20) / 4);
+}
+
+/** Bytes a rank sends (and receives) per allreduce in a ring of `worldSize`, for a vector of `bytes`. */
+export function ringBytesPerRank(bytes: number, worldSize: number): number {
+  return Math.ceil((2 * (worldSize - 1) * bytes) / worldSize);
+}

@@ -1,0 +1,54 @@
+import type { Skipped } from './model-section';
+import { reduceMethodLabel, type ReduceCase, type ReduceMethod } from './reduce-cases';
+import { timeReduceCase } from './reduce-timing';
+import type { SuiteSettings } from './suite-settings';
+import { summaryStats, type SummaryStats } from './summary-stats';
+
+/** Item 3: one allreduce case. */
+export interface ReduceRow extends ReduceCase {
+  readonly label: string;
+  /** Time of one allreduce (the slowest rank's), ms. */
+  readonly ms: SummaryStats;
+  /** Median time over the median of raw TCP in the same pattern (star vs TCP star, ring vs TCP ring); 1 for the TCP rows. */
+  readonly timesCeiling: number;
+}
+
+export interface ReduceSectionResult {
+  readonly rows: ReduceRow[];
+  readonly skipped: Skipped[];
+}
+
+const METHODS: ReadonlyArray<{ method: ReduceMethod; fp16: boolean }> = [
+  { method: 'tcp-star', fp16: false },
+  { method: 'star', fp16: false },
+  { method: 'star', fp16: true },
+  { method: 'tcp-ring', fp16: false },
+  { method: 'ring', fp16: false },
+  { method: 'ring', fp16: true },
+];
+
+/** Item 3: star and ring, f32 and fp16, against raw loopback TCP, for each world size and vector size. */
+export async function runReduceSection(settings: SuiteSettings, progress: (line: string) => void): Promise<ReduceSectionResult> {
+  const rows: ReduceRow[] = [];
+  const skipped: Skipped[] = [];
+  for (const worldSize of settings.reduceWorldSizes) {
+    for (const mebibytes of settings.reduceSizesMiB) {
+      const runs = settings.reduceRuns(mebibytes);
+      progress(`allreduce of ${mebibytes} MiB among ${worldSize} processes, ${runs.runs} runs after ${runs.warmup}`);
+      const ceilings = new Map<ReduceMethod, number>();
+      for (const { method, fp16 } of METHODS) {
+        const reduceCase: ReduceCase = { method, fp16, worldSize, mebibytes };
+        const label = reduceMethodLabel(method, fp16);
+        try {
+          const ms = summaryStats(await timeReduceCase(reduceCase, runs, 3 * 60_000));
+          if (method.startsWith('tcp-')) ceilings.set(method, ms.median);
+          const ceiling = ceilings.get(method === 'star' ? 'tcp-star' : method === 'ring' ? 'tcp-ring' : method);
+          rows.push({ ...reduceCase, label, ms, timesCeiling: ceiling === undefined ? Number.NaN : ms.median / ceiling });
+        } catch (error) {
+          skipped.push({ what: `${label}, ${mebibytes} MiB, ${worldSize} processes`, why: `failed: ${(error as Error).message.split('\n')[0]}` });
+        }
+      }
+    }
+  }
+  return { rows, skipped };
+}

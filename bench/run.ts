@@ -1,0 +1,104 @@
+/**
+ * Ganglion's benchmark suite (issue 5). `npm run bench` runs it in full
+ * (about 10-15 minutes on 2 cores); `npm run bench -- --quick` in under 2.
+ * Prints the machine, then a table per section, every figure as
+ * min / median / max, and writes bench/results/<date-time>.json.
+ *
+ *   npm run bench [-- --quick] [-- --only models,reduce,throughput]
+ *
+ * Sections: models (ms/step per model and backend, peak RSS, and the
+ * framework overhead against a bare tfjs loop), reduce (allreduce against
+ * raw TCP), throughput (`ganglion launch` with 1 and 2 workers). Every
+ * measurement runs in child processes started one at a time.
+ */
+import 'reflect-metadata';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { describeMachine, machineInfo } from './machine-info';
+import { runModelSection, type ModelSectionResult } from './model-section';
+import { runReduceSection, type ReduceSectionResult } from './reduce-section';
+import { FULL_SETTINGS, QUICK_SETTINGS } from './suite-settings';
+import type { SuiteResults } from './suite-results';
+import { suiteReport } from './suite-report';
+import { checkTargets } from './target-checks';
+import { runThroughputSection, type ThroughputSectionResult } from './throughput-section';
+
+const SECTIONS = ['models', 'reduce', 'throughput'] as const;
+type Section = (typeof SECTIONS)[number];
+
+interface Arguments {
+  readonly quick: boolean;
+  readonly sections: ReadonlySet<Section>;
+}
+
+function parseArguments(argv: readonly string[]): Arguments {
+  let quick = false;
+  let sections = new Set<Section>(SECTIONS);
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--quick') quick = true;
+    else if (arg === '--only') {
+      const names = (argv[++i] ?? '').split(',').filter((name) => name !== '');
+      const unknown = names.filter((name) => !(SECTIONS as readonly string[]).includes(name));
+      if (names.length === 0 || unknown.length > 0) {
+        throw new Error(`--only takes a comma-separated list of ${SECTIONS.join(', ')}; got "${argv[i] ?? ''}".`);
+      }
+      sections = new Set(names as Section[]);
+    } else if (arg === '--help' || arg === '-h') {
+      console.log('Usage: npm run bench [-- --quick] [-- --only models,reduce,throughput]');
+      process.exit(0);
+    } else {
+      throw new Error(`Unknown argument "${arg}". Use --quick and/or --only ${SECTIONS.join(',')}.`);
+    }
+  }
+  return { quick, sections };
+}
+
+async function main(): Promise<void> {
+  const args = parseArguments(process.argv.slice(2));
+  const settings = args.quick ? QUICK_SETTINGS : FULL_SETTINGS;
+  const repoRoot = resolve(__dirname, '..');
+  const startedAt = new Date();
+  const started = performance.now();
+  const machine = machineInfo();
+  console.log(`Ganglion benchmarks (${settings.mode}) on ${describeMachine(machine)}`);
+  const progress = (line: string) => console.log(`  [${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}`);
+
+  const none = { stepTimes: [], overhead: [], skipped: [] };
+  const models: ModelSectionResult = args.sections.has('models') ? await runModelSection(settings, progress) : none;
+  const reduce: ReduceSectionResult = args.sections.has('reduce') ? await runReduceSection(settings, progress) : { rows: [], skipped: [] };
+  const throughput: ThroughputSectionResult = args.sections.has('throughput')
+    ? await runThroughputSection(settings, repoRoot, progress)
+    : { launchAvailable: false, rows: [], skipped: [] };
+
+  const figures = {
+    stepTimes: models.stepTimes,
+    overhead: models.overhead,
+    reducers: reduce.rows,
+    throughput: throughput.rows,
+    launchAvailable: throughput.launchAvailable,
+  };
+  const results: SuiteResults = {
+    mode: settings.mode,
+    command: ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
+    startedAt: startedAt.toISOString(),
+    durationSeconds: (performance.now() - started) / 1000,
+    machine,
+    loadAverageAtEnd: loadavg(),
+    ...figures,
+    skipped: [...models.skipped, ...reduce.skipped, ...throughput.skipped],
+    targets: checkTargets(figures),
+  };
+  console.log('\n' + suiteReport(results));
+  const folder = join(repoRoot, 'bench', 'results');
+  mkdirSync(folder, { recursive: true });
+  const file = join(folder, `${startedAt.toISOString().replace(/:/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+  console.log(`results: ${relative(process.cwd(), file)}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,86 @@
+import { describeMachine } from './machine-info';
+import type { SuiteResults } from './suite-results';
+import { verdict } from './target-checks';
+import { formatStats, textTable } from './text-table';
+
+/** The suite's results as the plain-text tables it prints (every figure min / median / max). */
+export function suiteReport(results: SuiteResults): string {
+  const sections: string[] = [];
+  sections.push(
+    `Ganglion benchmarks (${results.mode}), ${results.startedAt}, ${results.durationSeconds.toFixed(0)} s\n` +
+      `${describeMachine(results.machine)}\nload average at end ${results.loadAverageAtEnd.map((v) => v.toFixed(2)).join(' ')}`,
+  );
+
+  sections.push(
+    '1. ms per training step, one process, batch 64, one thread (min / median / max)\n' +
+      textTable(
+        ['model', 'backend', 'params', 'steps', 'ms/step', 'peak RSS MiB'],
+        results.stepTimes.map((row) => [
+          row.label,
+          row.backend,
+          row.parameterCount.toLocaleString('en-US'),
+          String(row.stepMs.count),
+          formatStats(row.stepMs),
+          row.peakRssMiB.toFixed(0),
+        ]),
+      ),
+  );
+
+  sections.push(
+    '2. framework overhead: bare tfjs loop vs Ganglion 1-worker Trainer, interleaved in one process (WASM)\n' +
+      textTable(
+        ['model', 'bare ms/step', 'Trainer ms/step', 'overhead % per pair', 'overhead % of medians'],
+        results.overhead.map((row) => [
+          row.label,
+          formatStats(row.bareMs),
+          formatStats(row.trainerMs),
+          formatStats(row.overheadPercent),
+          row.overheadOfMediansPercent.toFixed(1),
+        ]),
+      ),
+  );
+
+  sections.push(
+    '3. allreduce, one process per rank (ms, min / median / max; x TCP = median over raw TCP in the same pattern)\n' +
+      textTable(
+        ['ranks', 'MiB', 'method', 'ms', 'x TCP', 'GiB/s of vector'],
+        results.reducers.map((row) => [
+          String(row.worldSize),
+          String(row.mebibytes),
+          row.label,
+          formatStats(row.ms, 2),
+          Number.isNaN(row.timesCeiling) ? '—' : row.timesCeiling.toFixed(2),
+          (row.mebibytes / 1024 / (row.ms.median / 1000)).toFixed(2),
+        ]),
+      ),
+  );
+
+  sections.push(
+    '4. throughput through `ganglion launch` (samples/s, min / median / max)\n' +
+      (results.launchAvailable
+        ? textTable(
+            ['model', 'reducer', '1 worker', '2 workers', 'scaling efficiency'],
+            results.throughput.map((row) => [
+              row.label,
+              row.reducer,
+              formatStats(row.oneWorker, 0),
+              formatStats(row.twoWorkers, 0),
+              row.scalingEfficiency.toFixed(3),
+            ]),
+          )
+        : 'skipped: launch not available yet'),
+  );
+
+  if (results.skipped.length > 0) {
+    sections.push('skipped\n' + results.skipped.map((s) => `- ${s.what}: ${s.why}`).join('\n'));
+  }
+
+  sections.push(
+    'targets (issue 5)\n' +
+      textTable(
+        ['target', 'measured', 'verdict'],
+        results.targets.map((check) => [check.target, check.measured, verdict(check)]),
+      ),
+  );
+  return sections.join('\n\n') + '\n';
+}

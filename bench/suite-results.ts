@@ -1,0 +1,23 @@
+import type { MachineInfo } from './machine-info';
+import type { OverheadRow, Skipped, StepTimeRow } from './model-section';
+import type { ReduceRow } from './reduce-section';
+import type { TargetCheck } from './target-checks';
+import type { ThroughputRow } from './throughput-section';
+
+/** Everything one run of the suite measured: what bench/results/<date>.json holds. */
+export interface SuiteResults {
+  readonly mode: 'full' | 'quick';
+  readonly command: string;
+  readonly startedAt: string;
+  readonly durationSeconds: number;
+  readonly machine: MachineInfo;
+  /** Load averages (1, 5, 15 min) when the suite ended. */
+  readonly loadAverageAtEnd: readonly number[];
+  readonly stepTimes: StepTimeRow[];
+  readonly overhead: OverheadRow[];
+  readonly reducers: ReduceRow[];
+  readonly launchAvailable: boolean;
+  readonly throughput: ThroughputRow[];
+  readonly skipped: Skipped[];
+  readonly targets: TargetCheck[];
+}

@@ -1,0 +1,45 @@
+/** How much the suite measures: the full run or `--quick`. */
+export interface SuiteSettings {
+  readonly mode: 'full' | 'quick';
+  /** Untimed steps before timing each model. */
+  readonly warmupSteps: number;
+  /** Timed steps per model and backend (bare and Trainer each, on WASM). */
+  readonly timedSteps: number;
+  /** Time the VAE and RNN on the plain-JS cpu backend too (~1.5 and ~2.5 s per step here). */
+  readonly cpuBackend: boolean;
+  readonly reduceSizesMiB: readonly number[];
+  readonly reduceWorldSizes: readonly number[];
+  /** Measured allreduces per case, and untimed ones before; fewer for the 40 MB vector. */
+  readonly reduceRuns: (mebibytes: number) => { runs: number; warmup: number };
+  /** Models trained through `ganglion launch` for throughput, by key. */
+  readonly throughputModels: readonly string[];
+  /** Steps per launch, and how many of the first to leave out of samples/s. */
+  readonly launchSteps: number;
+  readonly launchWarmupSteps: number;
+}
+
+export const FULL_SETTINGS: SuiteSettings = {
+  mode: 'full',
+  warmupSteps: 3,
+  timedSteps: 20,
+  cpuBackend: true,
+  reduceSizesMiB: [1, 4, 40],
+  reduceWorldSizes: [2, 4],
+  reduceRuns: (mebibytes) => (mebibytes >= 40 ? { runs: 10, warmup: 2 } : { runs: 20, warmup: 3 }),
+  throughputModels: ['dcgan', 'conv-vae', 'row-lstm'],
+  launchSteps: 25,
+  launchWarmupSteps: 5,
+};
+
+export const QUICK_SETTINGS: SuiteSettings = {
+  mode: 'quick',
+  warmupSteps: 1,
+  timedSteps: 5,
+  cpuBackend: false,
+  reduceSizesMiB: [4],
+  reduceWorldSizes: [2],
+  reduceRuns: () => ({ runs: 10, warmup: 2 }),
+  throughputModels: ['conv-vae'],
+  launchSteps: 12,
+  launchWarmupSteps: 2,
+};
