@@ -1,5 +1,8 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { trainInProcess } from '@ganglion/pipeline';
+import { buildWorkerCommand } from '../../worker/src/worker-command';
+import { nonNegativeInt, positiveInt } from './cli-options';
+import { coordinatorCommand, launchCommand, runCommand } from './distributed-commands';
 
 /** Builds the `ganglion` command line. Each action resolves to an exit code. */
 export function buildCli(setExitCode: (code: number) => void): Command {
@@ -47,6 +50,9 @@ export function buildCli(setExitCode: (code: number) => void): Command {
       setExitCode(0);
     });
 
+  for (const command of [launchCommand, coordinatorCommand, buildWorkerCommand, runCommand]) {
+    program.addCommand(command(setExitCode).copyInheritedSettings(program));
+  }
   return program;
 }
 
@@ -59,16 +65,4 @@ interface TrainFlags {
   backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
   logFormat: 'pretty' | 'json';
   out: string;
-}
-
-function positiveInt(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed <= 0) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
-  return parsed;
-}
-
-function nonNegativeInt(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError(`expected a non-negative integer, got "${value}"`);
-  return parsed;
 }

@@ -15,7 +15,7 @@ export {
   withOverrides,
 } from './pipeline-definition';
 export type { ComponentSpec, DistributedSettings, OptimizerSettings, PipelineDefinition, PipelineSpec } from './pipeline-definition';
-export { loadPipelineFile } from './pipeline-file';
+export { loadPipelineFile, pipelineFileHash } from './pipeline-file';
 export type { LoadedPipeline } from './pipeline-file';
 export { pipelineModule } from './pipeline-module';
 export { ProcessGroup, SingleProcessGroup } from './process-group';
@@ -26,3 +26,39 @@ export { PngSampleWriter, SampleWriter } from './sample-writer';
 export { OpenStepGate, StepGate } from './step-gate';
 export { Trainer, TrainingImages } from './trainer';
 export type { TrainingSummary } from './trainer';
+
+// Data-parallel training: worker, coordinator, launchers.
+export { AllreduceGradientSynchronizer } from './distributed/allreduce-gradient-synchronizer';
+export { CoordinatedStepGate } from './distributed/coordinated-step-gate';
+export { Coordinator } from './distributed/coordinator';
+export type { CoordinatorOptions, CoordinatorResult } from './distributed/coordinator';
+export { ChecksumMismatchError, CoordinatorInterruptedError, JoinTimeoutError, WorkerFailedError } from './distributed/coordinator-errors';
+export { RunFolderOutputs } from './distributed/coordinator-outputs';
+export type { CoordinatorOutputs, SampleImages } from './distributed/coordinator-outputs';
+export { startDistributedCoordinator } from './distributed/distributed-coordinator';
+export type { DistributedCoordinatorOptions, DistributedRunOverrides, StartedCoordinator } from './distributed/distributed-coordinator';
+export { DistributedProcessGroup } from './distributed/distributed-process-group';
+export { PipelineMismatchError, WorkerConnectError, runDistributedWorker } from './distributed/distributed-worker';
+export type { DistributedWorkerOptions, DistributedWorkerResult } from './distributed/distributed-worker';
+export { distributedWorkerModule } from './distributed/distributed-worker-module';
+export type { DistributedWorkerContext } from './distributed/distributed-worker-module';
+export { Fnv1a64 } from './distributed/fnv1a64';
+export { launchLocalJob } from './distributed/local-launch';
+export type { LocalLaunchOptions, LocalLaunchResult } from './distributed/local-launch';
+export { readModelWeights } from './distributed/named-weights';
+export type { NamedWeights } from './distributed/named-weights';
+export { defaultAdvertiseHost, endpointHost, isLoopbackEndpoint } from './distributed/network-address';
+export { NullMetricsSink } from './distributed/null-metrics-sink';
+export { RemoteSampleWriter, sampleGridName } from './distributed/remote-sample-writer';
+export { runScheduledJob } from './distributed/scheduled-run';
+export type { ScheduledRunOptions, ScheduledRunResult } from './distributed/scheduled-run';
+export { SchedulerEnvironmentError, schedulerPlacementFromEnv } from './distributed/scheduler-placement';
+export type { SchedulerPlacement, SchedulerPlacementOptions } from './distributed/scheduler-placement';
+export { stepMetricsFromValues, stepMetricsToValues } from './distributed/step-metrics-values';
+export { WEIGHTS_CHECKSUM_ALGORITHM, weightsChecksum } from './distributed/weights-checksum';
+export { readWeightsFile, writeWeightsFile } from './distributed/weights-file';
+export type { WeightsManifest, WeightsManifestEntry } from './distributed/weights-file';
+export { CoordinatorRefusedError, WorkerSession } from './distributed/worker-session';
+export type { CoordinatorChannel, CoordinatorCommand } from './distributed/worker-session';
+export { WorkerProcesses } from './distributed/worker-processes';
+export type { OutputStreams, WorkerExit, WorkerProcessSpec } from './distributed/worker-processes';

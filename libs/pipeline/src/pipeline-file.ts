@@ -22,7 +22,7 @@ export function loadPipelineFile(file: string): LoadedPipeline {
   if (!fs.existsSync(absolute)) {
     throw new Error(`Pipeline file ${absolute} does not exist. Pass the path of a .ts file whose default export is definePipeline({...}), e.g. pipelines/fashion-vae.ts.`);
   }
-  const hash = createHash('sha256').update(fs.readFileSync(absolute)).digest('hex');
+  const hash = pipelineFileHash(absolute);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const loaded = require(absolute) as { default?: unknown };
   if (!isPipelineDefinition(loaded.default)) {
@@ -32,4 +32,9 @@ export function loadPipelineFile(file: string): LoadedPipeline {
     );
   }
   return { file: absolute, hash, definition: loaded.default };
+}
+
+/** sha256 (hex) of a pipeline file's bytes, as LoadedPipeline.hash and HELLO carry it. */
+export function pipelineFileHash(file: string): string {
+  return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 }

@@ -1,0 +1,133 @@
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { CoordinatorInterruptedError, type CoordinatorResult, type DistributedRunOverrides, type RunPaths } from '@ganglion/pipeline';
+
+export function positiveInt(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed <= 0) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
+  return parsed;
+}
+
+export function nonNegativeInt(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError(`expected a non-negative integer, got "${value}"`);
+  return parsed;
+}
+
+export function positiveSeconds(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError(`expected a positive number of seconds, got "${value}"`);
+  return parsed;
+}
+
+/** `--gpus 0,1,3` → ['0', '1', '3']. */
+export function gpuList(value: string): string[] {
+  const ids = value.split(',').map((id) => id.trim());
+  if (ids.length === 0 || ids.some((id) => !/^\d+$/.test(id))) throw new InvalidArgumentError(`expected GPU ids such as 0,1, got "${value}"`);
+  if (new Set(ids).size !== ids.length) throw new InvalidArgumentError(`each GPU may appear once, got "${value}"`);
+  return ids;
+}
+
+/** Flags shared by train, coordinator, launch and run: the settings a command line may replace. */
+export interface OverrideFlags {
+  steps?: number;
+  batchSize?: number;
+  seed?: number;
+  sampleEvery?: number;
+  logEvery?: number;
+  logFormat: 'pretty' | 'json';
+  out: string;
+}
+
+/** Flags of the data-parallel commands. */
+export interface DistributedFlags extends OverrideFlags {
+  reducer?: 'ring' | 'star';
+  fp16?: boolean;
+  checksumEvery?: number;
+  bucketBytes?: number;
+  joinTimeout: number;
+}
+
+export function addOverrideOptions(command: Command): Command {
+  return command
+    .option('--steps <n>', 'number of steps (overrides the pipeline)', positiveInt)
+    .option('--batch-size <n>', 'global batch size, over all workers (overrides the pipeline)', positiveInt)
+    .option('--seed <n>', 'seed of data order and noise (overrides the pipeline)', nonNegativeInt)
+    .option('--sample-every <n>', 'write a sample grid every n steps', nonNegativeInt)
+    .option('--log-every <n>', 'log a progress line every n steps', positiveInt)
+    .addOption(new Option('--log-format <format>', 'log lines for people or machines').choices(['pretty', 'json']).default('pretty'))
+    .option('--out <dir>', 'folder for runs/<name>/<timestamp>', 'runs');
+}
+
+export function addDistributedOptions(command: Command): Command {
+  return addOverrideOptions(command)
+    .addOption(new Option('--reducer <name>', 'how gradients are averaged (overrides the pipeline)').choices(['ring', 'star']))
+    .option('--fp16', 'send gradients as float16 (half the bytes, ~3 significant digits)')
+    .option('--checksum-every <n>', 'compare weight checksums across ranks every n steps (and at the end)', positiveInt)
+    .option('--bucket-bytes <n>', 'largest gradient bucket in bytes (default 4 MiB)', positiveInt)
+    .option('--join-timeout <seconds>', 'how long to wait for every worker to join and get ready', positiveSeconds, 300);
+}
+
+export function overridesOf(flags: DistributedFlags): DistributedRunOverrides {
+  return {
+    steps: flags.steps,
+    batchSize: flags.batchSize,
+    seed: flags.seed,
+    sampleEvery: flags.sampleEvery,
+    logEvery: flags.logEvery,
+    reducer: flags.reducer,
+    fp16: flags.fp16,
+    checksumEvery: flags.checksumEvery,
+    bucketBytes: flags.bucketBytes,
+  };
+}
+
+/**
+ * Runs `action` with a signal that Ctrl-C (SIGINT) or SIGTERM aborts, so
+ * the coordinator can send SHUTDOWN before it exits. A second signal exits
+ * at once. Resolves to the action's exit code, 130 / 143 when interrupted.
+ */
+export async function withInterrupts(action: (signal: AbortSignal) => Promise<void>): Promise<number> {
+  const controller = new AbortController();
+  let received: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (received !== undefined) process.exit(signal === 'SIGINT' ? 130 : 143);
+    received = signal;
+    process.stderr.write(`\n${signal}: stopping the job (again to force)...\n`);
+    controller.abort(new CoordinatorInterruptedError(`received ${signal}`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    await action(controller.signal);
+    return 0;
+  } catch (error) {
+    if (error instanceof CoordinatorInterruptedError) {
+      process.stderr.write(`Stopped: ${error.message}. Every worker was told to shut down.\n`);
+      return received === 'SIGTERM' ? 143 : 130;
+    }
+    throw error;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** The lines printed when a data-parallel run finishes. */
+export function describeRun(result: CoordinatorResult, paths: RunPaths): string {
+  const losses = (record: Readonly<Record<string, number>>) =>
+    Object.entries(record)
+      .map(([phase, loss]) => `${phase} ${loss.toFixed(4)}`)
+      .join(', ');
+  const checks = result.checksumSteps;
+  return (
+    `\nTrained ${result.steps} steps with ${result.worldSize} worker${result.worldSize === 1 ? '' : 's'} (reducer ${result.reducer}): ` +
+    `${result.medianStepMs.toFixed(0)} ms/step (median), reduce ${result.medianReduceMs.toFixed(1)} ms/step.\n` +
+    `Loss at the start: ${losses(result.firstLosses)}; at the end: ${losses(result.finalLosses)}.\n` +
+    (checks.length > 0
+      ? `Weights identical on all ${result.worldSize} ranks: checksums matched at ${checks.length} step${checks.length === 1 ? '' : 's'} (last after step ${(checks.at(-1) as number) + 1}).\n`
+      : '') +
+    `Sample grids: ${paths.samples} (latest: ${result.samples.at(-1) ?? 'none'})\n` +
+    `Metrics: ${paths.metrics}\n` +
+    `Final weights: ${result.finalWeights ?? 'none'}\n`
+  );
+}

@@ -1,0 +1,50 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { runDistributedWorker } from '@ganglion/pipeline';
+
+interface WorkerFlags {
+  connect: string;
+  backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  ringBind?: string;
+  advertiseHost?: string;
+  connectTimeout: number;
+  workerId?: string;
+  logFormat: 'pretty' | 'json';
+}
+
+/**
+ * `ganglion worker [pipeline] --connect tcp://HOST:5555`: one worker process
+ * of a data-parallel job. Without a pipeline argument it trains the file
+ * the coordinator names (same code, same path on every machine).
+ */
+export function buildWorkerCommand(setExitCode: (code: number) => void): Command {
+  return new Command('worker')
+    .description('Join a data-parallel job as one worker process.')
+    .argument('[pipeline]', "this machine's copy of the pipeline file (default: the coordinator's path)")
+    .requiredOption('--connect <endpoint>', "the coordinator's endpoint, e.g. tcp://10.0.0.1:5555")
+    .addOption(new Option('--backend <name>', 'compute backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'))
+    .option('--ring-bind <endpoint>', 'where the ring socket binds (default tcp://127.0.0.1:* for a local coordinator, else tcp://0.0.0.0:*)')
+    .option('--advertise-host <host>', 'address other workers reach this one at (default: the first external IPv4 when binding 0.0.0.0)')
+    .option('--connect-timeout <seconds>', 'give up when no coordinator answers within this time', seconds, 30)
+    .option('--worker-id <id>', 'stable worker id (default <host>-<pid>)')
+    .addOption(new Option('--log-format <format>', 'log lines for people or machines').choices(['pretty', 'json']).default('pretty'))
+    .action(async (pipelineFile: string | undefined, flags: WorkerFlags) => {
+      const result = await runDistributedWorker({
+        connect: flags.connect,
+        pipelineFile,
+        backend: flags.backend,
+        ringBind: flags.ringBind,
+        advertiseHost: flags.advertiseHost,
+        connectTimeoutMs: flags.connectTimeout * 1000,
+        workerId: flags.workerId,
+        logFormat: flags.logFormat,
+      });
+      process.stdout.write(`Worker rank ${result.rank} of ${result.worldSize} trained ${result.steps} steps; coordinator: ${result.shutdownReason}.\n`);
+      setExitCode(0);
+    });
+}
+
+function seconds(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError(`expected a positive number of seconds, got "${value}"`);
+  return parsed;
+}

@@ -1,0 +1,111 @@
+import { CoordinatorSocket, DEFAULT_COORDINATOR_ENDPOINT } from '@ganglion/comm';
+import { splitEvenly } from '@ganglion/data';
+import { SystemClock } from '../clock';
+import { createLogger, type Logger } from '../logger';
+import { withOverrides, type DistributedSettings, type PipelineSettings, type PipelineSpec } from '../pipeline-definition';
+import { loadPipelineFile } from '../pipeline-file';
+import { runPathsFor, type RunPaths } from '../run-paths';
+import { Coordinator, type CoordinatorResult } from './coordinator';
+import { RunFolderOutputs } from './coordinator-outputs';
+import { isLoopbackEndpoint } from './network-address';
+
+/** Settings a command line may replace in a data-parallel run. */
+export type DistributedRunOverrides = Partial<Pick<PipelineSpec, 'steps' | 'batchSize' | 'seed' | 'sampleEvery' | 'logEvery'>> & Partial<DistributedSettings>;
+
+export interface DistributedCoordinatorOptions {
+  /** Path of the pipeline file. */
+  readonly pipelineFile: string;
+  /** Settings that replace the pipeline's own (command-line flags). */
+  readonly overrides?: DistributedRunOverrides;
+  /** Where the ROUTER binds. Default `tcp://127.0.0.1:5555`; `tcp://127.0.0.1:*` picks a free port. */
+  readonly bind?: string;
+  /** Number of workers to wait for. */
+  readonly workers: number;
+  /** How long to wait for them to join and get ready, in ms. Default 300000. */
+  readonly joinTimeoutMs?: number;
+  /** Folder that holds runs/<name>/<timestamp>/. */
+  readonly outputDir: string;
+  readonly logFormat?: 'pretty' | 'json';
+  /** Stops the run (Ctrl-C): workers get SHUTDOWN. */
+  readonly signal?: AbortSignal;
+}
+
+/** A coordinator bound to its endpoint, not yet running: launchers start workers against `endpoint` first. */
+export interface StartedCoordinator {
+  /** The bound endpoint with its real port. */
+  readonly endpoint: string;
+  readonly paths: RunPaths;
+  readonly settings: PipelineSettings;
+  readonly logger: Logger;
+  /** Runs the job to the end; closes the socket and the run's files whatever happens. */
+  run(): Promise<CoordinatorResult>;
+  /** Releases the socket without running (when a launcher fails before run()). */
+  close(): Promise<void>;
+}
+
+/**
+ * `ganglion coordinator`: loads the pipeline (for its name, hash and
+ * settings; it never computes with tfjs), applies the command line's
+ * overrides, binds the ROUTER and returns a coordinator ready to run. A
+ * composition root: the Coordinator receives its socket, outputs, logger
+ * and clock.
+ */
+export async function startDistributedCoordinator(options: DistributedCoordinatorOptions): Promise<StartedCoordinator> {
+  const loaded = loadPipelineFile(options.pipelineFile);
+  const { reducer, fp16, bucketBytes, checksumEvery, ...plain } = options.overrides ?? {};
+  const distributed = Object.fromEntries(
+    Object.entries({ ...loaded.definition.spec.distributed, reducer, fp16, bucketBytes, checksumEvery }).filter(([, v]) => v !== undefined),
+  );
+  const definition = withOverrides(loaded.definition, { ...plain, distributed });
+  const { settings } = definition;
+  splitEvenly(settings.batchSize, options.workers); // Throws, with what to do, when the batch cannot be split.
+  const paths = runPathsFor(options.outputDir, settings.name, new Date());
+  const logger = createLogger({ format: options.logFormat, file: paths.log, base: { role: 'coordinator' } });
+  const bind = options.bind ?? DEFAULT_COORDINATOR_ENDPOINT;
+  if (!isLoopbackEndpoint(bind)) {
+    logger.warn(
+      { bind },
+      `binding ${bind} beyond loopback WITHOUT encryption or authentication (CURVE comes later): anyone who can reach this port can join or disturb the job. Use trusted networks only.`,
+    );
+  }
+  const socket = await CoordinatorSocket.bind({
+    endpoint: bind,
+    sendTimeoutMs: 5000,
+    onError: (error) => logger.debug({ error: error.message }, 'coordinator socket'),
+  });
+  logger.info({ pipeline: loaded.file, hash: loaded.hash.slice(0, 12), run: paths.root, endpoint: socket.endpoint }, `pipeline ${settings.name}, run folder ${paths.root}`);
+  const outputs = new RunFolderOutputs(paths);
+  const coordinator = new Coordinator(
+    socket,
+    { pipeline: { file: loaded.file, hash: loaded.hash, settings }, workers: options.workers, joinTimeoutMs: options.joinTimeoutMs ?? 300_000, signal: options.signal },
+    outputs,
+    logger,
+    new SystemClock(),
+  );
+  let closed = false;
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    outputs.close();
+    await socket.close();
+  };
+  return {
+    endpoint: socket.endpoint,
+    paths,
+    settings,
+    logger,
+    run: async () => {
+      try {
+        const result = await coordinator.run();
+        logger.info({ samples: paths.samples, metrics: paths.metrics, weights: result.finalWeights }, `done: sample grids in ${paths.samples}`);
+        return result;
+      } catch (error) {
+        logger.error({ error: (error as Error).message }, `the run failed: ${(error as Error).message}`);
+        throw error;
+      } finally {
+        await close();
+      }
+    },
+    close,
+  };
+}

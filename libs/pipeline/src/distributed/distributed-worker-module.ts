@@ -1,0 +1,55 @@
+import { ContainerModule } from 'inversify';
+import { Dataset } from '@ganglion/data';
+import { GenerativeModel } from '@ganglion/models';
+import { GradientReducer } from '@ganglion/comm';
+import { GradientSynchronizer } from '../gradient-synchronizer';
+import { Logger } from '../logger';
+import { MetricsSink } from '../metrics-sink';
+import { PipelineSettings, type PipelineDefinition } from '../pipeline-definition';
+import { ProcessGroup } from '../process-group';
+import { SampleWriter } from '../sample-writer';
+import { StepGate } from '../step-gate';
+import { AllreduceGradientSynchronizer } from './allreduce-gradient-synchronizer';
+import { CoordinatedStepGate } from './coordinated-step-gate';
+import { DistributedProcessGroup } from './distributed-process-group';
+import { NullMetricsSink } from './null-metrics-sink';
+import { RemoteSampleWriter } from './remote-sample-writer';
+import { WorkerSession } from './worker-session';
+
+/** What one worker of a data-parallel job binds: its pipeline, logger, session and reducer. */
+export interface DistributedWorkerContext {
+  readonly definition: PipelineDefinition;
+  readonly logger: Logger;
+  readonly session: WorkerSession;
+  readonly reducer: GradientReducer;
+}
+
+/**
+ * Loaded after dataModule, modelsModule and pipelineModule: the run's
+ * settings, dataset and model (as runModule binds them), and the five
+ * seams a worker rebinds: GradientSynchronizer (allreduce), ProcessGroup
+ * (the WELCOME's rank), StepGate (STEP / METRICS / CHECKSUM / STEP_DONE),
+ * MetricsSink (none: the coordinator writes metrics.jsonl) and
+ * SampleWriter (rank 0 sends SAMPLES).
+ */
+export function distributedWorkerModule(context: DistributedWorkerContext): ContainerModule {
+  const { definition, logger, session, reducer } = context;
+  return new ContainerModule(({ bind, rebindSync }) => {
+    bind(PipelineSettings).toConstantValue(definition.settings);
+    bind(Logger).toConstantValue(logger);
+    bind(Dataset)
+      .toDynamicValue(() => new definition.spec.dataset.type(definition.settings.datasetOptions) as Dataset)
+      .inSingletonScope();
+    bind(GenerativeModel)
+      .toDynamicValue(() => new definition.spec.model.type(definition.settings.modelOptions) as GenerativeModel)
+      .inSingletonScope();
+    bind(WorkerSession).toConstantValue(session);
+    bind(DistributedProcessGroup).toConstantValue(session);
+    bind(GradientReducer).toConstantValue(reducer);
+    rebindSync(ProcessGroup).toConstantValue(session);
+    rebindSync(GradientSynchronizer).to(AllreduceGradientSynchronizer).inSingletonScope();
+    rebindSync(StepGate).to(CoordinatedStepGate).inSingletonScope();
+    bind(MetricsSink).to(NullMetricsSink).inSingletonScope();
+    bind(SampleWriter).to(RemoteSampleWriter).inSingletonScope();
+  });
+}

@@ -1,0 +1,84 @@
+import type { RequestedBackend } from '@ganglion/models';
+import type { DistributedRunOverrides } from './distributed-coordinator';
+import { type DistributedWorkerResult, runDistributedWorker } from './distributed-worker';
+import { type LocalLaunchResult, launchLocalJob } from './local-launch';
+import { defaultAdvertiseHost } from './network-address';
+import { type SchedulerPlacement, SchedulerEnvironmentError, schedulerPlacementFromEnv } from './scheduler-placement';
+import type { OutputStreams } from './worker-processes';
+
+export interface ScheduledRunOptions {
+  readonly pipelineFile: string;
+  readonly overrides?: DistributedRunOverrides;
+  /** The scheduler's environment (process.env). */
+  readonly env: NodeJS.ProcessEnv;
+  /** Host of process 0, overriding MASTER_ADDR / SLURM_LAUNCH_NODE_IPADDR. */
+  readonly coordinatorHost?: string;
+  /** Interface the coordinator and the ring sockets bind. Default 0.0.0.0 (all). */
+  readonly bindHost?: string;
+  /** Host this process's ring endpoint is announced with. Default: the bind host when it is a specific address, else the first external IPv4. */
+  readonly advertiseHost?: string;
+  readonly backend?: RequestedBackend;
+  readonly outputDir: string;
+  readonly logFormat?: 'pretty' | 'json';
+  /** Process 0: how long to wait for the others. Default 300000. */
+  readonly joinTimeoutMs?: number;
+  /** Other processes: how long to wait for process 0's coordinator. Default 300000 (they may start first). */
+  readonly connectTimeoutMs?: number;
+  /** How process 0 starts its own worker (see LocalLaunchOptions.workerCommand). */
+  readonly workerCommand: readonly string[];
+  readonly signal?: AbortSignal;
+  readonly output?: OutputStreams;
+}
+
+export type ScheduledRunResult =
+  | ({ readonly role: 'coordinator'; readonly placement: SchedulerPlacement } & LocalLaunchResult)
+  | { readonly role: 'worker'; readonly placement: SchedulerPlacement; readonly worker: DistributedWorkerResult };
+
+/**
+ * `ganglion run`: one process of a job a cluster scheduler started (one
+ * `srun`, one Kubernetes Indexed Job, torchrun-style variables). Process
+ * 0 runs the coordinator on MASTER_PORT plus a local worker; every other
+ * process is a worker connecting to MASTER_ADDR:MASTER_PORT. Ganglion
+ * ranks follow arrival order; the scheduler's rank only picks the role.
+ */
+export async function runScheduledJob(options: ScheduledRunOptions): Promise<ScheduledRunResult> {
+  const placement = schedulerPlacementFromEnv(options.env, { coordinatorHost: options.coordinatorHost });
+  if (placement === null) {
+    throw new SchedulerEnvironmentError(
+      'No scheduler environment found: set RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT (torchrun, Kubernetes) or run under SLURM (srun sets SLURM_PROCID and SLURM_NTASKS). ' +
+        'On one machine use `ganglion launch <pipeline> --workers N` instead.',
+    );
+  }
+  const bindHost = options.bindHost ?? '0.0.0.0';
+  const advertiseHost = options.advertiseHost ?? (bindHost === '0.0.0.0' ? defaultAdvertiseHost() : bindHost);
+  const ringBind = `tcp://${bindHost}:*`;
+  if (placement.rank === 0) {
+    const launched = await launchLocalJob({
+      pipelineFile: options.pipelineFile,
+      overrides: options.overrides,
+      outputDir: options.outputDir,
+      logFormat: options.logFormat,
+      backend: options.backend,
+      joinTimeoutMs: options.joinTimeoutMs,
+      signal: options.signal,
+      output: options.output,
+      workers: 1,
+      totalWorkers: placement.worldSize,
+      bind: `tcp://${bindHost}:${placement.coordinatorPort}`,
+      workerCommand: options.workerCommand,
+      workerArgs: ['--ring-bind', ringBind, '--advertise-host', advertiseHost],
+    });
+    return { role: 'coordinator', placement, ...launched };
+  }
+  const worker = await runDistributedWorker({
+    connect: `tcp://${placement.coordinatorHost}:${placement.coordinatorPort}`,
+    pipelineFile: options.pipelineFile,
+    backend: options.backend,
+    ringBind,
+    advertiseHost,
+    connectTimeoutMs: options.connectTimeoutMs ?? 300_000,
+    logFormat: options.logFormat,
+    env: options.env,
+  });
+  return { role: 'worker', placement, worker };
+}

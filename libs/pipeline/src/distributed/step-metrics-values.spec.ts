@@ -1,0 +1,25 @@
+import { stepMetricsFromValues, stepMetricsToValues } from './step-metrics-values';
+
+describe('step metrics as METRICS values', () => {
+  it('round-trips losses in phase order, times and the reduce time', () => {
+    const metrics = {
+      step: 4,
+      losses: { discriminator: 1.25, generator: NaN },
+      stepMs: 812.5,
+      samplesPerSecond: 78.8,
+      reduceMs: 12.25,
+      time: '2026-01-01T00:00:00.000Z',
+    };
+    const values = stepMetricsToValues(metrics);
+    expect(values).toEqual({ 'loss/discriminator': 1.25, 'loss/generator': NaN, stepMs: 812.5, samplesPerSecond: 78.8, reduceMs: 12.25 });
+    const back = stepMetricsFromValues(4, values, new Date(metrics.time));
+    expect(back).toEqual(metrics);
+    expect(Object.keys(back.losses)).toEqual(['discriminator', 'generator']);
+  });
+
+  it('leaves reduceMs out when a single process sent none', () => {
+    const values = stepMetricsToValues({ step: 0, losses: { vae: 3 }, stepMs: 10, samplesPerSecond: 100, time: '' });
+    expect('reduceMs' in values).toBe(false);
+    expect('reduceMs' in stepMetricsFromValues(0, values, new Date(0))).toBe(false);
+  });
+});
