@@ -1,6 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { UNIT_RANGE } from '@ganglion/data';
-import { changedVariables, compareSplitBatch, saveAndLoad, snapshotWeights, trainStep } from '../testing/model-checks';
+import { applyLayers } from '../apply-layers';
+import { sigmoidCrossEntropyWithLogits } from '../losses/sigmoid-cross-entropy';
+import {
+  changedVariables,
+  compareSplitBatch,
+  relativeError,
+  saveAndLoad,
+  snapshotWeights,
+  trainStep,
+} from '../testing/model-checks';
 import { useTestBackend } from '../testing/test-backend';
 import { batchOf, entropyFloor, patternImages } from '../testing/synthetic-batch';
 import { RowLstm } from './row-lstm';
@@ -80,6 +89,29 @@ describe('RowLstm', () => {
     model.phases[0].applyGradients(gradients);
     expect(changedVariables(before, snapshotWeights(model))).toEqual(indices(0, 5));
     tf.dispose(gradients);
+    model.dispose();
+  });
+
+  it('trains with the same loss and gradients as running its layers (the hand-written LSTM is exact)', () => {
+    const model = new RowLstm({ seed: 4, units: 24, imageShape: [10, 6, 2] });
+    const images = patternImages(5, [10, 6, 2], UNIT_RANGE);
+    const batch = batchOf(images, indices(0, 5), 0);
+    const layersLoss = () => {
+      // The layer path: rows shifted down one, every layer but the final sigmoid, summed BCE per image.
+      const rows = tf.tensor3d(images, [5, 10, 12]);
+      const shifted = tf.concat([tf.zeros([5, 1, 12]), rows.slice([0, 0, 0], [5, 9, 12])], 1);
+      const logits = applyLayers(model.network, shifted, model.network.layers.length - 1, true);
+      return tf.sum(sigmoidCrossEntropyWithLogits(logits, rows)).div(5) as tf.Scalar;
+    };
+    const variables = model.phases[0].variables.map((v) => v.variable);
+    const expected = tf.variableGrads(layersLoss, variables);
+    const actual = model.phases[0].computeGradients(batch);
+    const expectedLoss = expected.value.dataSync()[0];
+    expect(Math.abs(actual.loss - expectedLoss) / expectedLoss).toBeLessThan(1e-5);
+    variables.forEach((v, i) => {
+      expect(relativeError(actual.gradients[i].dataSync(), expected.grads[v.name].dataSync())).toBeLessThan(1e-5);
+    });
+    tf.dispose([expected.value, Object.values(expected.grads), actual.gradients]);
     model.dispose();
   });
 

@@ -2,13 +2,13 @@ import * as tf from '@tensorflow/tfjs';
 import { UNIT_RANGE, type PixelRange } from '@ganglion/data';
 import { createAdam } from '../adam-settings';
 import { checkInteger } from '../check-options';
-import { applyLayers } from '../apply-layers';
-import type { GenerativeModel, TrainingBatch } from '../generative-model';
+import type { GenerativeModel, NamedVariable, TrainingBatch } from '../generative-model';
 import { GradientPhase } from '../gradient-phase';
 import { batchImages, type ImageShape } from '../image-shape';
 import { samplingStream } from '../keyed-noise';
 import { sigmoidCrossEntropyWithLogits } from '../losses/sigmoid-cross-entropy';
 import { assertUniqueVariableNames, namedVariablesOf } from '../named-variables';
+import { lstmSequence, type LstmWeights } from './lstm-sequence';
 import { buildRowNetwork } from './row-lstm-network';
 import { rowLstmOptionsSchema, resolveRowLstmOptions, type RowLstmConfig, type RowLstmOptions, type RowSampleMode } from './row-lstm-options';
 
@@ -34,6 +34,8 @@ export class RowLstm implements GenerativeModel {
   readonly networks: Readonly<Record<string, tf.LayersModel>>;
   readonly phases: readonly GradientPhase[];
   private readonly config: RowLstmConfig;
+  /** The LSTM layer's variables, which the training loss reads directly. */
+  private readonly lstmWeights: LstmWeights;
 
   constructor(options: RowLstmOptions = {}) {
     this.config = resolveRowLstmOptions(options);
@@ -42,6 +44,7 @@ export class RowLstm implements GenerativeModel {
     this.networks = { rnn: this.network };
     const variables = namedVariablesOf(this.network);
     assertUniqueVariableNames('RowLstm', variables);
+    this.lstmWeights = lstmWeightsOf(this.network.getLayer('rnn/lstm') as LstmLayer, variables);
     this.phases = [new GradientPhase('rnn', variables, createAdam(this.config), (b) => this.loss(b))];
   }
 
@@ -106,12 +109,25 @@ export class RowLstm implements GenerativeModel {
     return tf.tidy(() => this.network.apply(this.shiftedRows(images), { training: false }) as tf.Tensor3D);
   }
 
+  /**
+   * The training loss, computed time-major with lstmSequence (a hand-written
+   * LSTM and gradient over the LSTM layer's own variables, ~2x faster on
+   * WASM than running the layer) and the dense layer. The sum over rows and
+   * images does not depend on their order, so the targets are transposed
+   * instead of the hidden states.
+   */
   private loss(batch: TrainingBatch): tf.Scalar {
     const images = batchImages(batch, this.imageShape);
-    // Every layer but the final sigmoid: logits, for a stable cross-entropy.
-    const logits = applyLayers(this.network, this.shiftedRows(images), this.network.layers.length - 1, true);
-    const targets = images.reshape(logits.shape);
-    return tf.sum(sigmoidCrossEntropyWithLogits(logits, targets)).div(batch.count) as tf.Scalar;
+    const [height, width, channels] = this.imageShape;
+    const rowWidth = width * channels;
+    const rows = images.reshape([batch.count, height, rowWidth]).transpose<tf.Tensor3D>([1, 0, 2]);
+    const inputs = tf.concat<tf.Tensor3D>(
+      [tf.zeros([1, batch.count, rowWidth]), rows.slice([0, 0, 0], [height - 1, batch.count, rowWidth])],
+      0,
+    );
+    const hidden = lstmSequence(inputs, this.lstmWeights);
+    const logits = this.network.getLayer('rnn/dense').apply(hidden, { training: true }) as tf.Tensor3D;
+    return tf.sum(sigmoidCrossEntropyWithLogits(logits, rows)).div(batch.count) as tf.Scalar;
   }
 
   /** The LSTM's input sequence: at step t, row t - 1 (a zero row at t = 0). [n, h, w*c]. */
@@ -127,4 +143,27 @@ export class RowLstm implements GenerativeModel {
       return tf.concat<tf.Tensor3D>([tf.zeros([count, 1, rowWidth]), rows.slice([0, 0, 0], [count, height - 1, rowWidth])], 1);
     });
   }
+}
+
+/**
+ * The LSTM layer's variables for lstmSequence, after checking that the
+ * layer computes what lstmSequence does.
+ */
+function lstmWeightsOf(layer: LstmLayer, variables: readonly NamedVariable[]): LstmWeights {
+  const config = layer.getConfig();
+  const expected = { activation: 'tanh', recurrentActivation: 'sigmoid', useBias: true, dropout: 0, recurrentDropout: 0 };
+  for (const [key, value] of Object.entries(expected)) {
+    if (config[key] !== value) {
+      throw new Error(
+        `RowLstm: the LSTM layer has ${key} ${JSON.stringify(config[key])}; the training loss (lstmSequence) ` +
+          `implements ${key} ${JSON.stringify(value)}. Change both together.`,
+      );
+    }
+  }
+  const named = (name: string) => {
+    const found = variables.find((v) => v.name === `${layer.name}/${name}`);
+    if (found === undefined) throw new Error(`RowLstm: the LSTM layer has no variable '${name}'.`);
+    return found.variable;
+  };
+  return { kernel: named('kernel'), recurrentKernel: named('recurrent_kernel'), bias: named('bias') };
 }
