@@ -41,6 +41,8 @@ describe('registerTrainingKernels', () => {
       'Slice',
       'Unpack',
       'SplitV',
+      'Concat',
+      'Identity',
       'UnsortedSegmentSum',
     ]);
     expect(() => registerTrainingKernels('wasm')).not.toThrow();

@@ -3,8 +3,10 @@ import { cpuConv2DBackpropFilter } from './cpu-conv2d-backprop-filter';
 import { StockKernels } from './stock-kernels';
 import { wasmBatchMatMul } from './wasm-batch-mat-mul';
 import { wasmConv2DBackpropFilter } from './wasm-conv2d-backprop-filter';
+import { wasmConcat } from './wasm-concat';
 import { wasmConv2DBackpropInput } from './wasm-conv2d-backprop-input';
 import { wasmFusedMatMul } from './wasm-fused-mat-mul';
+import { wasmIdentity } from './wasm-identity';
 import { cpuUnsortedSegmentSum, wasmUnsortedSegmentSum } from './unsorted-segment-sum';
 import { wasmSlice, wasmSplitV, wasmUnpack } from './wasm-slice';
 
@@ -29,7 +31,7 @@ interface TrainingKernelSet {
 const TRAINING_KERNELS: Readonly<Record<string, TrainingKernelSet>> = {
   wasm: {
     packageName: '@tensorflow/tfjs-backend-wasm',
-    uses: ['Conv2D', 'Transpose', 'Reshape', 'Slice', 'Unpack', 'SplitV', 'BatchMatMul', '_FusedMatMul'],
+    uses: ['Conv2D', 'Transpose', 'Reshape', 'Slice', 'Unpack', 'SplitV', 'Concat', 'Identity', 'BatchMatMul', '_FusedMatMul'],
     create: (stock) => [
       wasmConv2DBackpropFilter(stock),
       wasmConv2DBackpropInput(stock),
@@ -38,6 +40,8 @@ const TRAINING_KERNELS: Readonly<Record<string, TrainingKernelSet>> = {
       wasmSlice(stock),
       wasmUnpack(stock),
       wasmSplitV(stock),
+      wasmConcat(stock),
+      wasmIdentity(stock),
       wasmUnsortedSegmentSum(),
     ],
   },

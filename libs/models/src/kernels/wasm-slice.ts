@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { StockKernels } from './stock-kernels';
+import { HeapCopier } from './wasm-heap';
 
 /**
  * WASM `Slice`, `Unpack` and `SplitV` that read their input through a view
@@ -76,13 +77,12 @@ export function sliceFromHeap(
   const out = backend.makeOutput(s, x.dtype);
   const count = tf.util.sizeFromShape(s);
   if (count === 0) return out;
-  // Views taken after the allocation above, which may have grown the heap.
-  const xv = backend.typedArrayFromHeap(x);
-  const ov = backend.typedArrayFromHeap(out);
+  const heap = new HeapCopier(backend); // taken after the allocation above, which may have grown the heap
+  const src = heap.locate(x);
+  const dst = heap.locate(out);
   const strides = tf.util.computeStrides(x.shape);
   if (tf.slice_util.isSliceContinous(x.shape, b, s)) {
-    const offset = tf.slice_util.computeFlatOffset(b, strides);
-    ov.set(xv.subarray(offset, offset + count));
+    heap.copy(dst, 0, src, tf.slice_util.computeFlatOffset(b, strides), count);
     return out;
   }
   const rank = s.length;
@@ -92,12 +92,8 @@ export function sliceFromHeap(
   for (let run = 0; run < count / inner; run++) {
     let from = b[rank - 1];
     for (let d = 0; d < rank - 1; d++) from += (b[d] + index[d]) * strides[d];
-    if (inner >= 16) {
-      ov.set(xv.subarray(from, from + inner), to);
-      to += inner;
-    } else {
-      for (let k = 0; k < inner; k++) ov[to++] = xv[from + k];
-    }
+    heap.copy(dst, to, src, from, inner);
+    to += inner;
     for (let d = rank - 2; d >= 0; d--) {
       if (++index[d] < s[d]) break;
       index[d] = 0;
