@@ -6,6 +6,7 @@ import { withOverrides, type DistributedSettings, type PipelineSettings, type Pi
 import { loadPipelineFile } from '../pipeline-file';
 import { runPathsFor, type RunPaths } from '../run-paths';
 import { Coordinator, type CoordinatorResult } from './coordinator';
+import { CoordinatorInterruptedError } from './coordinator-errors';
 import { RunFolderOutputs } from './coordinator-outputs';
 import { isLoopbackEndpoint } from './network-address';
 
@@ -100,7 +101,8 @@ export async function startDistributedCoordinator(options: DistributedCoordinato
         logger.info({ samples: paths.samples, metrics: paths.metrics, weights: result.finalWeights }, `done: sample grids in ${paths.samples}`);
         return result;
       } catch (error) {
-        logger.error({ error: (error as Error).message }, `the run failed: ${(error as Error).message}`);
+        if (error instanceof CoordinatorInterruptedError) logger.warn(`stopped: ${error.message}; every worker was told to shut down`);
+        else logger.error({ error: (error as Error).message }, `the run failed: ${(error as Error).message}`);
         throw error;
       } finally {
         await close();

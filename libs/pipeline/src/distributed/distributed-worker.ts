@@ -166,9 +166,16 @@ export async function runDistributedWorker(options: DistributedWorkerOptions): P
     logger.info({ reason: shutdownReason }, `coordinator: ${shutdownReason}; exiting`);
     return { rank: session.rank(), worldSize: session.worldSize(), steps: summary.steps, shutdownReason };
   } catch (error) {
+    const stoppedBecause = session?.stoppedBecause;
+    if (session !== undefined && stoppedBecause !== undefined) {
+      // SHUTDOWN arrived mid-step and aborted the reduction: a clean stop.
+      logger.info({ reason: stoppedBecause }, `coordinator: ${stoppedBecause}; stopped mid-step, exiting`);
+      return { rank: session.rank(), worldSize: session.worldSize(), steps: Math.max(0, session.stepsStarted - 1), shutdownReason: stoppedBecause };
+    }
     await reportFailure(socket, session, error);
     throw error;
   } finally {
+    session?.close();
     model?.dispose();
     await reducer?.close();
     await ring.close();
@@ -197,6 +204,9 @@ async function awaitWelcome(socket: WorkerSocket, endpoint: string, connectTimeo
     if (isEnvelopeOf(envelope, 'WELCOME')) return envelope.header;
     if (isEnvelopeOf(envelope, 'ERROR')) {
       throw new WorkerConnectError(`The coordinator at ${endpoint} refused this worker (${envelope.header.code}): ${envelope.header.reason}`);
+    }
+    if (isEnvelopeOf(envelope, 'SHUTDOWN')) {
+      throw new WorkerConnectError(`The coordinator at ${endpoint} stopped the job before it started: ${envelope.header.reason}`);
     }
     if (!heard) logger.info(`the coordinator at ${endpoint} answered; waiting for the other workers`);
     heard = true;

@@ -96,11 +96,16 @@ export class WorkerProcesses {
     }
   }
 
-  /** SIGTERM, then SIGKILL for those still running after `graceMs`. */
+  /**
+   * Lets workers that were told to shut down exit by themselves for
+   * `graceMs`, then SIGTERM, then SIGKILL 5 s later.
+   */
   async stopAll(graceMs: number): Promise<WorkerExit[]> {
-    this.killAll('SIGTERM');
     const exits = await this.waitAll(graceMs);
     if (exits !== undefined) return exits;
+    this.killAll('SIGTERM');
+    const afterTerm = await this.waitAll(5000);
+    if (afterTerm !== undefined) return afterTerm;
     this.killAll('SIGKILL');
     return (await this.waitAll(5000)) ?? [];
   }

@@ -1,10 +1,13 @@
 import {
   type DecodeResult,
+  type Envelope,
   type GradientReducer,
   type MessageInit,
   type PayloadInit,
+  type ShutdownHeader,
   type WaitOptions,
   type WelcomeHeader,
+  WaitAbortedError,
   WaitTimeoutError,
   membershipFromWelcome,
 } from '@ganglion/comm';
@@ -17,6 +20,7 @@ export interface CoordinatorChannel {
   readonly endpoint: string;
   send(init: MessageInit, payload?: PayloadInit): Promise<void>;
   receive(options?: WaitOptions): Promise<DecodeResult>;
+  route(type: 'SHUTDOWN', handler: (envelope: Envelope<ShutdownHeader>) => void): () => void;
 }
 
 /** What the coordinator asked for next. */
@@ -42,11 +46,18 @@ export class CoordinatorRefusedError extends Error {
  * a worker was refused), ERROR, HEARTBEAT. Silence longer than
  * `silenceTimeoutMs` means the coordinator is gone: the coordinator sends
  * a HEARTBEAT every few seconds.
+ *
+ * SHUTDOWN takes effect at once, even mid-step: it aborts the reduction in
+ * flight (closing the reducer), so a worker stuck waiting for a dead peer
+ * still stops; the caller sees `stoppedBecause` set and treats the
+ * resulting error as a clean stop.
  */
 export class WorkerSession implements DistributedProcessGroup {
   private current: WelcomeHeader;
-  private stepsStarted = 0;
+  private stepsStartedCount = 0;
   private shutdownReason: string | undefined;
+  private readonly stopped = new AbortController();
+  private unrouteShutdown: (() => void) | undefined;
 
   constructor(
     private readonly channel: CoordinatorChannel,
@@ -74,6 +85,11 @@ export class WorkerSession implements DistributedProcessGroup {
     return this.current;
   }
 
+  /** STEP commands received so far (the last may have been cut short by SHUTDOWN). */
+  get stepsStarted(): number {
+    return this.stepsStartedCount;
+  }
+
   /** Why the coordinator stopped the job, once it sent SHUTDOWN. */
   get stoppedBecause(): string | undefined {
     return this.shutdownReason;
@@ -81,7 +97,17 @@ export class WorkerSession implements DistributedProcessGroup {
 
   /** Adopts the current WELCOME's membership in the reducer. Call once, before ready(). */
   async start(): Promise<void> {
+    this.unrouteShutdown = this.channel.route('SHUTDOWN', (envelope) => {
+      this.shutdownReason ??= envelope.header.reason;
+      this.stopped.abort();
+      void this.reducer.close();
+    });
     await this.reducer.configure(membershipFromWelcome(this.current));
+  }
+
+  /** Stops listening for SHUTDOWN. */
+  close(): void {
+    this.unrouteShutdown?.();
   }
 
   /** Tells the coordinator this worker is set up for the current generation (RING_READY, for either reducer). */
@@ -96,7 +122,9 @@ export class WorkerSession implements DistributedProcessGroup {
   /** Waits for the coordinator's go-ahead for `step` (or a SHUTDOWN). */
   async nextCommand(step: number): Promise<CoordinatorCommand> {
     for (;;) {
+      if (this.shutdownReason !== undefined) return { type: 'shutdown', reason: this.shutdownReason };
       const received = await this.receive(`STEP ${step}`);
+      if (received === undefined) continue;
       if (!received.ok) {
         this.logger.warn({ error: received.error.message }, `refused a message from the coordinator: ${received.error.message}`);
         continue;
@@ -108,7 +136,7 @@ export class WorkerSession implements DistributedProcessGroup {
           if (header.step !== step) {
             throw new CoordinatorRefusedError('unexpected-message', `The coordinator started step ${header.step} while this worker expected step ${step}; the job is out of step.`);
           }
-          this.stepsStarted += 1;
+          this.stepsStartedCount += 1;
           return { type: 'step', checksum: header.checksum };
         case 'SHUTDOWN':
           this.shutdownReason = header.reason;
@@ -127,10 +155,10 @@ export class WorkerSession implements DistributedProcessGroup {
 
   /** After the last step: waits for the coordinator's SHUTDOWN. */
   async awaitShutdown(): Promise<string> {
-    if (this.shutdownReason !== undefined) return this.shutdownReason;
     for (;;) {
+      if (this.shutdownReason !== undefined) return this.shutdownReason;
       const received = await this.receive('SHUTDOWN');
-      if (!received.ok) continue;
+      if (received === undefined || !received.ok) continue;
       const { header } = received.envelope;
       if (header.type === 'SHUTDOWN') {
         this.shutdownReason = header.reason;
@@ -142,7 +170,7 @@ export class WorkerSession implements DistributedProcessGroup {
 
   private async adopt(welcome: WelcomeHeader): Promise<void> {
     if (welcome.generation <= this.current.generation) return;
-    if (this.stepsStarted > 0) {
+    if (this.stepsStartedCount > 0) {
       throw new CoordinatorRefusedError(
         'membership-change',
         `The coordinator re-ranked the job (generation ${welcome.generation}) after training started; resuming a running job is not supported yet. Restart the job.`,
@@ -162,10 +190,12 @@ export class WorkerSession implements DistributedProcessGroup {
     this.logger.warn({ code, reason }, `coordinator: ${reason}`);
   }
 
-  private async receive(what: string): Promise<DecodeResult> {
+  /** The next message; undefined once SHUTDOWN arrived (it is routed past the queue). */
+  private async receive(what: string): Promise<DecodeResult | undefined> {
     try {
-      return await this.channel.receive({ timeoutMs: this.silenceTimeoutMs });
+      return await this.channel.receive({ timeoutMs: this.silenceTimeoutMs, signal: this.stopped.signal });
     } catch (error) {
+      if (error instanceof WaitAbortedError) return undefined;
       if (error instanceof WaitTimeoutError) {
         throw new Error(
           `No word from the coordinator at ${this.channel.endpoint} for ${Math.round(this.silenceTimeoutMs / 1000)} s while waiting for ${what}: ` +
