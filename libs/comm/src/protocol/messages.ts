@@ -39,9 +39,11 @@
  *    worker adopts the generation of the newest WELCOME and from then on
  *    drops anything older (`checkGeneration`).
  *
- * 3. RING_READY (worker → coordinator, ring only). After WELCOME the worker
- *    connects to `peers[(rank + 1) % worldSize]` and says so. The
- *    coordinator waits for all ranks before the first STEP of a generation.
+ * 3. RING_READY (worker → coordinator). After WELCOME the worker loads
+ *    its pipeline, data and model, configures its reducer (ring: connects
+ *    to `peers[(rank + 1) % worldSize]`) and says so; Ganglion's workers
+ *    send it whatever the reducer. The coordinator waits for all ranks
+ *    before the first STEP of a generation.
  *
  * 4. STEP (coordinator → all workers). Starts `step`; `checksum: true` asks
  *    for a CHECKSUM once the step's updates are applied.

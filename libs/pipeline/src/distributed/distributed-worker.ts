@@ -7,7 +7,8 @@ import {
   WaitTimeoutError,
   type WelcomeHeader,
   WorkerSocket,
-  createDefaultReducerRegistry,
+  commModule,
+  GradientReducerRegistry,
   isEnvelopeOf,
 } from '@ganglion/comm';
 import { dataModule, Dataset } from '@ganglion/data';
@@ -93,7 +94,7 @@ export async function runDistributedWorker(options: DistributedWorkerOptions): P
   if (env.CUDA_VISIBLE_DEVICES !== undefined) logger.info({ devices }, `CUDA_VISIBLE_DEVICES=${env.CUDA_VISIBLE_DEVICES}`);
 
   const container = new Container();
-  container.loadSync(dataModule, modelsModule, pipelineModule);
+  container.loadSync(dataModule, modelsModule, commModule, pipelineModule);
   const backend = await container.get<BackendSelector>(BackendSelector).select(options.backend ?? 'auto');
   logger.info({ backend: backend.name, reason: backend.reason }, `backend ${backend.name}: ${backend.reason}`);
 
@@ -123,8 +124,7 @@ export async function runDistributedWorker(options: DistributedWorkerOptions): P
     const welcome = await awaitWelcome(socket, options.connect, connectTimeoutMs, silenceTimeoutMs, logger);
 
     const definition = pipelineFor(welcome, options.pipelineFile);
-    const registry = createDefaultReducerRegistry();
-    reducer = registry.create(
+    reducer = container.get<GradientReducerRegistry>(GradientReducerRegistry).create(
       welcome.reducer.name,
       { bucketBytes: welcome.reducer.bucketBytes, fp16: welcome.reducer.fp16 },
       { workerSocket: socket, ringTransport: ring },

@@ -1,0 +1,156 @@
+import {
+  type DecodeResult,
+  type Envelope,
+  type GradientReducer,
+  type Membership,
+  type MessageInit,
+  type ShutdownHeader,
+  type WaitOptions,
+  type WelcomeHeader,
+  WaitAbortedError,
+  WaitTimeoutError,
+  decodeMessageOrThrow,
+  encodeMessage,
+} from '@ganglion/comm';
+import { createLogger } from '../logger';
+import { CoordinatorRefusedError, type CoordinatorChannel, WorkerSession } from './worker-session';
+
+/** An in-memory coordinator channel: messages pushed by the test, sends recorded. */
+class FakeChannel implements CoordinatorChannel {
+  readonly endpoint = 'tcp://coordinator:5555';
+  readonly sent: MessageInit[] = [];
+  private readonly queue: DecodeResult[] = [];
+  private waiter: { resolve: (r: DecodeResult) => void; reject: (e: Error) => void } | undefined;
+  private shutdownHandler: ((envelope: Envelope<ShutdownHeader>) => void) | undefined;
+
+  push(init: MessageInit): void {
+    const envelope = decodeMessageOrThrow(encodeMessage(init));
+    if (envelope.header.type === 'SHUTDOWN' && this.shutdownHandler !== undefined) {
+      this.shutdownHandler(envelope as Envelope<ShutdownHeader>);
+      return;
+    }
+    const waiter = this.waiter;
+    this.waiter = undefined;
+    if (waiter !== undefined) waiter.resolve({ ok: true, envelope });
+    else this.queue.push({ ok: true, envelope });
+  }
+
+  async send(init: MessageInit): Promise<void> {
+    this.sent.push(init);
+  }
+
+  receive(options?: WaitOptions): Promise<DecodeResult> {
+    const next = this.queue.shift();
+    if (next !== undefined) return Promise.resolve(next);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new WaitTimeoutError('silent')), options?.timeoutMs ?? 10_000);
+      options?.signal?.addEventListener('abort', () => {
+        clearTimeout(timer);
+        reject(new WaitAbortedError('aborted'));
+      });
+      this.waiter = {
+        resolve: (r) => {
+          clearTimeout(timer);
+          resolve(r);
+        },
+        reject,
+      };
+    });
+  }
+
+  route(_type: 'SHUTDOWN', handler: (envelope: Envelope<ShutdownHeader>) => void): () => void {
+    this.shutdownHandler = handler;
+    return () => (this.shutdownHandler = undefined);
+  }
+}
+
+class RecordingReducer implements GradientReducer {
+  readonly name = 'ring';
+  readonly memberships: Membership[] = [];
+  closed = false;
+  async configure(membership: Membership): Promise<void> {
+    this.memberships.push(membership);
+  }
+  async allreduce(values: Float32Array): Promise<Float32Array> {
+    return values.slice();
+  }
+  getConfig() {
+    return { name: 'ring', bucketBytes: 4, fp16: false, timeoutMs: 1 };
+  }
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+}
+
+function welcome(generation: number, rank: number, worldSize: number): WelcomeHeader {
+  const init = {
+    type: 'WELCOME' as const,
+    generation,
+    step: 0,
+    rank,
+    worldSize,
+    seed: 1,
+    pipeline: { path: '/p.ts', hash: 'h', options: {} },
+    reducer: { name: 'ring', bucketBytes: 1024, fp16: false },
+    peers: Array.from({ length: worldSize }, (_, r) => `tcp://w${r}:1`),
+  };
+  return decodeMessageOrThrow(encodeMessage(init)).header as WelcomeHeader;
+}
+
+describe('WorkerSession', () => {
+  const logger = createLogger({ format: 'json', level: 'silent' });
+  let channel: FakeChannel;
+  let reducer: RecordingReducer;
+  let session: WorkerSession;
+
+  beforeEach(async () => {
+    channel = new FakeChannel();
+    reducer = new RecordingReducer();
+    session = new WorkerSession(channel, reducer, welcome(1, 1, 3), logger, 500);
+    await session.start();
+  });
+
+  afterEach(() => session.close());
+
+  it('is the ProcessGroup of its WELCOME and tells the coordinator when it is ready', async () => {
+    expect([session.rank(), session.worldSize(), session.generation()]).toEqual([1, 3, 1]);
+    expect(reducer.memberships).toEqual([{ generation: 1, rank: 1, worldSize: 3, peers: ['tcp://w0:1', 'tcp://w1:1', 'tcp://w2:1'] }]);
+    await session.ready();
+    expect(channel.sent).toEqual([{ type: 'RING_READY', generation: 1, step: 0, rank: 1 }]);
+  });
+
+  it('skips heartbeats and adopts a newer WELCOME (a re-rank before training) before returning the STEP', async () => {
+    channel.push({ type: 'HEARTBEAT', generation: 1, step: 0, sentAtMs: 1 });
+    channel.push(welcome(2, 0, 2) as MessageInit);
+    channel.push({ type: 'STEP', generation: 1, step: 0, checksum: false }); // From the old generation: ignored.
+    channel.push({ type: 'STEP', generation: 2, step: 0, checksum: true });
+    expect(await session.nextCommand(0)).toEqual({ type: 'step', checksum: true });
+    expect([session.rank(), session.worldSize(), session.generation()]).toEqual([0, 2, 2]);
+    expect(reducer.memberships.at(-1)).toMatchObject({ generation: 2, rank: 0, worldSize: 2 });
+    expect(channel.sent).toContainEqual({ type: 'RING_READY', generation: 2, step: 0, rank: 0 });
+  });
+
+  it('refuses a re-rank once training started, and a STEP out of order', async () => {
+    channel.push({ type: 'STEP', generation: 1, step: 0, checksum: false });
+    await session.nextCommand(0);
+    channel.push(welcome(2, 0, 2) as MessageInit);
+    await expect(session.nextCommand(1)).rejects.toThrow(/re-ranked the job \(generation 2\) after training started/);
+    channel.push({ type: 'STEP', generation: 1, step: 5, checksum: false });
+    await expect(session.nextCommand(1)).rejects.toThrow(/started step 5 while this worker expected step 1/);
+  });
+
+  it('stops on SHUTDOWN at once, even while waiting, and closes the reducer to abort a reduction in flight', async () => {
+    const waiting = session.nextCommand(3);
+    channel.push({ type: 'SHUTDOWN', generation: 1, step: 0, reason: 'interrupted' });
+    expect(await waiting).toEqual({ type: 'shutdown', reason: 'interrupted' });
+    expect(reducer.closed).toBe(true);
+    expect(session.stoppedBecause).toBe('interrupted');
+    expect(await session.awaitShutdown()).toBe('interrupted');
+  });
+
+  it('turns a fatal ERROR into CoordinatorRefusedError and long silence into an error naming the coordinator', async () => {
+    channel.push({ type: 'ERROR', generation: 1, step: 0, code: 'job-full', reason: 'no room', fatal: true });
+    await expect(session.nextCommand(0)).rejects.toThrow(CoordinatorRefusedError);
+    await expect(session.nextCommand(0)).rejects.toThrow(/No word from the coordinator at tcp:\/\/coordinator:5555 for 1 s while waiting for STEP 0/);
+  });
+});
