@@ -10,6 +10,7 @@ import { sigmoidCrossEntropyWithLogits } from '../losses/sigmoid-cross-entropy';
 import { assertUniqueVariableNames, namedVariablesOf } from '../named-variables';
 import { buildDiscriminator, buildGenerator } from './dcgan-networks';
 import { dcganOptionsSchema, resolveDcganOptions, type DcganConfig, type DcganOptions } from './dcgan-options';
+import { trainingForward } from './training-forward';
 
 /** Phase numbers, part of the noise key (seed, step, phase, sample index). */
 const DISCRIMINATOR_PHASE = 0;
@@ -76,9 +77,9 @@ export class Dcgan implements GenerativeModel {
   /** Mean over the batch of CE(D(x_i), 1) + CE(D(G(z_i)), 0). */
   private discriminatorLoss(batch: TrainingBatch): tf.Scalar {
     const real = batchImages(batch, this.imageShape);
-    const fake = this.generator.apply(this.latents(batch, DISCRIMINATOR_PHASE), { training: true }) as tf.Tensor4D;
+    const fake = trainingForward(this.generator, this.latents(batch, DISCRIMINATOR_PHASE));
     // One forward pass over real and fake together; the first `count` logits are real.
-    const logits = this.discriminator.apply(tf.concat([real, fake], 0), { training: true }) as tf.Tensor2D;
+    const logits = trainingForward(this.discriminator, tf.concat([real, fake], 0));
     const labels = tf.concat([tf.ones([batch.count, 1]), tf.zeros([batch.count, 1])], 0);
     return tf.sum(sigmoidCrossEntropyWithLogits(logits, labels)).div(batch.count) as tf.Scalar;
   }
@@ -86,8 +87,8 @@ export class Dcgan implements GenerativeModel {
   /** Non-saturating generator loss: mean over the batch of CE(D(G(z_i)), 1). */
   private generatorLoss(batch: TrainingBatch): tf.Scalar {
     checkBatch(batch, this.imageShape);
-    const fake = this.generator.apply(this.latents(batch, GENERATOR_PHASE), { training: true }) as tf.Tensor4D;
-    const logits = this.discriminator.apply(fake, { training: true }) as tf.Tensor2D;
+    const fake = trainingForward(this.generator, this.latents(batch, GENERATOR_PHASE));
+    const logits = trainingForward(this.discriminator, fake);
     return tf.mean(sigmoidCrossEntropyWithLogits(logits, 1)) as tf.Scalar;
   }
 

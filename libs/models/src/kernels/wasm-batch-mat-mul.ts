@@ -33,25 +33,14 @@ export function wasmBatchMatMul(stock: StockKernels): tf.KernelConfig {
     }
     requireFloat32(KERNEL, 'wasm', { a, b });
     const ops = new WasmKernelOps(backend as BackendWasm, stock);
+    const a2 = transposeA ? ops.transposeInner(a) : a;
+    const b2 = transposeB ? ops.transposeInner(b) : b;
     const plain = (x: tf.TensorInfo, y: tf.TensorInfo) =>
       stockBatchMatMul({
         inputs: { a: x, b: y },
         backend,
         attrs: { transposeA: false, transposeB: false },
       }) as tf.TensorInfo;
-    if (!batched && transposePlan(a, b, transposeA, transposeB).swapped) {
-      // C = (op(b)ᵀ · op(a)ᵀ)ᵀ, where op(x)ᵀ is x itself for a transposed operand.
-      const bT = transposeB ? b : ops.transposeInner(b);
-      const aT = transposeA ? a : ops.transposeInner(a);
-      const cT = plain(bT, aT);
-      if (!transposeB) ops.dispose(bT);
-      if (!transposeA) ops.dispose(aT);
-      const c = ops.transposeInner(cT);
-      ops.dispose(cT);
-      return c;
-    }
-    const a2 = transposeA ? ops.transposeInner(a) : a;
-    const b2 = transposeB ? ops.transposeInner(b) : b;
     try {
       return (batched ? matMulInBatches(ops, a2, b2, plain) : null) ?? plain(a2, b2);
     } finally {
@@ -60,34 +49,6 @@ export function wasmBatchMatMul(stock: StockKernels): tf.KernelConfig {
     }
   };
   return { kernelName: KERNEL, backendName: 'wasm', kernelFunc };
-}
-
-/** How a transposed product is sent to XNNPACK, and how many elements that copies. */
-export interface TransposePlan {
-  /**
-   * false: transpose the transposed operands, then a·b. true: compute
-   * (op(b)ᵀ·op(a)ᵀ)ᵀ, which transposes the untransposed operands and the
-   * result instead: cheaper when the result and the other operand are small
-   * (a dense layer's dW = xᵀ·dy for x [1792, 128], dy [1792, 28] moves 54K
-   * elements instead of 229K).
-   */
-  swapped: boolean;
-  /** Elements the plan copies. */
-  copied: number;
-}
-
-/** The cheaper way (in elements copied) to send a product with transposes to XNNPACK. */
-export function transposePlan(a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean): TransposePlan {
-  const rankA = a.shape.length;
-  const rankB = b.shape.length;
-  const m = transposeA ? a.shape[rankA - 1] : a.shape[rankA - 2];
-  const k = transposeA ? a.shape[rankA - 2] : a.shape[rankA - 1];
-  const n = transposeB ? b.shape[rankB - 2] : b.shape[rankB - 1];
-  const batch = Math.max(tf.util.sizeFromShape(a.shape.slice(0, -2)), tf.util.sizeFromShape(b.shape.slice(0, -2)));
-  const direct = batch * ((transposeA ? k * m : 0) + (transposeB ? k * n : 0));
-  // Swapping is only implemented for single products.
-  const swapped = batch === 1 ? (transposeA ? 0 : k * m) + (transposeB ? 0 : k * n) + m * n : Infinity;
-  return swapped < direct ? { swapped: true, copied: swapped } : { swapped: false, copied: direct };
 }
 
 /**
@@ -110,5 +71,6 @@ export function shouldTransposeFirst(
   const k = transposeA ? a.shape[rankA - 2] : a.shape[rankA - 1];
   const n = transposeB ? b.shape[rankB - 2] : b.shape[rankB - 1];
   const batch = Math.max(tf.util.sizeFromShape(a.shape.slice(0, -2)), tf.util.sizeFromShape(b.shape.slice(0, -2)));
-  return batch * m * n * k >= 2 * transposePlan(a, b, transposeA, transposeB).copied;
+  const copied = (transposeA ? tf.util.sizeFromShape(a.shape) : 0) + (transposeB ? tf.util.sizeFromShape(b.shape) : 0);
+  return batch * m * n * k >= 2 * copied;
 }
