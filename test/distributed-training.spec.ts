@@ -66,12 +66,16 @@ describe('data-parallel training across processes', () => {
     expect(result.stderr).toMatch(/check the host and port given to --connect/);
   });
 
-  it('the coordinator refuses a wrong protocol version and a differing pipeline file, stays up, and then trains with a good worker', async () => {
+  it('the coordinator refuses a wrong protocol version and differing pipeline files, stays up, and then trains with a good worker', async () => {
     const port = await freePort();
     const endpoint = `tcp://127.0.0.1:${port}`;
     const out = path.join(outDir, 'refusals');
+    // The coordinator trains a copy of the VAE pipeline that the test can change under it.
+    const original = fs.readFileSync(path.join(REPO_ROOT, 'pipelines', 'fashion-vae.ts'), 'utf8');
+    const shared = path.join(fs.mkdtempSync(path.join(outDir, 'shared-')), 'fashion-vae.ts');
+    fs.writeFileSync(shared, original);
     const coordinator = GanglionProcess.start([
-      'coordinator', 'pipelines/fashion-vae.ts', '--bind', endpoint, '--workers', '1', '--steps', '2', '--batch-size', '8',
+      'coordinator', shared, '--bind', endpoint, '--workers', '1', '--steps', '2', '--batch-size', '8',
       '--sample-every', '0', '--join-timeout', '240', '--out', out,
     ]);
     try {
@@ -91,10 +95,9 @@ describe('data-parallel training across processes', () => {
       }
       expect(coordinator.running).toBe(true);
 
-      // 2. A worker whose copy of the pipeline differs is refused and exits non-zero.
-      const copyDir = fs.mkdtempSync(path.join(outDir, 'other-copy-'));
-      const copy = path.join(copyDir, 'fashion-vae.ts');
-      fs.writeFileSync(copy, fs.readFileSync(path.join(REPO_ROOT, 'pipelines', 'fashion-vae.ts'), 'utf8') + '\n// edited on this machine only\n');
+      // 2. A worker given its own, different copy of the pipeline is refused at HELLO and exits non-zero.
+      const copy = path.join(fs.mkdtempSync(path.join(outDir, 'other-copy-')), 'fashion-vae.ts');
+      fs.writeFileSync(copy, original + '\n// edited on this machine only\n');
       const stale = GanglionProcess.start(['worker', '--connect', endpoint, copy, '--backend', 'cpu', '--connect-timeout', '60']);
       expect(await stale.exit(120_000)).toBe(1);
       expect(stale.stderr).toMatch(/refused this worker \(pipeline-mismatch\): Your pipeline file differs from the coordinator's .*fashion-vae\.ts/);
@@ -102,7 +105,16 @@ describe('data-parallel training across processes', () => {
       await coordinator.waitForOutput(/refused worker .*pipeline file differs/);
       expect(coordinator.running).toBe(true);
 
-      // 3. A good worker, started without a pipeline argument, loads the coordinator's path and the job completes.
+      // 3. A worker without a pipeline argument loads the coordinator's path; the file there changed since: it reports and exits.
+      fs.writeFileSync(shared, original + '\n// changed after the coordinator loaded it\n');
+      const drifted = GanglionProcess.start(['worker', '--connect', endpoint, '--backend', 'cpu', '--connect-timeout', '60']);
+      expect(await drifted.exit(120_000)).toBe(1);
+      expect(drifted.stderr).toMatch(/The pipeline file .*fashion-vae\.ts on this machine differs from the coordinator's .* Deploy the same code on every machine\./);
+      await coordinator.waitForOutput(/dropped out before training: pipeline-mismatch/);
+      expect(coordinator.running).toBe(true);
+
+      // 4. With the same file again, a worker without a pipeline argument joins and the job completes.
+      fs.writeFileSync(shared, original);
       const good = GanglionProcess.start(['worker', '--connect', endpoint, '--backend', 'wasm']);
       expect(await good.exit(240_000)).toBe(0);
       expect(good.stdout).toContain('Worker rank 0 of 1 trained 2 steps');
