@@ -18,7 +18,8 @@ import { DistributedProcessGroup } from './distributed-process-group';
  * 3. Cut the mean back into tensors of the gradients' shapes.
  *
  * The array is fresh per call and never touched again, since the reducer
- * may send it without copying.
+ * may send it without copying. With fp16 compression the loss travels as
+ * float16 too: the reported loss then has ~3 significant digits.
  */
 @injectable()
 export class AllreduceGradientSynchronizer implements GradientSynchronizer {

@@ -138,7 +138,9 @@ export async function runDistributedWorker(options: DistributedWorkerOptions): P
       `rank ${welcome.rank} of ${welcome.worldSize}, reducer ${reducerInfo.name} (${formatBytes(reducerInfo.bucketBytes)} buckets${reducerInfo.fp16 ? ', fp16' : ''}), pipeline ${definition.settings.name}`,
     );
 
-    container.loadSync(distributedWorkerModule({ definition, logger, session, reducer }));
+    // The Trainer's lines carry the rank and world size of this generation.
+    const rankLogger = logger.child({ rank: welcome.rank, worldSize: welcome.worldSize }, { msgPrefix: `[rank ${welcome.rank}/${welcome.worldSize}] ` });
+    container.loadSync(distributedWorkerModule({ definition, logger: rankLogger, session, reducer }));
     if (definition.spec.overrides !== undefined) container.loadSync(definition.spec.overrides);
     const images = await container.get<Dataset>(Dataset).load();
     logger.info({ dataset: images.name, count: images.count }, `dataset ${images.name}: ${images.count} images`);
