@@ -43,6 +43,7 @@ describe('registerTrainingKernels', () => {
       'SplitV',
       'Concat',
       'Identity',
+      'Sum',
       'UnsortedSegmentSum',
     ]);
     expect(() => registerTrainingKernels('wasm')).not.toThrow();

@@ -9,6 +9,7 @@ import { wasmFusedMatMul } from './wasm-fused-mat-mul';
 import { wasmIdentity } from './wasm-identity';
 import { cpuUnsortedSegmentSum, wasmUnsortedSegmentSum } from './unsorted-segment-sum';
 import { wasmSlice, wasmSplitV, wasmUnpack } from './wasm-slice';
+import { wasmSum } from './wasm-sum';
 
 /**
  * Marks a kernel config as Ganglion's; its value is the stock config it
@@ -31,7 +32,7 @@ interface TrainingKernelSet {
 const TRAINING_KERNELS: Readonly<Record<string, TrainingKernelSet>> = {
   wasm: {
     packageName: '@tensorflow/tfjs-backend-wasm',
-    uses: ['Conv2D', 'Transpose', 'Reshape', 'Slice', 'Unpack', 'SplitV', 'Concat', 'Identity', 'BatchMatMul', '_FusedMatMul'],
+    uses: ['Conv2D', 'Transpose', 'Reshape', 'Slice', 'Unpack', 'SplitV', 'Concat', 'Identity', 'Sum', 'AvgPool', 'BatchMatMul', '_FusedMatMul'],
     create: (stock) => [
       wasmConv2DBackpropFilter(stock),
       wasmConv2DBackpropInput(stock),
@@ -42,6 +43,7 @@ const TRAINING_KERNELS: Readonly<Record<string, TrainingKernelSet>> = {
       wasmSplitV(stock),
       wasmConcat(stock),
       wasmIdentity(stock),
+      wasmSum(stock),
       wasmUnsortedSegmentSum(),
     ],
   },
