@@ -104,6 +104,7 @@ export async function runDistributedWorker(options: DistributedWorkerOptions): P
   const ring = await RingTransport.bind({ bindEndpoint: ringBind, advertiseHost });
   const socket = WorkerSocket.connect({ endpoint: options.connect, workerId, sendTimeoutMs: Math.max(connectTimeoutMs, 10_000) });
   let reducer: GradientReducer | undefined;
+  let welcomed: WelcomeHeader | undefined;
   let session: WorkerSession | undefined;
   let model: GenerativeModel | undefined;
   try {
@@ -122,6 +123,7 @@ export async function runDistributedWorker(options: DistributedWorkerOptions): P
     });
     logger.info({ coordinator: options.connect, ring: ring.endpoint }, `connecting to the coordinator at ${options.connect}`);
     const welcome = await awaitWelcome(socket, options.connect, connectTimeoutMs, silenceTimeoutMs, logger);
+    welcomed = welcome;
 
     const definition = pipelineFor(welcome, options.pipelineFile);
     reducer = container.get<GradientReducerRegistry>(GradientReducerRegistry).create(
@@ -174,7 +176,7 @@ export async function runDistributedWorker(options: DistributedWorkerOptions): P
       logger.info({ reason: stoppedBecause }, `coordinator: ${stoppedBecause}; stopped mid-step, exiting`);
       return { rank: session.rank(), worldSize: session.worldSize(), steps: Math.max(0, session.stepsStarted - 1), shutdownReason: stoppedBecause };
     }
-    await reportFailure(socket, session, error);
+    if (welcomed !== undefined) await reportFailure(socket, session?.generation() ?? welcomed.generation, error);
     throw error;
   } finally {
     session?.close();
@@ -219,7 +221,7 @@ async function awaitWelcome(socket: WorkerSocket, endpoint: string, connectTimeo
 function pipelineFor(welcome: WelcomeHeader, localFile: string | undefined): PipelineDefinition {
   const file = localFile ?? welcome.pipeline.path;
   if (!fs.existsSync(file)) {
-    throw new WorkerConnectError(
+    throw new PipelineMismatchError(
       `The coordinator trains ${welcome.pipeline.path}, which does not exist on this machine (${os.hostname()}). ` +
         'Deploy the same code at the same path, or pass this machine\'s copy: `ganglion worker --connect ... <pipeline>`.',
     );
@@ -239,18 +241,19 @@ function pipelineFor(welcome: WelcomeHeader, localFile: string | undefined): Pip
   return { ...loaded.definition, settings };
 }
 
-/** This worker's copy of the pipeline differs from the coordinator's. */
+/** This worker's copy of the pipeline differs from the coordinator's, or it has none at the path the coordinator names. */
 export class PipelineMismatchError extends Error {
   override readonly name = 'PipelineMismatchError';
 }
 
-async function reportFailure(socket: WorkerSocket, session: WorkerSession | undefined, error: unknown): Promise<void> {
-  if (error instanceof WorkerConnectError || socket.closed) return;
+/** Tells the coordinator, which admitted this worker, why it is leaving (best effort). */
+async function reportFailure(socket: WorkerSocket, generation: number, error: unknown): Promise<void> {
+  if (socket.closed) return;
   const code = error instanceof PipelineMismatchError ? 'pipeline-mismatch' : 'worker-failed';
   const reason = error instanceof Error ? error.message : String(error);
   try {
     await Promise.race([
-      socket.send({ type: 'ERROR', generation: session?.generation() ?? 0, step: 0, code, reason, fatal: true }),
+      socket.send({ type: 'ERROR', generation, step: 0, code, reason, fatal: true }),
       new Promise((resolve) => setTimeout(resolve, 2000)),
     ]);
     // linger is 0: give the I/O thread a moment to put the ERROR on the wire before the socket closes.
