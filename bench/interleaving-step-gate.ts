@@ -1,4 +1,5 @@
 import type { StepGate } from '@ganglion/pipeline';
+import { startStopwatch, type StepTime } from './bare-step';
 
 /**
  * A StepGate that measures the Trainer from the outside and runs other
@@ -8,16 +9,16 @@ import type { StepGate } from '@ganglion/pipeline';
  * Trainer step alternate in one process and share its noise.
  */
 export class InterleavingStepGate implements StepGate {
-  /** Wall time of each Trainer iteration, in ms, in step order. */
-  readonly trainerMs: number[] = [];
-  private started: number | undefined;
+  /** Wall and CPU time of each Trainer iteration, in step order. */
+  readonly trainerTimes: StepTime[] = [];
+  private stop: (() => StepTime) | undefined;
 
   constructor(private readonly between: (step: number) => void) {}
 
   async beforeStep(step: number): Promise<boolean> {
     this.finishTrainerStep();
     this.between(step);
-    this.started = performance.now();
+    this.stop = startStopwatch();
     return true;
   }
 
@@ -25,7 +26,7 @@ export class InterleavingStepGate implements StepGate {
 
   /** Closes the timing of the Trainer step in flight; call once more after Trainer.run returns. */
   finishTrainerStep(): void {
-    if (this.started !== undefined) this.trainerMs.push(performance.now() - this.started);
-    this.started = undefined;
+    if (this.stop !== undefined) this.trainerTimes.push(this.stop());
+    this.stop = undefined;
   }
 }

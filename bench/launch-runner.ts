@@ -81,17 +81,23 @@ export function findMetricsFiles(root: string, sinceMs: number): string[] {
   return found.sort();
 }
 
-/**
- * samples/s of each step from a metrics.jsonl, leaving out steps before
- * `fromStep` (warm-up). Lines without samplesPerSecond are ignored.
- */
-export function samplesPerSecondFrom(file: string, fromStep: number): number[] {
-  const values: number[] = [];
+/** Per-step figures of a run, read from its metrics.jsonl. */
+export interface LaunchStepMetrics {
+  readonly samplesPerSecond: number[];
+  /** Milliseconds spent reducing gradients per step (present with more than one worker). */
+  readonly reduceMs: number[];
+}
+
+/** Reads samples/s and reduce time of each step from a metrics.jsonl, leaving out steps before `fromStep` (warm-up). */
+export function readStepMetrics(file: string, fromStep: number): LaunchStepMetrics {
+  const samplesPerSecond: number[] = [];
+  const reduceMs: number[] = [];
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     if (line.trim() === '') continue;
-    const record = JSON.parse(line) as { step?: unknown; samplesPerSecond?: unknown };
-    if (typeof record.samplesPerSecond !== 'number' || typeof record.step !== 'number') continue;
-    if (record.step >= fromStep) values.push(record.samplesPerSecond);
+    const record = JSON.parse(line) as { step?: unknown; samplesPerSecond?: unknown; reduceMs?: unknown };
+    if (typeof record.step !== 'number' || record.step < fromStep) continue;
+    if (typeof record.samplesPerSecond === 'number') samplesPerSecond.push(record.samplesPerSecond);
+    if (typeof record.reduceMs === 'number') reduceMs.push(record.reduceMs);
   }
-  return values;
+  return { samplesPerSecond, reduceMs };
 }

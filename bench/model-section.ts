@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { BackendName } from '@ganglion/models';
+import type { StepTime } from './bare-step';
 import { runChild } from './child-process';
 import { MODEL_CASES, type ModelKey } from './model-cases';
 import type { ModelStepRequest, ModelStepResult } from './model-step-child';
@@ -15,7 +16,10 @@ export interface StepTimeRow {
   readonly backend: BackendName;
   readonly backendDetail: string;
   readonly parameterCount: number;
+  /** Wall time of a step. */
   readonly stepMs: SummaryStats;
+  /** CPU time of the process during a step (steadier than wall time on a shared machine). */
+  readonly cpuMs: SummaryStats;
   readonly peakRssMiB: number;
   /** Tensors left over by the timed steps (should be 0). */
   readonly tensorGrowth: number;
@@ -27,10 +31,22 @@ export interface OverheadRow {
   readonly label: string;
   readonly bareMs: SummaryStats;
   readonly trainerMs: SummaryStats;
-  /** Per interleaved pair: 100 * (trainer / bare - 1). */
+  /** Per interleaved pair, on wall time: 100 * (trainer / bare - 1). */
   readonly overheadPercent: SummaryStats;
-  /** 100 * (median trainer / median bare - 1). */
+  /** 100 * (median trainer / median bare - 1), wall time. */
   readonly overheadOfMediansPercent: number;
+  /** 100 * (fastest trainer / fastest bare - 1), wall time: the least disturbed pair of steps. */
+  readonly overheadOfMinsPercent: number;
+  /** Per interleaved pair, on CPU time of the process. */
+  readonly cpuOverheadPercent: SummaryStats;
+  /** Wall time of a Trainer step with a NoopModel of as many phases: the framework's own work. */
+  readonly frameworkMs: SummaryStats;
+  /** Mean of frameworkMs (it includes the log line written every 50 steps, amortised). */
+  readonly frameworkMeanMs: number;
+  /** 100 * frameworkMeanMs / median bare step: the overhead measured without the model's noise. */
+  readonly frameworkPercent: number;
+  /** Every timed step, for re-analysis: the i-th Trainer step ran right after the i-th bare one. */
+  readonly samples: { readonly bare: readonly StepTime[]; readonly trainer: readonly StepTime[]; readonly framework: readonly StepTime[] };
 }
 
 /** A measurement the suite did not take, and why. */
@@ -86,8 +102,8 @@ export async function runModelSection(settings: SuiteSettings, progress: (line: 
       const request: ModelStepRequest = {
         model: spec.key,
         backend,
-        warmup: backend === 'cpu' ? Math.min(settings.warmupSteps, 2) : settings.warmupSteps,
-        steps: settings.timedSteps,
+        warmup: backend === 'wasm' ? settings.warmupSteps : Math.min(settings.warmupSteps, 2),
+        steps: backend === 'wasm' ? settings.timedSteps[spec.key] : settings.otherBackendSteps,
         withTrainer,
         batchSize: 64,
       };
@@ -100,11 +116,14 @@ export async function runModelSection(settings: SuiteSettings, progress: (line: 
           backend,
           backendDetail: result.backendDetail,
           parameterCount: result.parameterCount,
-          stepMs: summaryStats(result.bareMs),
+          stepMs: summaryStats(result.bare.map((t) => t.wallMs)),
+          cpuMs: summaryStats(result.bare.map((t) => t.cpuMs)),
           peakRssMiB: result.peakRssMiB,
           tensorGrowth: result.tensorGrowth,
         });
-        if (result.trainerMs !== undefined) overhead.push(overheadRow(spec.key, spec.label, result.bareMs, result.trainerMs));
+        if (result.trainer !== undefined && result.framework !== undefined) {
+          overhead.push(overheadRow(spec.key, spec.label, result.bare, result.trainer, result.framework));
+        }
       } catch (error) {
         skipped.push({ what: `${spec.label} on ${backend}`, why: `failed: ${(error as Error).message.split('\n')[0]}` });
       }
@@ -113,16 +132,29 @@ export async function runModelSection(settings: SuiteSettings, progress: (line: 
   return { stepTimes, overhead, skipped };
 }
 
-function overheadRow(model: ModelKey, label: string, bareMs: readonly number[], trainerMs: readonly number[]): OverheadRow {
-  const pairs = bareMs.map((bare, i) => 100 * (trainerMs[i] / bare - 1));
-  const bare = summaryStats(bareMs);
-  const trainer = summaryStats(trainerMs);
+function overheadRow(
+  model: ModelKey,
+  label: string,
+  bare: readonly StepTime[],
+  trainer: readonly StepTime[],
+  framework: readonly StepTime[],
+): OverheadRow {
+  const pairs = (key: keyof StepTime) => bare.map((b, i) => 100 * (trainer[i][key] / b[key] - 1));
+  const bareMs = summaryStats(bare.map((t) => t.wallMs));
+  const trainerMs = summaryStats(trainer.map((t) => t.wallMs));
+  const frameworkMeanMs = framework.reduce((sum, t) => sum + t.wallMs, 0) / framework.length;
   return {
     model,
     label,
-    bareMs: bare,
-    trainerMs: trainer,
-    overheadPercent: summaryStats(pairs),
-    overheadOfMediansPercent: 100 * (trainer.median / bare.median - 1),
+    bareMs,
+    trainerMs,
+    overheadPercent: summaryStats(pairs('wallMs')),
+    overheadOfMediansPercent: 100 * (trainerMs.median / bareMs.median - 1),
+    overheadOfMinsPercent: 100 * (trainerMs.min / bareMs.min - 1),
+    cpuOverheadPercent: summaryStats(pairs('cpuMs')),
+    frameworkMs: summaryStats(framework.map((t) => t.wallMs)),
+    frameworkMeanMs,
+    frameworkPercent: (100 * frameworkMeanMs) / bareMs.median,
+    samples: { bare, trainer, framework },
   };
 }

@@ -30,10 +30,11 @@ import {
   Trainer,
   TrainingImages,
 } from '@ganglion/pipeline';
-import { bareStep, timeMs } from './bare-step';
+import { bareStep, timeStep, type StepTime } from './bare-step';
 import { peakRssMiB, replyToParent } from './child-process';
 import { InterleavingStepGate } from './interleaving-step-gate';
 import { modelCase, type ModelKey } from './model-cases';
+import { NoopModel } from './noop-model';
 
 /** What the parent asks for. */
 export interface ModelStepRequest {
@@ -55,16 +56,21 @@ export interface ModelStepResult {
   readonly backendDetail: string;
   readonly threads: number | undefined;
   readonly parameterCount: number;
-  /** Bare step times, ms, after warm-up. */
-  readonly bareMs: number[];
-  /** Trainer step times, ms, after warm-up; the i-th ran right after bareMs[i]. */
-  readonly trainerMs?: number[];
+  /** Bare step times after warm-up. */
+  readonly bare: StepTime[];
+  /** Trainer step times after warm-up; the i-th ran right after bare[i]. */
+  readonly trainer?: StepTime[];
+  /** Trainer step times with a NoopModel in place of the model: the framework's own work per step. */
+  readonly framework?: StepTime[];
   /** Tensors alive after the timed steps minus before them (0 unless something leaks). */
   readonly tensorGrowth: number;
   readonly peakRssMiB: number;
 }
 
 const SEED = 7;
+/** Steps of the Trainer with a NoopModel (about 1 ms each), and how many of them to leave out first. */
+const NOOP_STEPS = 200;
+const NOOP_WARMUP = 20;
 
 async function main(request: ModelStepRequest): Promise<ModelStepResult> {
   const batchSize = request.batchSize ?? 64;
@@ -75,19 +81,22 @@ async function main(request: ModelStepRequest): Promise<ModelStepResult> {
   const batches = preGather(images, spec.type, total, batchSize);
 
   let model: GenerativeModel | undefined;
-  const bareMs: number[] = [];
-  let trainerMs: number[] | undefined;
+  const bareTimes: StepTime[] = [];
+  let trainerTimes: StepTime[] | undefined;
   let tensorsBefore = 0;
   const bare = (model: GenerativeModel, step: number) => {
     if (step === request.warmup) tensorsBefore = tf.memory().numTensors;
-    const ms = timeMs(() => bareStep(model, batches[step]));
-    if (step >= request.warmup) bareMs.push(ms);
+    const time = timeStep(() => bareStep(model, batches[step]));
+    if (step >= request.warmup) bareTimes.push(time);
   };
 
+  let framework: StepTime[] | undefined;
   if (request.withTrainer) {
-    const run = await trainWithInterleavedBareSteps(request, batchSize, images, bare);
-    model = run.model;
-    trainerMs = run.trainerMs.slice(request.warmup);
+    const holder: { model?: GenerativeModel } = {};
+    const gate = new InterleavingStepGate((step) => bare(holder.model as GenerativeModel, step));
+    model = await runTrainer({ request, batchSize, steps: total, images, gate, onModel: (m) => (holder.model = m) });
+    trainerTimes = gate.trainerTimes.slice(request.warmup);
+    framework = await frameworkTimes(request, batchSize, images, model);
   } else {
     model = new spec.type({ seed: SEED });
     for (let step = 0; step < total; step++) bare(model, step);
@@ -98,8 +107,9 @@ async function main(request: ModelStepRequest): Promise<ModelStepResult> {
     backendDetail: choice.reason,
     threads: choice.threads,
     parameterCount: model.parameterCount(),
-    bareMs,
-    ...(trainerMs === undefined ? {} : { trainerMs }),
+    bare: bareTimes,
+    ...(trainerTimes === undefined ? {} : { trainer: trainerTimes }),
+    ...(framework === undefined ? {} : { framework }),
     tensorGrowth,
     peakRssMiB: peakRssMiB(),
   };
@@ -119,31 +129,38 @@ function preGather(images: ImageSet, type: { new (o: { seed?: number }): Generat
   });
 }
 
+/** One Trainer run of the suite. */
+interface TrainerRun {
+  readonly request: ModelStepRequest;
+  readonly batchSize: number;
+  readonly steps: number;
+  readonly images: ImageSet;
+  readonly gate: InterleavingStepGate;
+  /** Trains this model instead of the one the pipeline names (as a pipeline override would). */
+  readonly model?: GenerativeModel;
+  /** Called with the model the run trains, before the first step. */
+  readonly onModel?: (model: GenerativeModel) => void;
+}
+
 /**
  * Builds a run the way `ganglion train` does (the libs' modules, the
- * run's module, then a pipeline override) and trains `warmup + steps`
- * Trainer steps, each preceded by one bare step on the same model.
+ * run's module, then the pipeline's overrides: here the StepGate, and the
+ * model when one is given) and trains it. Resolves with the model trained.
  */
-async function trainWithInterleavedBareSteps(
-  request: ModelStepRequest,
-  batchSize: number,
-  images: ImageSet,
-  bare: (model: GenerativeModel, step: number) => void,
-): Promise<{ model: GenerativeModel; trainerMs: number[] }> {
-  const spec = modelCase(request.model);
+async function runTrainer(run: TrainerRun): Promise<GenerativeModel> {
+  const spec = modelCase(run.request.model);
   const outputDir = mkdtempSync(join(tmpdir(), 'ganglion-bench-'));
-  const holder: { model?: GenerativeModel } = {};
-  const gate = new InterleavingStepGate((step) => bare(holder.model as GenerativeModel, step));
   const definition = definePipeline({
     name: `bench-${spec.key}`,
     model: { type: spec.type, options: { seed: SEED } },
     dataset: { type: FashionMnistDataset, options: { source: 'bundled', split: 'train' } },
-    batchSize,
-    steps: request.warmup + request.steps,
+    batchSize: run.batchSize,
+    steps: run.steps,
     seed: SEED,
     sampleEvery: 0,
     overrides: new ContainerModule(({ rebindSync }) => {
-      rebindSync(StepGate).toConstantValue(gate);
+      rebindSync(StepGate).toConstantValue(run.gate);
+      if (run.model !== undefined) rebindSync(GenerativeModel).toConstantValue(run.model);
     }),
   });
   const paths = runPathsFor(outputDir, definition.settings.name, new Date());
@@ -151,15 +168,31 @@ async function trainWithInterleavedBareSteps(
   const container = new Container();
   container.loadSync(dataModule, modelsModule, pipelineModule, runModule({ definition, paths, logger }));
   if (definition.spec.overrides !== undefined) container.loadSync(definition.spec.overrides);
-  container.bind(TrainingImages).toConstantValue(images);
-  holder.model = container.get<GenerativeModel>(GenerativeModel);
+  container.bind(TrainingImages).toConstantValue(run.images);
+  const model = container.get<GenerativeModel>(GenerativeModel);
+  run.onModel?.(model);
   try {
     await container.get(Trainer).run();
-    gate.finishTrainerStep();
-    return { model: holder.model, trainerMs: gate.trainerMs };
+    run.gate.finishTrainerStep();
+    return model;
   } finally {
     container.get<MetricsSink>(MetricsSink).close();
     rmSync(outputDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The framework's own time per step: the Trainer driving a NoopModel
+ * with as many phases as `model`, at the same batch size and image shape.
+ */
+async function frameworkTimes(request: ModelStepRequest, batchSize: number, images: ImageSet, model: GenerativeModel): Promise<StepTime[]> {
+  const noop = new NoopModel({ phases: model.phases.length, imageShape: model.imageShape, pixelRange: model.pixelRange });
+  const gate = new InterleavingStepGate(() => undefined);
+  try {
+    await runTrainer({ request, batchSize, steps: NOOP_WARMUP + NOOP_STEPS, images, gate, model: noop });
+    return gate.trainerTimes.slice(NOOP_WARMUP);
+  } finally {
+    noop.dispose();
   }
 }
 

@@ -11,6 +11,8 @@ export interface ReduceRow extends ReduceCase {
   readonly ms: SummaryStats;
   /** Median time over the median of raw TCP in the same pattern (star vs TCP star, ring vs TCP ring); 1 for the TCP rows. */
   readonly timesCeiling: number;
+  /** Every measured run, ms. */
+  readonly samples: readonly number[];
 }
 
 export interface ReduceSectionResult {
@@ -40,10 +42,11 @@ export async function runReduceSection(settings: SuiteSettings, progress: (line:
         const reduceCase: ReduceCase = { method, fp16, worldSize, mebibytes };
         const label = reduceMethodLabel(method, fp16);
         try {
-          const ms = summaryStats(await timeReduceCase(reduceCase, runs, 3 * 60_000));
+          const samples = await timeReduceCase(reduceCase, runs, 3 * 60_000);
+          const ms = summaryStats(samples);
           if (method.startsWith('tcp-')) ceilings.set(method, ms.median);
           const ceiling = ceilings.get(method === 'star' ? 'tcp-star' : method === 'ring' ? 'tcp-ring' : method);
-          rows.push({ ...reduceCase, label, ms, timesCeiling: ceiling === undefined ? Number.NaN : ms.median / ceiling });
+          rows.push({ ...reduceCase, label, ms, timesCeiling: ceiling === undefined ? Number.NaN : ms.median / ceiling, samples });
         } catch (error) {
           skipped.push({ what: `${label}, ${mebibytes} MiB, ${worldSize} processes`, why: `failed: ${(error as Error).message.split('\n')[0]}` });
         }

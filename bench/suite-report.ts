@@ -14,13 +14,14 @@ export function suiteReport(results: SuiteResults): string {
   sections.push(
     '1. ms per training step, one process, batch 64, one thread (min / median / max)\n' +
       textTable(
-        ['model', 'backend', 'params', 'steps', 'ms/step', 'peak RSS MiB'],
+        ['model', 'backend', 'params', 'steps', 'ms/step (wall)', 'CPU ms/step', 'peak RSS MiB'],
         results.stepTimes.map((row) => [
           row.label,
           row.backend,
           row.parameterCount.toLocaleString('en-US'),
           String(row.stepMs.count),
           formatStats(row.stepMs),
+          formatStats(row.cpuMs),
           row.peakRssMiB.toFixed(0),
         ]),
       ),
@@ -29,13 +30,27 @@ export function suiteReport(results: SuiteResults): string {
   sections.push(
     '2. framework overhead: bare tfjs loop vs Ganglion 1-worker Trainer, interleaved in one process (WASM)\n' +
       textTable(
-        ['model', 'bare ms/step', 'Trainer ms/step', 'overhead % per pair', 'overhead % of medians'],
+        ['model', 'pairs', 'bare ms/step', 'Trainer ms/step', 'overhead % per pair', '% of medians', '% of mins', 'CPU-time % per pair'],
         results.overhead.map((row) => [
           row.label,
+          String(row.bareMs.count),
           formatStats(row.bareMs),
           formatStats(row.trainerMs),
           formatStats(row.overheadPercent),
           row.overheadOfMediansPercent.toFixed(1),
+          row.overheadOfMinsPercent.toFixed(1),
+          formatStats(row.cpuOverheadPercent),
+        ]),
+      ) +
+      '\n\nthe framework alone: the same Trainer driving a no-op model (same phases, batch and image shape)\n' +
+      textTable(
+        ['model', 'steps', 'framework ms/step', 'mean ms', '% of bare median step'],
+        results.overhead.map((row) => [
+          row.label,
+          String(row.frameworkMs.count),
+          formatStats(row.frameworkMs, 3),
+          row.frameworkMeanMs.toFixed(3),
+          row.frameworkPercent.toFixed(2),
         ]),
       ),
   );
@@ -59,13 +74,14 @@ export function suiteReport(results: SuiteResults): string {
     '4. throughput through `ganglion launch` (samples/s, min / median / max)\n' +
       (results.launchAvailable
         ? textTable(
-            ['model', 'reducer', '1 worker', '2 workers', 'scaling efficiency'],
+            ['model', 'reducer', '1 worker', '2 workers', 'scaling efficiency', 'reduce ms/step, 2 workers'],
             results.throughput.map((row) => [
               row.label,
               row.reducer,
               formatStats(row.oneWorker, 0),
               formatStats(row.twoWorkers, 0),
               row.scalingEfficiency.toFixed(3),
+              row.twoWorkersReduceMs === undefined ? '—' : formatStats(row.twoWorkersReduceMs),
             ]),
           )
         : 'skipped: launch not available yet'),

@@ -1,10 +1,17 @@
+import type { ModelKey } from './model-cases';
+
 /** How much the suite measures: the full run or `--quick`. */
 export interface SuiteSettings {
   readonly mode: 'full' | 'quick';
   /** Untimed steps before timing each model. */
   readonly warmupSteps: number;
-  /** Timed steps per model and backend (bare and Trainer each, on WASM). */
-  readonly timedSteps: number;
+  /**
+   * Timed steps per model on WASM (bare and Trainer each). The cheap
+   * models take more, so that a few % of overhead stands out of the noise.
+   */
+  readonly timedSteps: Readonly<Record<ModelKey, number>>;
+  /** Timed steps per model on the other backends. */
+  readonly otherBackendSteps: number;
   /** Time the VAE and RNN on the plain-JS cpu backend too (~1.5 and ~2.5 s per step here). */
   readonly cpuBackend: boolean;
   readonly reduceSizesMiB: readonly number[];
@@ -21,7 +28,8 @@ export interface SuiteSettings {
 export const FULL_SETTINGS: SuiteSettings = {
   mode: 'full',
   warmupSteps: 3,
-  timedSteps: 20,
+  timedSteps: { dcgan: 20, 'conv-vae': 60, 'row-lstm': 60 },
+  otherBackendSteps: 20,
   cpuBackend: true,
   reduceSizesMiB: [1, 4, 40],
   reduceWorldSizes: [2, 4],
@@ -34,7 +42,8 @@ export const FULL_SETTINGS: SuiteSettings = {
 export const QUICK_SETTINGS: SuiteSettings = {
   mode: 'quick',
   warmupSteps: 1,
-  timedSteps: 5,
+  timedSteps: { dcgan: 5, 'conv-vae': 15, 'row-lstm': 15 },
+  otherBackendSteps: 5,
   cpuBackend: false,
   reduceSizesMiB: [4],
   reduceWorldSizes: [2],

@@ -38,10 +38,15 @@ export function checkTargets(figures: MeasuredFigures): TargetCheck[] {
   }
   for (const spec of MODEL_CASES) {
     const row = figures.overhead.find((r) => r.model === spec.key);
+    // The verdict reads the framework's own time (Trainer with a no-op model), which a
+    // shared machine's noise cannot hide; the interleaved pairs are quoted beside it.
     checks.push({
       target: `framework overhead <= ${OVERHEAD_TARGET_PERCENT}% (${spec.label})`,
-      measured: row === undefined ? 'not measured' : `${row.overheadPercent.median.toFixed(1)}% median of interleaved pairs`,
-      met: row === undefined ? undefined : row.overheadPercent.median <= OVERHEAD_TARGET_PERCENT,
+      measured:
+        row === undefined
+          ? 'not measured'
+          : `${row.frameworkPercent.toFixed(2)}% (framework alone); interleaved pairs ${row.overheadPercent.median.toFixed(1)}% median`,
+      met: row === undefined ? undefined : row.frameworkPercent <= OVERHEAD_TARGET_PERCENT,
     });
   }
   if (figures.throughput.length === 0) {

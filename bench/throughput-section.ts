@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { probeLaunch, runLaunch, samplesPerSecondFrom, type LaunchCommand } from './launch-runner';
+import { probeLaunch, readStepMetrics, runLaunch, type LaunchCommand, type LaunchStepMetrics } from './launch-runner';
 import { modelCase } from './model-cases';
 import type { Skipped } from './model-section';
 import type { SuiteSettings } from './suite-settings';
@@ -22,6 +22,8 @@ export interface ThroughputRow {
   readonly reducer: string;
   readonly oneWorker: SummaryStats;
   readonly twoWorkers: SummaryStats;
+  /** Time per step spent reducing gradients with 2 workers, ms (absent if the run did not report it). */
+  readonly twoWorkersReduceMs?: SummaryStats;
   /** Median samples/s with 2 workers over twice the median with 1. */
   readonly scalingEfficiency: number;
 }
@@ -56,17 +58,20 @@ export async function runThroughputSection(
       const spec = modelCase(key);
       try {
         progress(`${spec.label}: ganglion launch, 1 worker, ${settings.launchSteps} steps`);
-        const one = await samplesPerSecond(repoRoot, command, settings, PIPELINES[key], 1, reducers[0], outDir);
+        const one = await launchMetrics(repoRoot, command, settings, PIPELINES[key], 1, reducers[0], outDir);
         for (const reducer of reducers) {
           progress(`${spec.label}: ganglion launch, 2 workers, ${reducer}, ${settings.launchSteps} steps`);
-          const two = await samplesPerSecond(repoRoot, command, settings, PIPELINES[key], 2, reducer, outDir);
+          const two = await launchMetrics(repoRoot, command, settings, PIPELINES[key], 2, reducer, outDir);
+          const oneWorker = summaryStats(one.samplesPerSecond);
+          const twoWorkers = summaryStats(two.samplesPerSecond);
           rows.push({
             model: key,
             label: spec.label,
             reducer,
-            oneWorker: one,
-            twoWorkers: two,
-            scalingEfficiency: two.median / (2 * one.median),
+            oneWorker,
+            twoWorkers,
+            ...(two.reduceMs.length > 0 ? { twoWorkersReduceMs: summaryStats(two.reduceMs) } : {}),
+            scalingEfficiency: twoWorkers.median / (2 * oneWorker.median),
           });
         }
       } catch (error) {
@@ -79,7 +84,7 @@ export async function runThroughputSection(
   return { launchAvailable: true, rows, skipped };
 }
 
-async function samplesPerSecond(
+async function launchMetrics(
   repoRoot: string,
   command: LaunchCommand,
   settings: SuiteSettings,
@@ -87,7 +92,7 @@ async function samplesPerSecond(
   workers: number,
   reducer: string,
   outDir: string,
-): Promise<SummaryStats> {
+): Promise<LaunchStepMetrics> {
   const files = await runLaunch(repoRoot, command, {
     pipeline,
     workers,
@@ -97,5 +102,5 @@ async function samplesPerSecond(
     timeoutMs: 6 * 60_000,
   });
   // One metrics.jsonl per run is the design; if each worker writes one, they agree on the global rate: take the first.
-  return summaryStats(samplesPerSecondFrom(files[0], settings.launchWarmupSteps));
+  return readStepMetrics(files[0], settings.launchWarmupSteps);
 }
