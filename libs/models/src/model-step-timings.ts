@@ -7,9 +7,11 @@
  *   npx tsx libs/models/src/model-step-timings.ts [model ...] [--steps 20] [--warmup 5] [--batch 64] [--against DIR]
  *
  * `model` is dcgan, conv-vae or row-lstm (default: all three). Prints
- * min / median / max ms per step and per phase (compute and apply). The
- * machine load is printed too: on a shared machine compare figures taken
- * in one run, and prefer ratios to absolute values.
+ * min / median / max ms per step (wall clock, and the process's CPU time,
+ * which other processes on a shared machine disturb far less) and per
+ * phase (compute and apply, wall clock). The machine load is printed too:
+ * on a shared machine compare figures taken in one run, and prefer ratios
+ * to absolute values.
  *
  * `--against DIR` times another version of the models and training kernels
  * in the same process, step for step interleaved with this one (the order
@@ -57,9 +59,10 @@ interface Settings {
   against?: string;
 }
 
-/** Wall times of one step: the whole step, and each phase's compute and apply. */
+/** Times of one step: the whole step (wall and CPU), and each phase's compute and apply (wall). */
 interface StepTimes {
   total: number;
+  cpu: number;
   phases: { compute: number; apply: number }[];
 }
 
@@ -106,6 +109,7 @@ function randomBatch(model: GenerativeModel, count: number, step: number, seed: 
 }
 
 function timedStep(model: GenerativeModel, batch: TrainingBatch): StepTimes {
+  const cpuStart = process.cpuUsage();
   const started = performance.now();
   const phases = model.phases.map((phase) => {
     const t0 = performance.now();
@@ -115,7 +119,9 @@ function timedStep(model: GenerativeModel, batch: TrainingBatch): StepTimes {
     tf.dispose(gradients);
     return { compute: t1 - t0, apply: performance.now() - t1 };
   });
-  return { total: performance.now() - started, phases };
+  const total = performance.now() - started;
+  const cpu = process.cpuUsage(cpuStart);
+  return { total, cpu: (cpu.user + cpu.system) / 1000, phases };
 }
 
 /** min, median, max. */
@@ -155,6 +161,7 @@ function timeModel(key: ModelKey, contenders: Contender[], kernels: KernelSetSwi
   for (const c of contenders) {
     const name = contenders.length > 1 ? `${key} (${c.label})` : key;
     console.log(`${name.padEnd(28)} ${summary(c.times.map((t) => t.total))}`);
+    console.log(`  ${'CPU time'.padEnd(26)} ${summary(c.times.map((t) => t.cpu))}`);
     c.model.phases.forEach((phase, p) => {
       console.log(`  ${`${phase.name} compute`.padEnd(26)} ${summary(c.times.map((t) => t.phases[p].compute))}`);
       console.log(`  ${`${phase.name} apply`.padEnd(26)} ${summary(c.times.map((t) => t.phases[p].apply))}`);
@@ -162,9 +169,13 @@ function timeModel(key: ModelKey, contenders: Contender[], kernels: KernelSetSwi
     c.model.dispose();
   }
   if (contenders.length === 2) {
-    const [a, b] = contenders.map((c) => stats(c.times.map((t) => t.total)));
-    const ratio = a.map((v, i) => (v / b[i]).toFixed(2).padStart(8)).join(' ');
-    console.log(`  ${`${contenders[0].label} / ${contenders[1].label}`.padEnd(26)} ${ratio}`);
+    const ratio = (pick: (t: StepTimes) => number) => {
+      const [a, b] = contenders.map((c) => stats(c.times.map(pick)));
+      return a.map((v, i) => (v / b[i]).toFixed(2).padStart(8)).join(' ');
+    };
+    console.log(`${`ratio ${contenders[0].label} / ${contenders[1].label}`}`);
+    console.log(`  ${'wall'.padEnd(26)} ${ratio((t) => t.total)}`);
+    console.log(`  ${'CPU time'.padEnd(26)} ${ratio((t) => t.cpu)}`);
   }
 }
 
