@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { ConvBackpropAttrs, ConvGeometry, convGeometry, requireFloat32 } from './conv-geometry';
 import type { StockKernels } from './stock-kernels';
+import { HeapCopier } from './wasm-heap';
 import { WasmKernelOps } from './wasm-kernel-ops';
 
 const KERNEL = 'Conv2DBackpropInput';
@@ -218,22 +219,17 @@ function scatterPhase(
   rows: PhaseAxis,
   cols: PhaseAxis,
 ): void {
-  const src = ops.view(part);
-  const dst = ops.view(dx);
+  const heap = new HeapCopier(ops.backend);
+  const src = heap.locate(part);
+  const dst = heap.locate(dx);
   const c = g.inChannels;
   const rowStride = g.inWidth * c;
   let from = 0;
   for (let b = 0; b < g.batch; b++) {
     for (let i = 0; i < rows.count; i++) {
       const rowStart = (b * g.inHeight + rows.first + g.strideHeight * i) * rowStride;
-      for (let j = 0; j < cols.count; j++) {
-        let to = rowStart + (cols.first + g.strideWidth * j) * c;
-        if (c >= 16) {
-          dst.set(src.subarray(from, from + c), to);
-          from += c;
-        } else {
-          for (let k = 0; k < c; k++) dst[to++] = src[from++];
-        }
+      for (let j = 0; j < cols.count; j++, from += c) {
+        heap.copy(dst, rowStart + (cols.first + g.strideWidth * j) * c, src, from, c);
       }
     }
   }
