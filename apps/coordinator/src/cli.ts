@@ -20,6 +20,9 @@ export function buildCli(setExitCode: (code: number) => void): Command {
     .option('--seed <n>', 'seed of data order and noise (overrides the pipeline)', nonNegativeInt)
     .option('--sample-every <n>', 'write a sample grid every n steps', nonNegativeInt)
     .option('--log-every <n>', 'log a progress line every n steps', positiveInt)
+    .option('--checkpoint-every <n>', 'write a checkpoint every n steps (0: only at the end)', nonNegativeInt)
+    .option('--keep-checkpoints <n>', 'keep the newest n checkpoints (default 3)', positiveInt)
+    .option('--resume [dir]', 'continue from a checkpoint: a run folder, a checkpoints/step-* folder, or (no dir) the newest run under --out')
     .addOption(new Option('--backend <name>', 'compute backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'))
     .addOption(new Option('--log-format <format>', 'log lines for people or machines').choices(['pretty', 'json']).default('pretty'))
     .option('--out <dir>', 'folder for runs/<name>/<timestamp>', 'runs')
@@ -29,12 +32,15 @@ export function buildCli(setExitCode: (code: number) => void): Command {
         outputDir: flags.out,
         backend: flags.backend,
         logFormat: flags.logFormat,
+        resume: flags.resume,
         overrides: {
           steps: flags.steps,
           batchSize: flags.batchSize,
           seed: flags.seed,
           sampleEvery: flags.sampleEvery,
           logEvery: flags.logEvery,
+          checkpointEvery: flags.checkpointEvery,
+          keepCheckpoints: flags.keepCheckpoints,
         },
       });
       const losses = (record: Record<string, number>) =>
@@ -45,7 +51,8 @@ export function buildCli(setExitCode: (code: number) => void): Command {
         `\nTrained ${summary.steps} steps, ${summary.medianStepMs.toFixed(0)} ms/step (median).\n` +
           `Loss at the start: ${losses(summary.firstLosses)}; at the end: ${losses(summary.finalLosses)}.\n` +
           `Sample grids: ${paths.samples} (latest: ${summary.samples.at(-1) ?? 'none'})\n` +
-          `Metrics: ${paths.metrics}\n`,
+          `Metrics: ${paths.metrics}\n` +
+          `Checkpoints: ${paths.checkpoints} (latest: ${summary.checkpoints.at(-1) ?? 'none'})\n`,
       );
       setExitCode(0);
     });
@@ -62,6 +69,9 @@ interface TrainFlags {
   seed?: number;
   sampleEvery?: number;
   logEvery?: number;
+  checkpointEvery?: number;
+  keepCheckpoints?: number;
+  resume?: boolean | string;
   backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
   logFormat: 'pretty' | 'json';
   out: string;

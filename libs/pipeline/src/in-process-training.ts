@@ -1,20 +1,34 @@
+import * as path from 'node:path';
 import { Container } from 'inversify';
 import { dataModule, Dataset, type ImageSet } from '@ganglion/data';
 import { BackendSelector, GenerativeModel, modelsModule, type RequestedBackend } from '@ganglion/models';
+import { CheckpointStore, FileCheckpointStore, findResumeCheckpoint } from './checkpoints/checkpoint-store';
+import { restoreCheckpoint } from './checkpoints/checkpoint-reader';
+import type { VerifiedCheckpoint } from './checkpoints/checkpoint-reader';
+import { readModelWeights } from './distributed/named-weights';
+import { writeWeightsFile } from './distributed/weights-file';
 import { createLogger, type Logger } from './logger';
 import { MetricsSink } from './metrics-sink';
-import { withOverrides, type PipelineSpec } from './pipeline-definition';
+import { withOverrides, type PipelineSettings, type PipelineSpec } from './pipeline-definition';
 import { loadPipelineFile } from './pipeline-file';
 import { pipelineModule } from './pipeline-module';
 import { runModule } from './run-context';
-import { runPathsFor, type RunPaths } from './run-paths';
+import { runPathsFor, runPathsIn, type RunPaths } from './run-paths';
 import { Trainer, TrainingImages, type TrainingSummary } from './trainer';
 
 export interface InProcessTrainingOptions {
   /** Path of the pipeline file. */
   readonly pipelineFile: string;
   /** Settings that replace the pipeline's own (command-line flags). */
-  readonly overrides?: Partial<Pick<PipelineSpec, 'steps' | 'batchSize' | 'seed' | 'sampleEvery' | 'logEvery'>>;
+  readonly overrides?: Partial<
+    Pick<PipelineSpec, 'steps' | 'batchSize' | 'seed' | 'sampleEvery' | 'logEvery' | 'checkpointEvery' | 'keepCheckpoints'>
+  >;
+  /**
+   * Continue from a checkpoint: `true` for the newest run of this pipeline
+   * under `outputDir`, or a run folder, or one checkpoint folder. Training
+   * goes on in that run's folder up to `steps`.
+   */
+  readonly resume?: boolean | string;
   /** Folder that holds runs/<name>/<timestamp>/. */
   readonly outputDir: string;
   /** Compute backend, or 'auto' to pick the best available. */
@@ -36,12 +50,28 @@ export interface InProcessTrainingResult {
 export async function trainInProcess(options: InProcessTrainingOptions): Promise<InProcessTrainingResult> {
   const loaded = loadPipelineFile(options.pipelineFile);
   const definition = withOverrides(loaded.definition, options.overrides ?? {});
-  const paths = runPathsFor(options.outputDir, definition.settings.name, new Date());
+  const { name, seed, batchSize, keepCheckpoints } = definition.settings;
+  const early = options.resume ? createLogger({ format: options.logFormat }) : undefined;
+  const resumed = options.resume
+    ? findResumeCheckpoint(options.resume === true ? undefined : options.resume, options.outputDir, name, early as Logger)
+    : undefined;
+  const paths = resumed?.runFolder !== undefined ? runPathsIn(resumed.runFolder) : runPathsFor(options.outputDir, name, new Date());
   const logger = createLogger({ format: options.logFormat, file: paths.log });
-  logger.info({ pipeline: loaded.file, hash: loaded.hash.slice(0, 12), run: paths.root }, `pipeline ${definition.settings.name}`);
+  logger.info({ pipeline: loaded.file, hash: loaded.hash.slice(0, 12), run: paths.root }, `pipeline ${name}`);
+  if (resumed !== undefined) checkResumable(resumed.checkpoint, loaded.hash, definition.settings, logger);
 
   const container = new Container();
   container.loadSync(dataModule, modelsModule, pipelineModule, runModule({ definition, paths, logger }));
+  container.bind(CheckpointStore).toConstantValue(
+    new FileCheckpointStore({
+      folder: paths.checkpoints,
+      keep: keepCheckpoints,
+      pipeline: { name, file: loaded.file, hash: loaded.hash },
+      seed,
+      globalBatchSize: batchSize,
+      logger,
+    }),
+  );
   if (definition.spec.overrides !== undefined) container.loadSync(definition.spec.overrides);
 
   const backend = await container.get<BackendSelector>(BackendSelector).select(options.backend ?? 'auto');
@@ -52,17 +82,47 @@ export async function trainInProcess(options: InProcessTrainingOptions): Promise
   const model = container.get<GenerativeModel>(GenerativeModel);
   const metrics = container.get<MetricsSink>(MetricsSink);
   try {
-    const { batchSize, steps } = definition.settings;
+    const { steps } = definition.settings;
+    let startStep = 0;
+    if (resumed !== undefined) {
+      await restoreCheckpoint(model, resumed.checkpoint);
+      startStep = resumed.checkpoint.state.step;
+      logger.info(
+        { checkpoint: resumed.checkpoint.folder, step: startStep, steps },
+        `resuming from ${resumed.checkpoint.folder} at step ${startStep} of ${steps}`,
+      );
+    }
     logger.info(
       { model: model.name, parameters: model.parameterCount(), batchSize, steps },
       `training ${model.name} (${model.parameterCount().toLocaleString('en-US')} parameters) for ${steps} steps at batch ${batchSize}`,
     );
-    const summary = await container.get(Trainer).run();
+    const summary = await container.get(Trainer).run(startStep);
+    writeWeightsFile(path.join(paths.root, 'final-weights.json'), readModelWeights(model), startStep + summary.steps);
     logger.info({ samples: paths.samples, metrics: paths.metrics }, `done: sample grids in ${paths.samples}`);
     return { paths, summary };
   } finally {
     metrics.close();
     model.dispose();
+  }
+}
+
+/** Refuses a checkpoint that cannot continue this run exactly; warns when the pipeline file changed. */
+function checkResumable(checkpoint: VerifiedCheckpoint, hash: string, settings: PipelineSettings, logger: Logger): void {
+  const { state, folder } = checkpoint;
+  if (state.pipeline.name !== settings.name) {
+    throw new Error(`Checkpoint ${folder} belongs to pipeline '${state.pipeline.name}', not '${settings.name}'. Resume with ${state.pipeline.file}.`);
+  }
+  if (state.seed !== settings.seed || state.globalBatchSize !== settings.batchSize) {
+    throw new Error(
+      `Checkpoint ${folder} was trained with seed ${state.seed} and batch size ${state.globalBatchSize}; this run has seed ${settings.seed} ` +
+        `and batch size ${settings.batchSize}. Pass --seed ${state.seed} --batch-size ${state.globalBatchSize} to continue it.`,
+    );
+  }
+  if (state.step >= settings.steps) {
+    logger.warn({ checkpoint: folder, step: state.step, steps: settings.steps }, `checkpoint ${folder} is already at step ${state.step}; raise --steps above it to train further`);
+  }
+  if (state.pipeline.hash !== hash) {
+    logger.warn({ checkpoint: folder, was: state.pipeline.hash.slice(0, 12), now: hash.slice(0, 12) }, 'the pipeline file changed since the checkpoint was written; resuming anyway');
   }
 }
 

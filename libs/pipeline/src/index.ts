@@ -1,3 +1,20 @@
+export { CorruptCheckpointError, NoCheckpointError } from './checkpoints/checkpoint-errors';
+export { CHECKPOINT_MANIFEST, checkpointFolderName } from './checkpoints/checkpoint-manifest';
+export type { CheckpointManifest } from './checkpoints/checkpoint-manifest';
+export { restoreCheckpoint, verifyCheckpoint } from './checkpoints/checkpoint-reader';
+export type { VerifiedCheckpoint } from './checkpoints/checkpoint-reader';
+export {
+  CheckpointStore,
+  checkpointFolders,
+  FileCheckpointStore,
+  findResumeCheckpoint,
+  latestValidCheckpoint,
+} from './checkpoints/checkpoint-store';
+export type { CheckpointRequest, FileCheckpointStoreOptions } from './checkpoints/checkpoint-store';
+export { OPTIMIZER_BIN, OPTIMIZER_JSON, TRAINER_STATE_JSON, writeCheckpoint } from './checkpoints/checkpoint-writer';
+export { layersModelFiles, layersModelFolderLoader, MODEL_JSON, WEIGHTS_BIN } from './checkpoints/layers-model-files';
+export type { LayersModelFiles } from './checkpoints/layers-model-files';
+export type { TrainerState } from './checkpoints/trainer-state';
 export { Clock, SystemClock } from './clock';
 export { GradientSynchronizer, LocalGradientSynchronizer } from './gradient-synchronizer';
 export type { PhaseKey, SynchronizedGradients } from './gradient-synchronizer';
@@ -21,7 +38,7 @@ export { pipelineModule } from './pipeline-module';
 export { ProcessGroup, SingleProcessGroup } from './process-group';
 export { runModule } from './run-context';
 export type { RunContext } from './run-context';
-export { RunPaths, runPathsFor } from './run-paths';
+export { RunPaths, runPathsFor, runPathsIn } from './run-paths';
 export { PngSampleWriter, SampleWriter } from './sample-writer';
 export { OpenStepGate, StepGate } from './step-gate';
 export { Trainer, TrainingImages } from './trainer';

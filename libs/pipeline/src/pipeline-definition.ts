@@ -35,6 +35,8 @@ export interface PipelineSpec<M = unknown, MO = any, D = unknown, DO = any> {
   readonly logEvery?: number;
   /** Write a checkpoint every this many steps (0: only at the end). */
   readonly checkpointEvery?: number;
+  /** Keep this many of the newest checkpoints; older ones are deleted (default 3). */
+  readonly keepCheckpoints?: number;
   /** How workers of a data-parallel run average gradients. */
   readonly distributed?: DistributedSettings;
   /**
@@ -74,6 +76,7 @@ export interface PipelineSettings {
   readonly sampleCount: number;
   readonly logEvery: number;
   readonly checkpointEvery: number;
+  readonly keepCheckpoints: number;
   readonly distributed: Required<DistributedSettings>;
   readonly modelOptions: Record<string, unknown>;
   readonly datasetOptions: Record<string, unknown>;
@@ -118,6 +121,7 @@ const pipelineSchema = z.object({
   sampleCount: positiveInt.max(1024).optional(),
   logEvery: positiveInt.optional(),
   checkpointEvery: cadence.optional(),
+  keepCheckpoints: positiveInt.optional(),
   distributed: z
     .object({
       reducer: z.enum(['ring', 'star']).optional(),
@@ -212,6 +216,7 @@ function settingsOf(spec: PipelineSpec): PipelineSettings {
     sampleCount: spec.sampleCount ?? 64,
     logEvery: spec.logEvery ?? 50,
     checkpointEvery: spec.checkpointEvery ?? 0,
+    keepCheckpoints: spec.keepCheckpoints ?? 3,
     distributed: {
       reducer: spec.distributed?.reducer ?? 'ring',
       fp16: spec.distributed?.fp16 ?? false,

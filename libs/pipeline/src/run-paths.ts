@@ -14,7 +14,12 @@ export const RunPaths = Symbol('RunPaths');
 /** Lays out runs/<name>/<timestamp>/ under `outputDir`, with a filesystem-safe timestamp. */
 export function runPathsFor(outputDir: string, pipelineName: string, startedAt: Date): RunPaths {
   const stamp = startedAt.toISOString().replace(/\.\d+Z$/, '').replace(/:/g, '-');
-  const root = path.resolve(outputDir, pipelineName, stamp);
+  return runPathsIn(path.resolve(outputDir, pipelineName, stamp));
+}
+
+/** The layout of an existing run folder (a resumed run writes on in it). */
+export function runPathsIn(runFolder: string): RunPaths {
+  const root = path.resolve(runFolder);
   return {
     root,
     metrics: path.join(root, 'metrics.jsonl'),

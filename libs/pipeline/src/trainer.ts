@@ -1,6 +1,7 @@
-import { inject, injectable } from 'inversify';
+import { inject, injectable, optional } from 'inversify';
 import { gatherBatch, SamplerFactory, splitEvenly, type BatchSampler, type ImageSet } from '@ganglion/data';
 import { GenerativeModel, type TrainingBatch } from '@ganglion/models';
+import { CheckpointStore } from './checkpoints/checkpoint-store';
 import { Clock } from './clock';
 import { GradientSynchronizer } from './gradient-synchronizer';
 import { Logger } from './logger';
@@ -25,6 +26,8 @@ export interface TrainingSummary {
   readonly medianStepMs: number;
   /** Sample grids written, in order. */
   readonly samples: readonly string[];
+  /** Checkpoint folders written, in order (empty without a CheckpointStore). */
+  readonly checkpoints: readonly string[];
 }
 
 /**
@@ -33,7 +36,8 @@ export interface TrainingSummary {
  * the VAE's or the RNN's one) computes gradients of the local mean loss,
  * has the GradientSynchronizer average them over all ranks by sample
  * count, and applies the same update everywhere. Every `sampleEvery` steps
- * and at the end it draws a sample grid.
+ * and at the end it draws a sample grid; with a CheckpointStore bound, rank
+ * 0 writes a checkpoint every `checkpointEvery` steps and at the end.
  */
 @injectable()
 export class Trainer {
@@ -49,15 +53,18 @@ export class Trainer {
     @inject(Clock) private readonly clock: Clock,
     @inject(StepGate) private readonly gate: StepGate,
     @inject(PipelineSettings) private readonly settings: PipelineSettings,
+    @inject(CheckpointStore) @optional() private readonly checkpointStore?: CheckpointStore,
   ) {}
 
+  /** Trains steps `startStep`..steps-1; a resumed run passes the checkpoint's step (its weights already restored). */
   async run(startStep = 0): Promise<TrainingSummary> {
-    const { steps, batchSize, seed, logEvery, sampleEvery, sampleCount } = this.settings;
+    const { steps, batchSize, seed, logEvery, sampleEvery, sampleCount, checkpointEvery } = this.settings;
     this.checkImageShape();
     const sampler = this.samplerFactory({ datasetSize: this.images.count, globalBatchSize: batchSize, seed });
     const stepTimes: number[] = [];
     const recent: StepMetrics[] = [];
     const samples: string[] = [];
+    const checkpoints: string[] = [];
     let firstLosses: Record<string, number> = {};
 
     let step = startStep;
@@ -75,6 +82,12 @@ export class Trainer {
       if (sampleEvery > 0 && (done % sampleEvery === 0 || done === steps)) {
         samples.push(await this.sampleWriter.write(this.model, done, sampleCount, seed));
       }
+      if (this.checkpointStore !== undefined && this.group.rank() === 0 && ((checkpointEvery > 0 && done % checkpointEvery === 0) || done === steps)) {
+        const { epoch, batchInEpoch } = sampler.position(done);
+        checkpoints.push(
+          await this.checkpointStore.save(this.model, { step: done, epoch, batchInEpoch, worldSize: this.group.worldSize(), generation: 0 }),
+        );
+      }
     }
     return {
       steps: step - startStep,
@@ -82,6 +95,7 @@ export class Trainer {
       finalLosses: meanLosses(recent),
       medianStepMs: median(stepTimes),
       samples,
+      checkpoints,
     };
   }
 

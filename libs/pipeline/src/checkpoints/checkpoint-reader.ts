@@ -1,0 +1,101 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { GenerativeModel } from '@ganglion/models';
+import { CorruptCheckpointError } from './checkpoint-errors';
+import { CHECKPOINT_MANIFEST, sha256, type CheckpointManifest } from './checkpoint-manifest';
+import { OPTIMIZER_BIN, OPTIMIZER_JSON, TRAINER_STATE_JSON } from './checkpoint-writer';
+import { MODEL_JSON, WEIGHTS_BIN } from './layers-model-files';
+import { restoreOptimizerState, type OptimizerStateFile } from './optimizer-state';
+import type { TrainerState } from './trainer-state';
+
+/** A checkpoint folder whose files all match its manifest. */
+export interface VerifiedCheckpoint {
+  readonly folder: string;
+  readonly manifest: CheckpointManifest;
+  readonly state: TrainerState;
+}
+
+/**
+ * Reads a checkpoint's manifest and checks every file it lists: present,
+ * of the listed size, with the listed sha256. Throws CorruptCheckpointError
+ * naming the first bad file.
+ */
+export function verifyCheckpoint(folder: string): VerifiedCheckpoint {
+  const manifestFile = path.join(folder, CHECKPOINT_MANIFEST);
+  if (!fs.existsSync(manifestFile)) throw new CorruptCheckpointError(folder, `${CHECKPOINT_MANIFEST} is missing`);
+  let manifest: CheckpointManifest;
+  try {
+    manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as CheckpointManifest;
+  } catch (error) {
+    throw new CorruptCheckpointError(folder, `${CHECKPOINT_MANIFEST} is not valid JSON (${(error as Error).message})`);
+  }
+  if (manifest.format !== 'ganglion-checkpoint' || manifest.version !== 1 || typeof manifest.files !== 'object') {
+    throw new CorruptCheckpointError(folder, `${CHECKPOINT_MANIFEST} is not a Ganglion checkpoint manifest (version 1)`);
+  }
+  for (const required of [TRAINER_STATE_JSON, OPTIMIZER_JSON, OPTIMIZER_BIN]) {
+    if (manifest.files[required] === undefined) throw new CorruptCheckpointError(folder, `the manifest does not list ${required}`);
+  }
+  for (const [relative, expected] of Object.entries(manifest.files)) {
+    const file = path.join(folder, relative);
+    if (!fs.existsSync(file)) throw new CorruptCheckpointError(folder, `${relative} is missing`);
+    const bytes = fs.readFileSync(file);
+    if (bytes.byteLength !== expected.bytes) {
+      throw new CorruptCheckpointError(folder, `${relative} has ${bytes.byteLength} bytes, the manifest lists ${expected.bytes}`);
+    }
+    if (sha256(bytes) !== expected.sha256) throw new CorruptCheckpointError(folder, `${relative} does not match its sha256 in the manifest`);
+  }
+  const state = JSON.parse(fs.readFileSync(path.join(folder, TRAINER_STATE_JSON), 'utf8')) as TrainerState;
+  if (state.step !== manifest.step) {
+    throw new CorruptCheckpointError(folder, `${TRAINER_STATE_JSON} says step ${state.step}, the manifest ${manifest.step}`);
+  }
+  return { folder, manifest, state };
+}
+
+/**
+ * Loads a verified checkpoint into a freshly built model: every network's
+ * weights (trainable and not, in the network's own order) and every
+ * phase's optimizer state. The model must be the one the checkpoint was
+ * taken from (same class and options).
+ */
+export async function restoreCheckpoint(model: GenerativeModel, checkpoint: VerifiedCheckpoint): Promise<void> {
+  const { folder, state } = checkpoint;
+  const names = Object.keys(model.networks);
+  if (state.model !== model.name || names.join(',') !== state.networks.join(',')) {
+    throw new Error(
+      `Checkpoint ${folder} holds a ${state.model} with networks ${state.networks.join(', ')}, ` +
+        `but this pipeline builds a ${model.name} with ${names.join(', ')}. Resume with the pipeline that wrote it.`,
+    );
+  }
+  for (const [name, network] of Object.entries(model.networks)) {
+    const tensors = readNetworkWeights(path.join(folder, 'networks', name));
+    try {
+      if (tensors.length !== network.weights.length) {
+        throw new Error(`Checkpoint ${folder}: network '${name}' has ${tensors.length} weights saved, the model ${network.weights.length}; the model options differ from the run that wrote it.`);
+      }
+      network.setWeights(tensors);
+    } finally {
+      for (const tensor of tensors) tensor.dispose();
+    }
+  }
+  const optimizer = JSON.parse(fs.readFileSync(path.join(folder, OPTIMIZER_JSON), 'utf8')) as OptimizerStateFile;
+  await restoreOptimizerState(model.phases, optimizer, fs.readFileSync(path.join(folder, OPTIMIZER_BIN)));
+}
+
+/** A saved network's weights as tensors, in model.json's manifest order (the network's `weights` order). */
+function readNetworkWeights(folder: string): tf.Tensor[] {
+  const json = JSON.parse(fs.readFileSync(path.join(folder, MODEL_JSON), 'utf8')) as tf.io.ModelJSON;
+  const bin = fs.readFileSync(path.join(folder, WEIGHTS_BIN));
+  const specs = json.weightsManifest.flatMap((group) => group.weights);
+  let offset = 0;
+  return specs.map((spec) => {
+    if (spec.dtype !== 'float32' || spec.quantization !== undefined) {
+      throw new Error(`${folder}: weight '${spec.name}' is ${spec.dtype}${spec.quantization ? ' quantized' : ''}; checkpoints hold float32 only.`);
+    }
+    const length = spec.shape.reduce((a, b) => a * b, 1);
+    const values = new Float32Array(length);
+    new Uint8Array(values.buffer).set(bin.subarray(offset, offset + length * 4));
+    offset += length * 4;
+    return tf.tensor(values, spec.shape, 'float32');
+  });
+}
