@@ -6,6 +6,7 @@ import { MODEL_CASES, type ModelKey } from './model-cases';
 import type { ModelStepRequest, ModelStepResult } from './model-step-child';
 import type { SuiteSettings } from './suite-settings';
 import { summaryStats, type SummaryStats } from './summary-stats';
+import type { TimeBudget } from './time-budget';
 
 const STEP_SCRIPT = join(__dirname, 'model-step-child.ts');
 
@@ -79,7 +80,11 @@ function tensorflowInstalled(): boolean {
  * its peak RSS and its backend state are its own. On WASM the child also
  * runs the Trainer interleaved with the bare loop (item 2).
  */
-export async function runModelSection(settings: SuiteSettings, progress: (line: string) => void): Promise<ModelSectionResult> {
+export async function runModelSection(
+  settings: SuiteSettings,
+  budget: TimeBudget,
+  progress: (line: string) => void,
+): Promise<ModelSectionResult> {
   const stepTimes: StepTimeRow[] = [];
   const overhead: OverheadRow[] = [];
   const skipped: Skipped[] = [];
@@ -98,11 +103,15 @@ export async function runModelSection(settings: SuiteSettings, progress: (line: 
         });
         continue;
       }
+      if (budget.spent()) {
+        skipped.push({ what: `${spec.label} on ${backend}`, why: budget.reason() });
+        continue;
+      }
       const withTrainer = backend === 'wasm';
       const request: ModelStepRequest = {
         model: spec.key,
         backend,
-        warmup: backend === 'wasm' ? settings.warmupSteps : Math.min(settings.warmupSteps, 2),
+        warmup: backend === 'wasm' ? settings.warmupSteps : 1,
         steps: backend === 'wasm' ? settings.timedSteps[spec.key] : settings.otherBackendSteps,
         withTrainer,
         batchSize: 64,

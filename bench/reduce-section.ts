@@ -2,6 +2,7 @@ import type { Skipped } from './model-section';
 import { reduceMethodLabel, type ReduceCase, type ReduceMethod } from './reduce-cases';
 import { timeReduceCase } from './reduce-timing';
 import type { SuiteSettings } from './suite-settings';
+import type { TimeBudget } from './time-budget';
 import { summaryStats, type SummaryStats } from './summary-stats';
 
 /** Item 3: one allreduce case. */
@@ -30,12 +31,20 @@ const METHODS: ReadonlyArray<{ method: ReduceMethod; fp16: boolean }> = [
 ];
 
 /** Item 3: star and ring, f32 and fp16, against raw loopback TCP, for each world size and vector size. */
-export async function runReduceSection(settings: SuiteSettings, progress: (line: string) => void): Promise<ReduceSectionResult> {
+export async function runReduceSection(
+  settings: SuiteSettings,
+  budget: TimeBudget,
+  progress: (line: string) => void,
+): Promise<ReduceSectionResult> {
   const rows: ReduceRow[] = [];
   const skipped: Skipped[] = [];
   for (const worldSize of settings.reduceWorldSizes) {
     for (const mebibytes of settings.reduceSizesMiB) {
-      const runs = settings.reduceRuns(mebibytes);
+      if (budget.spent()) {
+        skipped.push({ what: `allreduce of ${mebibytes} MiB among ${worldSize} processes`, why: budget.reason() });
+        continue;
+      }
+      const runs = settings.reduceRuns(mebibytes, worldSize);
       progress(`allreduce of ${mebibytes} MiB among ${worldSize} processes, ${runs.runs} runs after ${runs.warmup}`);
       const ceilings = new Map<ReduceMethod, number>();
       for (const { method, fp16 } of METHODS) {

@@ -23,6 +23,7 @@ import type { SuiteResults } from './suite-results';
 import { suiteReport } from './suite-report';
 import { checkTargets } from './target-checks';
 import { runThroughputSection, type ThroughputSectionResult } from './throughput-section';
+import { TimeBudget } from './time-budget';
 
 const SECTIONS = ['models', 'reduce', 'throughput'] as const;
 type Section = (typeof SECTIONS)[number];
@@ -60,16 +61,16 @@ async function main(): Promise<void> {
   const settings = args.quick ? QUICK_SETTINGS : FULL_SETTINGS;
   const repoRoot = resolve(__dirname, '..');
   const startedAt = new Date();
-  const started = performance.now();
+  const budget = new TimeBudget(settings.budgetSeconds);
   const machine = machineInfo();
   console.log(`Ganglion benchmarks (${settings.mode}) on ${describeMachine(machine)}`);
-  const progress = (line: string) => console.log(`  [${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}`);
+  const progress = (line: string) => console.log(`  [${budget.elapsedSeconds().toFixed(0).padStart(4)} s] ${line}`);
 
   const none = { stepTimes: [], overhead: [], skipped: [] };
-  const models: ModelSectionResult = args.sections.has('models') ? await runModelSection(settings, progress) : none;
-  const reduce: ReduceSectionResult = args.sections.has('reduce') ? await runReduceSection(settings, progress) : { rows: [], skipped: [] };
+  const models: ModelSectionResult = args.sections.has('models') ? await runModelSection(settings, budget, progress) : none;
+  const reduce: ReduceSectionResult = args.sections.has('reduce') ? await runReduceSection(settings, budget, progress) : { rows: [], skipped: [] };
   const throughput: ThroughputSectionResult = args.sections.has('throughput')
-    ? await runThroughputSection(settings, repoRoot, progress)
+    ? await runThroughputSection(settings, repoRoot, budget, progress)
     : { launchAvailable: false, rows: [], skipped: [] };
 
   const figures = {
@@ -83,7 +84,7 @@ async function main(): Promise<void> {
     mode: settings.mode,
     command: ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
     startedAt: startedAt.toISOString(),
-    durationSeconds: (performance.now() - started) / 1000,
+    durationSeconds: budget.elapsedSeconds(),
     machine,
     loadAverageAtEnd: loadavg(),
     ...figures,

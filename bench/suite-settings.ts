@@ -16,13 +16,15 @@ export interface SuiteSettings {
   readonly cpuBackend: boolean;
   readonly reduceSizesMiB: readonly number[];
   readonly reduceWorldSizes: readonly number[];
-  /** Measured allreduces per case, and untimed ones before; fewer for the 40 MB vector. */
-  readonly reduceRuns: (mebibytes: number) => { runs: number; warmup: number };
+  /** Measured allreduces per case, and untimed ones before; fewer for big vectors and many ranks. */
+  readonly reduceRuns: (mebibytes: number, worldSize: number) => { runs: number; warmup: number };
   /** Models trained through `ganglion launch` for throughput, by key. */
   readonly throughputModels: readonly string[];
   /** Steps per launch, and how many of the first to leave out of samples/s. */
   readonly launchSteps: number;
   readonly launchWarmupSteps: number;
+  /** No measurement starts after this many seconds (the suite then lists the rest as skipped). */
+  readonly budgetSeconds: number;
 }
 
 export const FULL_SETTINGS: SuiteSettings = {
@@ -33,10 +35,12 @@ export const FULL_SETTINGS: SuiteSettings = {
   cpuBackend: true,
   reduceSizesMiB: [1, 4, 40],
   reduceWorldSizes: [2, 4],
-  reduceRuns: (mebibytes) => (mebibytes >= 40 ? { runs: 10, warmup: 2 } : { runs: 20, warmup: 3 }),
+  reduceRuns: (mebibytes, worldSize) =>
+    mebibytes >= 40 ? { runs: worldSize > 2 ? 5 : 6, warmup: 1 } : worldSize > 2 ? { runs: 12, warmup: 2 } : { runs: 20, warmup: 3 },
   throughputModels: ['dcgan', 'conv-vae', 'row-lstm'],
-  launchSteps: 25,
-  launchWarmupSteps: 5,
+  launchSteps: 20,
+  launchWarmupSteps: 4,
+  budgetSeconds: 12 * 60 + 30,
 };
 
 export const QUICK_SETTINGS: SuiteSettings = {
@@ -51,4 +55,5 @@ export const QUICK_SETTINGS: SuiteSettings = {
   throughputModels: ['conv-vae'],
   launchSteps: 12,
   launchWarmupSteps: 2,
+  budgetSeconds: 100,
 };

@@ -6,6 +6,7 @@ import { modelCase } from './model-cases';
 import type { Skipped } from './model-section';
 import type { SuiteSettings } from './suite-settings';
 import { summaryStats, type SummaryStats } from './summary-stats';
+import type { TimeBudget } from './time-budget';
 
 /** The example pipeline that trains each model on the bundled Fashion-MNIST subset. */
 const PIPELINES: Readonly<Record<string, string>> = {
@@ -43,6 +44,7 @@ export interface ThroughputSectionResult {
 export async function runThroughputSection(
   settings: SuiteSettings,
   repoRoot: string,
+  budget: TimeBudget,
   progress: (line: string) => void,
 ): Promise<ThroughputSectionResult> {
   const command = probeLaunch(repoRoot);
@@ -56,6 +58,10 @@ export async function runThroughputSection(
   try {
     for (const key of settings.throughputModels) {
       const spec = modelCase(key);
+      if (budget.spent()) {
+        skipped.push({ what: `throughput of ${spec.label}`, why: budget.reason() });
+        continue;
+      }
       try {
         progress(`${spec.label}: ganglion launch, 1 worker, ${settings.launchSteps} steps`);
         const one = await launchMetrics(repoRoot, command, settings, PIPELINES[key], 1, reducers[0], outDir);
