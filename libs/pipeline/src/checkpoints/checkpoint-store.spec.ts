@@ -63,7 +63,7 @@ class TinyModel implements GenerativeModel {
 
 function batch(step: number): TrainingBatch {
   const images = Float32Array.from({ length: 16 }, (_, i) => Math.sin(step * 7 + i));
-  return { images, count: 4, sampleIndices: [0, 1, 2, 3], step };
+  return { images, count: 4, sampleIndices: Int32Array.from([0, 1, 2, 3]), step };
 }
 
 function train(model: TinyModel, from: number, to: number): void {
