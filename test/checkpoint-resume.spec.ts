@@ -57,6 +57,8 @@ describe('ganglion train --resume continues a run exactly', () => {
     const resumed = train('fashion-dcgan', 'gan-resumed', ['--steps', '6', '--resume', first.run]);
     expect(resumed.stdout).toContain(`Checkpoint ${newest} is corrupt or incomplete: optimizer.bin does not match its sha256`);
     expect(resumed.stdout).toContain('at step 4 of 6');
+    // Step 4 was trained after the checkpoint it resumed from: its metrics line is replaced, not repeated.
+    expect(readMetrics(resumed.run).map((m) => m.step)).toEqual([0, 1, 2, 3, 4, 5]);
     const difference = finalWeightsDifference(straight.run, resumed.run);
     expect(difference.maxRelative).toBeLessThanOrEqual(1e-6);
   });

@@ -1,6 +1,7 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Container } from 'inversify';
-import { dataModule, Dataset, type ImageSet } from '@ganglion/data';
+import { dataModule, Dataset, writeFileAtomic, type ImageSet } from '@ganglion/data';
 import { BackendSelector, GenerativeModel, modelsModule, type RequestedBackend } from '@ganglion/models';
 import { CheckpointStore, FileCheckpointStore, findResumeCheckpoint } from './checkpoints/checkpoint-store';
 import { restoreCheckpoint } from './checkpoints/checkpoint-reader';
@@ -58,7 +59,10 @@ export async function trainInProcess(options: InProcessTrainingOptions): Promise
   const paths = resumed?.runFolder !== undefined ? runPathsIn(resumed.runFolder) : runPathsFor(options.outputDir, name, new Date());
   const logger = createLogger({ format: options.logFormat, file: paths.log });
   logger.info({ pipeline: loaded.file, hash: loaded.hash.slice(0, 12), run: paths.root }, `pipeline ${name}`);
-  if (resumed !== undefined) checkResumable(resumed.checkpoint, loaded.hash, definition.settings, logger);
+  if (resumed !== undefined) {
+    checkResumable(resumed.checkpoint, loaded.hash, definition.settings, logger);
+    dropMetricsFrom(paths.metrics, resumed.checkpoint.state.step);
+  }
 
   const container = new Container();
   container.loadSync(dataModule, modelsModule, pipelineModule, runModule({ definition, paths, logger }));
@@ -104,6 +108,19 @@ export async function trainInProcess(options: InProcessTrainingOptions): Promise
     metrics.close();
     model.dispose();
   }
+}
+
+/**
+ * Removes lines of steps >= `step` from a run's metrics.jsonl: the steps a
+ * resumed run redoes (trained after the checkpoint before the run stopped).
+ */
+function dropMetricsFrom(file: string, step: number): void {
+  if (!fs.existsSync(file)) return;
+  const kept = fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim().length > 0 && (JSON.parse(line) as { step: number }).step < step);
+  writeFileAtomic(file, Buffer.from(kept.map((line) => line + '\n').join('')));
 }
 
 /** Refuses a checkpoint that cannot continue this run exactly; warns when the pipeline file changed. */

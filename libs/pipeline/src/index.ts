@@ -11,7 +11,7 @@ export {
   latestValidCheckpoint,
 } from './checkpoints/checkpoint-store';
 export type { CheckpointRequest, FileCheckpointStoreOptions } from './checkpoints/checkpoint-store';
-export { OPTIMIZER_BIN, OPTIMIZER_JSON, TRAINER_STATE_JSON, writeCheckpoint } from './checkpoints/checkpoint-writer';
+export { checkpointFiles, OPTIMIZER_BIN, OPTIMIZER_JSON, TRAINER_STATE_JSON, writeCheckpoint, writeCheckpointFiles } from './checkpoints/checkpoint-writer';
 export { layersModelFiles, layersModelFolderLoader, MODEL_JSON, WEIGHTS_BIN } from './checkpoints/layers-model-files';
 export type { LayersModelFiles } from './checkpoints/layers-model-files';
 export type { TrainerState } from './checkpoints/trainer-state';

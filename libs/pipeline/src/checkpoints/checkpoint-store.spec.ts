@@ -9,6 +9,7 @@ import type { Logger } from '../logger';
 import { CorruptCheckpointError } from './checkpoint-errors';
 import { restoreCheckpoint, verifyCheckpoint } from './checkpoint-reader';
 import { checkpointFolders, FileCheckpointStore, findResumeCheckpoint, latestValidCheckpoint } from './checkpoint-store';
+import { writeCheckpointFiles } from './checkpoint-writer';
 import { layersModelFolderLoader } from './layers-model-files';
 
 /**
@@ -203,6 +204,13 @@ describe('checkpoints', () => {
     expect(lines.join('\n')).toContain('optimizer.bin is missing');
     expect(() => findResumeCheckpoint(newest, dir, 'tiny-run', logger)).toThrow(/step-000002 is corrupt or incomplete: optimizer\.bin is missing/);
     model.dispose();
+  });
+
+  it('refuses to write a checkpoint file outside its folder', () => {
+    expect(() => writeCheckpointFiles(path.join(dir, 'checkpoints'), 1, new Map([['../escape.json', Buffer.from('{}')]]))).toThrow(
+      "Checkpoint file name '../escape.json' is not a plain relative path",
+    );
+    expect(fs.existsSync(path.join(dir, 'escape.json'))).toBe(false);
   });
 
   it('refuses --resume with no valid checkpoint, saying what to pass', () => {

@@ -27,6 +27,15 @@ export const TRAINER_STATE_JSON = 'trainer-state.json';
  * Returns the checkpoint's folder.
  */
 export async function writeCheckpoint(checkpointsFolder: string, model: GenerativeModel, state: TrainerState): Promise<string> {
+  return writeCheckpointFiles(checkpointsFolder, state.step, await checkpointFiles(model, state));
+}
+
+/**
+ * Every file of a checkpoint as bytes, keyed by relative path, manifest
+ * included: what rank 0 of a data-parallel job would send to the
+ * coordinator for writeCheckpointFiles (the files are plain bytes).
+ */
+export async function checkpointFiles(model: GenerativeModel, state: TrainerState): Promise<Map<string, Buffer>> {
   const files = new Map<string, Buffer>();
   for (const [name, network] of Object.entries(model.networks)) {
     const { modelJson, weights } = await layersModelFiles(network);
@@ -44,9 +53,22 @@ export async function writeCheckpoint(checkpointsFolder: string, model: Generati
     files: Object.fromEntries([...files].map(([name, bytes]) => [name, { bytes: bytes.byteLength, sha256: sha256(bytes) }])),
   };
   files.set(CHECKPOINT_MANIFEST, Buffer.from(JSON.stringify(manifest, null, 2) + '\n'));
+  return files;
+}
 
+/**
+ * Writes a checkpoint's files as `<checkpointsFolder>/step-NNNNNN/`,
+ * atomically: a hidden temporary folder, every file and folder fsynced,
+ * one rename, the parent fsynced. Returns the checkpoint's folder.
+ */
+export function writeCheckpointFiles(checkpointsFolder: string, step: number, files: ReadonlyMap<string, Uint8Array>): string {
+  for (const relative of files.keys()) {
+    if (path.isAbsolute(relative) || relative.split(/[\\/]/).some((part) => part === '..' || part === '')) {
+      throw new Error(`Checkpoint file name '${relative}' is not a plain relative path; refusing to write it.`);
+    }
+  }
   fs.mkdirSync(checkpointsFolder, { recursive: true });
-  const name = checkpointFolderName(state.step);
+  const name = checkpointFolderName(step);
   const final = path.join(checkpointsFolder, name);
   const temporary = path.join(checkpointsFolder, `.${name}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
