@@ -69,6 +69,12 @@ export async function startDistributedCoordinator(options: DistributedCoordinato
       `binding ${bind} beyond loopback WITHOUT encryption or authentication (CURVE comes later): anyone who can reach this port can join or disturb the job. Use trusted networks only.`,
     );
   }
+  if (settings.checkpointEvery > 0) {
+    logger.warn(
+      { checkpointEvery: settings.checkpointEvery },
+      'checkpointEvery is set, but data-parallel runs do not write checkpoints yet (only final-weights.json); use `ganglion train` for checkpoints and --resume.',
+    );
+  }
   const socket = await CoordinatorSocket.bind({
     endpoint: bind,
     sendTimeoutMs: 5000,
