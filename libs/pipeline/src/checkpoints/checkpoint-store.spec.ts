@@ -156,12 +156,14 @@ describe('checkpoints', () => {
     resumed.dispose();
   });
 
-  it('keeps only the newest K checkpoints', async () => {
+  it('keeps only the newest K checkpoints, and saving holds on to no tensors', async () => {
     const model = new TinyModel(1);
     const checkpoints = store(2);
     for (const step of [1, 2, 3, 4]) {
       train(model, step - 1, step);
+      const before = tf.memory().numTensors;
       await checkpoints.save(model, request(step));
+      expect(tf.memory().numTensors).toBe(before);
     }
     expect(checkpointFolders(path.join(dir, 'checkpoints'))).toEqual(['step-000003', 'step-000004']);
     model.dispose();
