@@ -43,6 +43,7 @@ describe('registerTrainingKernels', () => {
       'SplitV',
       'Concat',
       'Identity',
+      'Cast',
       'Sum',
       'UnsortedSegmentSum',
     ]);

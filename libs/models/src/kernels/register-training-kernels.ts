@@ -6,7 +6,7 @@ import { wasmConv2DBackpropFilter } from './wasm-conv2d-backprop-filter';
 import { wasmConcat } from './wasm-concat';
 import { wasmConv2DBackpropInput } from './wasm-conv2d-backprop-input';
 import { wasmFusedMatMul } from './wasm-fused-mat-mul';
-import { wasmIdentity } from './wasm-identity';
+import { wasmCast, wasmIdentity } from './wasm-identity';
 import { cpuUnsortedSegmentSum, wasmUnsortedSegmentSum } from './unsorted-segment-sum';
 import { wasmSlice, wasmSplitV, wasmUnpack } from './wasm-slice';
 import { wasmSum } from './wasm-sum';
@@ -32,7 +32,7 @@ interface TrainingKernelSet {
 const TRAINING_KERNELS: Readonly<Record<string, TrainingKernelSet>> = {
   wasm: {
     packageName: '@tensorflow/tfjs-backend-wasm',
-    uses: ['Conv2D', 'Transpose', 'Reshape', 'Slice', 'Unpack', 'SplitV', 'Concat', 'Identity', 'Sum', 'AvgPool', 'BatchMatMul', '_FusedMatMul'],
+    uses: ['Conv2D', 'Transpose', 'Reshape', 'Slice', 'Unpack', 'SplitV', 'Concat', 'Identity', 'Cast', 'Sum', 'AvgPool', 'BatchMatMul', '_FusedMatMul'],
     create: (stock) => [
       wasmConv2DBackpropFilter(stock),
       wasmConv2DBackpropInput(stock),
@@ -43,6 +43,7 @@ const TRAINING_KERNELS: Readonly<Record<string, TrainingKernelSet>> = {
       wasmSplitV(stock),
       wasmConcat(stock),
       wasmIdentity(stock),
+      wasmCast(stock),
       wasmSum(stock),
       wasmUnsortedSegmentSum(),
     ],

@@ -20,7 +20,7 @@ async function onBothBackends(f: () => tf.Tensor): Promise<[Result, Result]> {
   return [wasm, cpu];
 }
 
-describe('WASM Concat with heap copies, and Identity without a copy', () => {
+describe('WASM Concat with heap copies, Identity and same-dtype Cast without a copy', () => {
   beforeAll(async () => {
     expect(await tf.setBackend('wasm')).toBe(true);
     registerTrainingKernels('wasm');
@@ -29,6 +29,20 @@ describe('WASM Concat with heap copies, and Identity without a copy', () => {
   it('replaces the stock kernels', () => {
     expect(isTrainingKernelRegistered('Concat', 'wasm')).toBe(true);
     expect(isTrainingKernelRegistered('Identity', 'wasm')).toBe(true);
+    expect(isTrainingKernelRegistered('Cast', 'wasm')).toBe(true);
+  });
+
+  it('casts to the same dtype without a copy, and converts dtypes like the stock kernel', () => {
+    const x = tf.tensor1d([1.5, -2.25, 0]);
+    const ids = backendDataIds();
+    const same = tf.cast(x, 'float32');
+    expect(backendDataIds()).toBe(ids);
+    x.dispose();
+    expect(Array.from(same.dataSync())).toEqual([1.5, -2.25, 0]);
+    const ints = tf.cast(same, 'int32');
+    expect([ints.dtype, Array.from(ints.dataSync())]).toEqual(['int32', [1, -2, 0]]);
+    tf.dispose([same, ints]);
+    expect(backendDataIds()).toBe(ids - 1);
   });
 
   // Shapes of the parts (equal except along the axis), and the axis.

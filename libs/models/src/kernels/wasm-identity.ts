@@ -20,3 +20,20 @@ export function wasmIdentity(stock: StockKernels): tf.KernelConfig {
   };
   return { kernelName: 'Identity', backendName: 'wasm', kernelFunc };
 }
+
+/**
+ * WASM `Cast` that shares the buffer when the dtype does not change (tfjs's
+ * relu gradient casts its float32 mask to float32: a 1.6 MB copy per conv
+ * layer of the VAE); real conversions go to the stock kernel.
+ */
+export function wasmCast(stock: StockKernels): tf.KernelConfig {
+  const stockCast = stock.kernelFunc('Cast');
+  const kernelFunc: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+    const { x } = inputs as { x: tf.TensorInfo };
+    const { dtype } = attrs as unknown as tf.CastAttrs;
+    if (x.dtype !== dtype || x.dtype === 'string') return stockCast({ inputs, backend, attrs });
+    (backend as BackendWasm).incRef(x.dataId);
+    return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+  };
+  return { kernelName: 'Cast', backendName: 'wasm', kernelFunc };
+}
