@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { GanglionProcess } from './support/ganglion-process';
 import { onlyRunFolder, readMetrics, runGanglion } from './support/run-cli';
 import { finalWeightsDifference } from './support/weights-difference';
 
@@ -61,6 +62,25 @@ describe('ganglion train --resume continues a run exactly', () => {
     expect(readMetrics(resumed.run).map((m) => m.step)).toEqual([0, 1, 2, 3, 4, 5]);
     const difference = finalWeightsDifference(straight.run, resumed.run);
     expect(difference.maxRelative).toBeLessThanOrEqual(1e-6);
+  });
+
+  it('ConvVAE killed with SIGKILL after a checkpoint, then resumed: ends equal to a straight run', async () => {
+    const common = ['--batch-size', '16', '--sample-every', '0', '--log-format', 'json', '--checkpoint-every', '5', '--keep-checkpoints', '50'];
+    const killedOut = path.join(outDir, 'vae-killed');
+    const killed = GanglionProcess.start(['train', 'pipelines/fashion-vae.ts', '--steps', '400', '--out', killedOut, ...common]);
+    await killed.waitForOutput(/"msg":"checkpoint [^"]*step-000005"/);
+    killed.kill();
+    expect((await killed.exited).signal).toBe('SIGKILL');
+    const run = onlyRunFolder(killedOut, 'fashion-vae');
+
+    const straight = train('fashion-vae', 'vae-unkilled', ['--steps', '60', ...common]);
+    const resumed = train('fashion-vae', 'vae-killed', ['--steps', '60', '--resume', ...common]);
+    expect(resumed.run).toBe(run);
+    const from = Number(/resuming from [^"]* at step (\d+) of 60/.exec(resumed.stdout)?.[1]);
+    expect(from).toBeGreaterThanOrEqual(5);
+    expect(from).toBeLessThan(60);
+    expect(readMetrics(run).map((m) => m.step)).toEqual(Array.from({ length: 60 }, (_, i) => i));
+    expect(finalWeightsDifference(straight.run, resumed.run).maxRelative).toBeLessThanOrEqual(1e-6);
   });
 
   it('refuses to resume with a different batch size, saying which flags continue it', () => {
