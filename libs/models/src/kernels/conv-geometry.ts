@@ -96,3 +96,14 @@ export function requireFloat32(
     }
   }
 }
+
+/**
+ * The outputs [lo, hi) along one axis whose input index out·stride + tap − pad
+ * falls inside [0, inSize): the positions where filter tap `tap` reads data,
+ * not padding.
+ */
+export function validOutputRange(outSize: number, inSize: number, stride: number, tap: number, pad: number): [number, number] {
+  const lo = Math.max(0, Math.ceil((pad - tap) / stride));
+  const hi = Math.min(outSize, Math.floor((inSize - 1 + pad - tap) / stride) + 1);
+  return [lo, Math.max(lo, hi)];
+}

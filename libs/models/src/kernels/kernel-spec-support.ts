@@ -8,7 +8,8 @@ import { WasmKernelOps } from './wasm-kernel-ops';
 /**
  * Shared cases and helpers for the kernel specs (not a spec itself): odd
  * sizes, kernels 1/3/5, strides 1/2/3, 'same'/'valid'/explicit padding,
- * batch 1 and > 1, channel counts from 1 to 17.
+ * batch 1 and > 1, channel counts from 1 to 17 (single-channel inputs in
+ * several geometries: they have their own gather and scatter loops).
  */
 export const CONV_CASES: readonly ReferenceConv[] = [
   { inputShape: [1, 7, 9, 3], filterShape: [3, 3, 3, 4], stride: 1, padding: 'same' },
@@ -19,6 +20,9 @@ export const CONV_CASES: readonly ReferenceConv[] = [
   { inputShape: [1, 7, 9, 4], filterShape: [5, 5, 4, 2], stride: 2, padding: 'valid' },
   { inputShape: [2, 9, 7, 6], filterShape: [5, 5, 6, 3], stride: 1, padding: 'valid' },
   { inputShape: [2, 8, 8, 1], filterShape: [5, 5, 1, 8], stride: 2, padding: 'same' },
+  { inputShape: [2, 9, 7, 1], filterShape: [3, 3, 1, 5], stride: 1, padding: 'valid' },
+  { inputShape: [2, 8, 9, 1], filterShape: [5, 5, 1, 3], stride: 2, padding: 'valid' },
+  { inputShape: [1, 7, 9, 1], filterShape: [2, 3, 1, 2], stride: 3, padding: [2, 0, 1, 3] },
   { inputShape: [2, 8, 8, 3], filterShape: [3, 3, 3, 4], stride: 2, padding: 'valid' },
   { inputShape: [2, 6, 5, 17], filterShape: [3, 3, 17, 16], stride: 2, padding: 'same' },
   { inputShape: [2, 7, 7, 3], filterShape: [1, 1, 3, 4], stride: 2, padding: 'valid' },

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { ConvBackpropAttrs, ConvGeometry, convGeometry, requireFloat32 } from './conv-geometry';
+import { ConvBackpropAttrs, ConvGeometry, convGeometry, requireFloat32, validOutputRange } from './conv-geometry';
 import type { StockKernels } from './stock-kernels';
 import { WasmKernelOps } from './wasm-kernel-ops';
 
@@ -66,6 +66,27 @@ export function filterGradByIm2col(
   const patchesT = ops.empty([1, rows, cols]);
   const p = ops.view(patchesT);
   const xv = ops.view(x);
+  if (ci === 1) {
+    gatherSingleChannelPatchesT(p, xv, g);
+  } else {
+    gatherPatchesT(p, xv, g);
+  }
+  const dy2 = ops.reshape(dy, [1, cols, g.outChannels]);
+  const dw = ops.matMul(patchesT, dy2);
+  ops.dispose(patchesT, dy2);
+  const out = ops.reshape(dw, [g.filterHeight, g.filterWidth, ci, g.outChannels]);
+  ops.dispose(dw);
+  return out;
+}
+
+/**
+ * The transposed patch matrix, row (kh, kw, ci) and column (b, oh, ow)
+ * holding x[b, oh·s + kh − pt, ow·s + kw − pl, ci] (0 in the padding), one
+ * column at a time: each input pixel's channels are read once, in order.
+ */
+function gatherPatchesT(p: Float32Array, xv: Float32Array, g: ConvGeometry): void {
+  const ci = g.inChannels;
+  const cols = g.batch * g.outHeight * g.outWidth;
   for (let kh = 0; kh < g.filterHeight; kh++) {
     for (let kw = 0; kw < g.filterWidth; kw++) {
       const row0 = (kh * g.filterWidth + kw) * ci;
@@ -87,12 +108,36 @@ export function filterGradByIm2col(
       }
     }
   }
-  const dy2 = ops.reshape(dy, [1, cols, g.outChannels]);
-  const dw = ops.matMul(patchesT, dy2);
-  ops.dispose(patchesT, dy2);
-  const out = ops.reshape(dw, [g.filterHeight, g.filterWidth, ci, g.outChannels]);
-  ops.dispose(dw);
-  return out;
+}
+
+/**
+ * gatherPatchesT for one input channel, row by row: a row's columns for one
+ * input row are a strided run of x, with zeros for the taps that fall in the
+ * padding (~30% faster than column by column there).
+ */
+function gatherSingleChannelPatchesT(p: Float32Array, xv: Float32Array, g: ConvGeometry): void {
+  const cols = g.batch * g.outHeight * g.outWidth;
+  const width = g.outWidth;
+  for (let kh = 0; kh < g.filterHeight; kh++) {
+    for (let kw = 0; kw < g.filterWidth; kw++) {
+      const [lo, hi] = validOutputRange(width, g.inWidth, g.strideWidth, kw, g.padLeft);
+      const row = (kh * g.filterWidth + kw) * cols;
+      for (let b = 0; b < g.batch; b++) {
+        for (let oh = 0; oh < g.outHeight; oh++) {
+          const start = row + (b * g.outHeight + oh) * width;
+          const ih = oh * g.strideHeight + kh - g.padTop;
+          if (ih < 0 || ih >= g.inHeight) {
+            p.fill(0, start, start + width);
+            continue;
+          }
+          if (lo > 0) p.fill(0, start, start + lo);
+          if (hi < width) p.fill(0, start + hi, start + width);
+          let from = (b * g.inHeight + ih) * g.inWidth + lo * g.strideWidth + kw - g.padLeft;
+          for (let ow = lo; ow < hi; ow++, from += g.strideWidth) p[start + ow] = xv[from];
+        }
+      }
+    }
+  }
 }
 
 /** dW as a stride-1 convolution of xᵀ with dyᵀ dilated by the stride. */
