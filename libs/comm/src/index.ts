@@ -52,6 +52,10 @@ export {
   type PeerId,
 } from './transport/coordinator-socket';
 export { WorkerSocket, type WorkerSocketOptions } from './transport/worker-socket';
+export { curveClientSocketOptions, type CurveClientOptions, type CurveKeyPair, type CurveServerOptions } from './transport/curve-options';
+export { isZ85Key } from './transport/z85-key';
+export { z85Encode } from './transport/z85-encode';
+export { ZAP_ENDPOINT, ZapHandler, type ZapHandlerOptions } from './transport/zap-handler';
 export { heartbeatSocketOptions, type HeartbeatOptions } from './transport/heartbeat-options';
 export { PeerLiveness } from './transport/peer-liveness';
 export { PeerUnreachableError, SocketClosedError, WaitAbortedError, WaitTimeoutError } from './transport/transport-errors';

@@ -1,12 +1,15 @@
-import { Router } from 'zeromq';
+import { Context, Router } from 'zeromq';
 import { type DecodeLimits, type DecodeResult, type PayloadInit, decodeMessage, encodeMessage } from '../protocol/message-codec';
 import type { MessageInit, MessageType } from '../protocol/messages';
 import { ProtocolError } from '../protocol/protocol-error';
+import type { CurveServerOptions } from './curve-options';
 import { type HeartbeatOptions, heartbeatSocketOptions } from './heartbeat-options';
 import { Inbox } from './inbox';
 import { SendQueue } from './send-queue';
 import { PeerUnreachableError, SocketClosedError } from './transport-errors';
 import type { WaitOptions } from './wait-options';
+import { z85 } from './z85-key';
+import { ZapHandler } from './zap-handler';
 
 /**
  * A peer as the ROUTER knows it: its routing id read as latin1, so any
@@ -39,6 +42,13 @@ export interface CoordinatorSocketOptions {
   readonly sendTimeoutMs?: number;
   /** Told about every message that was refused or dropped. Default: ignore. */
   readonly onError?: (error: Error) => void;
+  /**
+   * CURVE encryption and an allow-list of worker public keys. Default: off
+   * (plain TCP, anyone who reaches the port can join). When set, the ROUTER
+   * is a CURVE server in its own zeromq Context with a ZapHandler that
+   * refuses every key not on `allow`.
+   */
+  readonly curve?: CurveServerOptions;
 }
 
 export const DEFAULT_COORDINATOR_ENDPOINT = 'tcp://127.0.0.1:5555';
@@ -71,6 +81,7 @@ export class CoordinatorSocket {
     /** The bound endpoint with the real port, e.g. `tcp://127.0.0.1:41234`. */
     readonly endpoint: string,
     private readonly options: CoordinatorSocketOptions,
+    private readonly zap?: ZapHandler,
   ) {
     const onError = options.onError ?? (() => undefined);
     this.inbox = new Inbox<Incoming>(
@@ -83,7 +94,12 @@ export class CoordinatorSocket {
   }
 
   static async bind(options: CoordinatorSocketOptions = {}): Promise<CoordinatorSocket> {
+    const curve = options.curve;
+    const context = curve === undefined ? undefined : new Context();
+    const zap = curve === undefined || context === undefined ? undefined : await ZapHandler.start(context, { allow: curve.allow, onRefused: curve.onRefused });
     const router = new Router({
+      ...(context === undefined ? {} : { context }),
+      ...(curve === undefined ? {} : { curveServer: true, curveSecretKey: z85(curve.keyPair.secretKey, 'coordinator secret'), zapDomain: 'ganglion' }),
       linger: 0,
       mandatory: true,
       sendTimeout: options.sendTimeoutMs ?? 10_000,
@@ -94,11 +110,12 @@ export class CoordinatorSocket {
       await router.bind(endpoint);
     } catch (error) {
       router.close();
+      await zap?.close();
       throw new Error(`Coordinator could not bind ${endpoint}: ${(error as Error).message}. Is another coordinator running there? Pick another port.`, {
         cause: error,
       });
     }
-    return new CoordinatorSocket(router, router.lastEndpoint ?? endpoint, options);
+    return new CoordinatorSocket(router, router.lastEndpoint ?? endpoint, options, zap);
   }
 
   get closed(): boolean {
@@ -158,6 +175,7 @@ export class CoordinatorSocket {
     }
     this.inbox.close();
     await Promise.all([this.loop, this.eventLoop]);
+    await this.zap?.close();
   }
 
   /**

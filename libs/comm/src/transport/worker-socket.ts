@@ -1,6 +1,7 @@
 import { Dealer } from 'zeromq';
 import { type DecodeLimits, type DecodeResult, type Envelope, type PayloadInit, decodeMessage, encodeMessage } from '../protocol/message-codec';
 import type { HeaderOf, MessageInit, MessageType } from '../protocol/messages';
+import { type CurveClientOptions, curveClientSocketOptions } from './curve-options';
 import { type HeartbeatOptions, heartbeatSocketOptions } from './heartbeat-options';
 import { Inbox } from './inbox';
 import { SendQueue } from './send-queue';
@@ -22,6 +23,13 @@ export interface WorkerSocketOptions {
   readonly sendTimeoutMs?: number;
   /** Told about every message that was refused (with the reason) or dropped. Default: ignore. */
   readonly onError?: (error: Error) => void;
+  /**
+   * CURVE encryption towards a CURVE coordinator: this worker's key pair and
+   * the coordinator's public key. Default: off (plain TCP). A coordinator
+   * that refuses the key fails the handshake silently: the worker just
+   * never hears back.
+   */
+  readonly curve?: CurveClientOptions;
 }
 
 /**
@@ -61,6 +69,7 @@ export class WorkerSocket {
     const dealer = new Dealer({
       linger: 0,
       routingId: options.workerId,
+      ...(options.curve === undefined ? {} : curveClientSocketOptions(options.curve)),
       sendTimeout: options.sendTimeoutMs ?? 10_000,
       ...heartbeatSocketOptions(options.heartbeat),
     });
