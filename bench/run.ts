@@ -22,6 +22,7 @@ import { FULL_SETTINGS, QUICK_SETTINGS } from './suite-settings';
 import type { SuiteResults } from './suite-results';
 import { suiteReport } from './suite-report';
 import { checkTargets } from './target-checks';
+import { sourceVersion } from './source-version';
 import { runThroughputSection, type ThroughputSectionResult } from './throughput-section';
 import { TimeBudget } from './time-budget';
 
@@ -63,6 +64,7 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   const budget = new TimeBudget(settings.budgetSeconds);
   const machine = machineInfo();
+  const source = sourceVersion(repoRoot);
   console.log(`Ganglion benchmarks (${settings.mode}) on ${describeMachine(machine)}`);
   const progress = (line: string) => console.log(`  [${budget.elapsedSeconds().toFixed(0).padStart(4)} s] ${line}`);
 
@@ -86,6 +88,7 @@ async function main(): Promise<void> {
     startedAt: startedAt.toISOString(),
     durationSeconds: budget.elapsedSeconds(),
     machine,
+    source,
     loadAverageAtEnd: loadavg(),
     ...figures,
     skipped: [...models.skipped, ...reduce.skipped, ...throughput.skipped],

@@ -8,7 +8,9 @@ export function suiteReport(results: SuiteResults): string {
   const sections: string[] = [];
   sections.push(
     `Ganglion benchmarks (${results.mode}), ${results.startedAt}, ${results.durationSeconds.toFixed(0)} s\n` +
-      `${describeMachine(results.machine)}\nload average at end ${results.loadAverageAtEnd.map((v) => v.toFixed(2)).join(' ')}`,
+      `${describeMachine(results.machine)}\n` +
+      `commit ${results.source.commit?.slice(0, 12) ?? 'unknown'}${results.source.uncommittedChanges ? ' with uncommitted changes' : ''}, ` +
+      `load average at end ${results.loadAverageAtEnd.map((v) => v.toFixed(2)).join(' ')}`,
   );
 
   sections.push(

@@ -1,6 +1,7 @@
 import type { MachineInfo } from './machine-info';
 import type { OverheadRow, Skipped, StepTimeRow } from './model-section';
 import type { ReduceRow } from './reduce-section';
+import type { SourceVersion } from './source-version';
 import type { TargetCheck } from './target-checks';
 import type { ThroughputRow } from './throughput-section';
 
@@ -11,6 +12,8 @@ export interface SuiteResults {
   readonly startedAt: string;
   readonly durationSeconds: number;
   readonly machine: MachineInfo;
+  /** The commit measured, when the suite runs in a git checkout. */
+  readonly source: SourceVersion;
   /** Load averages (1, 5, 15 min) when the suite ended. */
   readonly loadAverageAtEnd: readonly number[];
   readonly stepTimes: StepTimeRow[];
