@@ -3,6 +3,7 @@ import { trainInProcess } from '@ganglion/pipeline';
 import { buildWorkerCommand } from '../../worker/src/worker-command';
 import { nonNegativeInt, positiveInt } from './cli-options';
 import { coordinatorCommand, launchCommand, runCommand } from './distributed-commands';
+import { keygenCommand } from './keygen-command';
 
 /** Builds the `ganglion` command line. Each action resolves to an exit code. */
 export function buildCli(setExitCode: (code: number) => void): Command {
@@ -57,7 +58,7 @@ export function buildCli(setExitCode: (code: number) => void): Command {
       setExitCode(0);
     });
 
-  for (const command of [launchCommand, coordinatorCommand, buildWorkerCommand, runCommand]) {
+  for (const command of [launchCommand, coordinatorCommand, buildWorkerCommand, runCommand, keygenCommand]) {
     program.addCommand(command(setExitCode).copyInheritedSettings(program));
   }
   return program;

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { Command, Option } from 'commander';
+import { readAllowList, readCurveKeyPair } from '@ganglion/comm';
 import { launchLocalJob, runScheduledJob, startDistributedCoordinator } from '@ganglion/pipeline';
 import {
   addDistributedOptions,
@@ -20,6 +21,8 @@ function workerCommand(): string[] {
 interface CoordinatorFlags extends DistributedFlags {
   bind: string;
   workers: number;
+  curveSecret?: string;
+  allow?: string;
 }
 
 /** `ganglion coordinator <pipeline> --bind tcp://0.0.0.0:5555 --workers N` */
@@ -29,9 +32,17 @@ export function coordinatorCommand(setExitCode: (code: number) => void): Command
       .description('Coordinate a data-parallel job: wait for N workers (`ganglion worker --connect ...`), drive their steps, write the run.')
       .argument('<pipeline>', 'pipeline file, e.g. pipelines/fashion-vae.ts')
       .option('--bind <endpoint>', 'where workers connect; other interfaces than loopback must be asked for', 'tcp://127.0.0.1:5555')
-      .requiredOption('--workers <n>', 'number of workers in the job', positiveInt),
+      .requiredOption('--workers <n>', 'number of workers in the job', positiveInt)
+      .option('--curve-secret <file>', "CURVE: this coordinator's secret key file (`ganglion keygen`; the .pub beside it); needs --allow")
+      .option('--allow <file-or-dir>', 'CURVE: public keys allowed to join, a file with one key per line or a folder of *.pub files'),
   ).action(async (pipelineFile: string, flags: CoordinatorFlags) => {
+    if ((flags.curveSecret === undefined) !== (flags.allow === undefined)) {
+      process.stderr.write('CURVE needs both --curve-secret <file> and --allow <file-or-dir> (create keys with `ganglion keygen`).\n');
+      setExitCode(2);
+      return;
+    }
     const code = await withInterrupts(async (signal) => {
+      const curve = flags.curveSecret === undefined || flags.allow === undefined ? undefined : { keyPair: readCurveKeyPair(flags.curveSecret), allow: readAllowList(flags.allow) };
       const coordinator = await startDistributedCoordinator({
         pipelineFile,
         overrides: overridesOf(flags),
@@ -41,6 +52,7 @@ export function coordinatorCommand(setExitCode: (code: number) => void): Command
         outputDir: flags.out,
         logFormat: flags.logFormat,
         signal,
+        curve,
       });
       const result = await coordinator.run();
       process.stdout.write(describeRun(result, coordinator.paths));

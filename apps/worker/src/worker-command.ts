@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { readCurveKeyPair, readPublicKey } from '@ganglion/comm';
 import { runDistributedWorker } from '@ganglion/pipeline';
 
 interface WorkerFlags {
@@ -9,6 +10,8 @@ interface WorkerFlags {
   connectTimeout: number;
   workerId?: string;
   logFormat: 'pretty' | 'json';
+  curveSecret?: string;
+  coordinatorKey?: string;
 }
 
 /**
@@ -27,8 +30,20 @@ export function buildWorkerCommand(setExitCode: (code: number) => void): Command
     .option('--connect-timeout <seconds>', 'give up when no coordinator answers within this time', seconds, 30)
     .option('--worker-id <id>', 'stable worker id (default <host>-<pid>)')
     .addOption(new Option('--log-format <format>', 'log lines for people or machines').choices(['pretty', 'json']).default('pretty'))
+    .option('--curve-secret <file>', "CURVE: this worker's secret key file (`ganglion keygen`; the .pub beside it must be on the coordinator's --allow list)")
+    .option('--coordinator-key <file>', "CURVE: the coordinator's public key file (its .pub)")
     .action(async (pipelineFile: string | undefined, flags: WorkerFlags) => {
+      if ((flags.curveSecret === undefined) !== (flags.coordinatorKey === undefined)) {
+        process.stderr.write('CURVE needs both --curve-secret <file> and --coordinator-key <file> (create keys with `ganglion keygen`).\n');
+        setExitCode(2);
+        return;
+      }
+      const curve =
+        flags.curveSecret === undefined || flags.coordinatorKey === undefined
+          ? undefined
+          : { keyPair: readCurveKeyPair(flags.curveSecret), serverKey: readPublicKey(flags.coordinatorKey) };
       const result = await runDistributedWorker({
+        curve,
         connect: flags.connect,
         pipelineFile,
         backend: flags.backend,

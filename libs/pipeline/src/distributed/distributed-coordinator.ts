@@ -1,4 +1,4 @@
-import { CoordinatorSocket, DEFAULT_COORDINATOR_ENDPOINT } from '@ganglion/comm';
+import { CoordinatorSocket, type CurveServerOptions, DEFAULT_COORDINATOR_ENDPOINT } from '@ganglion/comm';
 import { splitEvenly } from '@ganglion/data';
 import { SystemClock } from '../clock';
 import { createLogger, type Logger } from '../logger';
@@ -29,6 +29,13 @@ export interface DistributedCoordinatorOptions {
   readonly logFormat?: 'pretty' | 'json';
   /** Stops the run (Ctrl-C): workers get SHUTDOWN. */
   readonly signal?: AbortSignal;
+  /**
+   * CURVE encryption with an allow-list of worker keys (its `onRefused` is
+   * filled in to log each refused key). Default: off. With CURVE the
+   * reducer is forced to 'star': the workers' ring sockets are not
+   * encrypted yet, so all traffic goes through this one CURVE socket.
+   */
+  readonly curve?: Omit<CurveServerOptions, 'onRefused'>;
 }
 
 /** A coordinator bound to its endpoint, not yet running: launchers start workers against `endpoint` first. */
@@ -53,7 +60,8 @@ export interface StartedCoordinator {
  */
 export async function startDistributedCoordinator(options: DistributedCoordinatorOptions): Promise<StartedCoordinator> {
   const loaded = loadPipelineFile(options.pipelineFile);
-  const { reducer, fp16, bucketBytes, checksumEvery, ...plain } = options.overrides ?? {};
+  const { reducer: requestedReducer, fp16, bucketBytes, checksumEvery, ...plain } = options.overrides ?? {};
+  const reducer = options.curve === undefined ? requestedReducer : 'star';
   const distributed = Object.fromEntries(
     Object.entries({ ...loaded.definition.spec.distributed, reducer, fp16, bucketBytes, checksumEvery }).filter(([, v]) => v !== undefined),
   );
@@ -63,11 +71,14 @@ export async function startDistributedCoordinator(options: DistributedCoordinato
   const paths = runPathsFor(options.outputDir, settings.name, new Date());
   const logger = createLogger({ format: options.logFormat, file: paths.log, base: { role: 'coordinator' } });
   const bind = options.bind ?? DEFAULT_COORDINATOR_ENDPOINT;
-  if (!isLoopbackEndpoint(bind)) {
-    logger.warn(
-      { bind },
-      `binding ${bind} beyond loopback WITHOUT encryption or authentication (CURVE comes later): anyone who can reach this port can join or disturb the job. Use trusted networks only.`,
+  if (options.curve !== undefined) {
+    logger.info(
+      { bind, allowedKeys: options.curve.allow.size, coordinatorKey: options.curve.keyPair.publicKey },
+      `CURVE on: traffic to ${bind} is encrypted and only the ${options.curve.allow.size} allowed worker key${options.curve.allow.size === 1 ? '' : 's'} can join; ` +
+        `reducer forced to star${requestedReducer === 'ring' ? ' (ring was asked for)' : ''} because ring sockets between workers are not encrypted yet`,
     );
+  } else if (!isLoopbackEndpoint(bind)) {
+    logger.warn({ bind }, unencryptedBindWarning(bind));
   }
   if (settings.checkpointEvery > 0) {
     logger.warn(
@@ -79,6 +90,14 @@ export async function startDistributedCoordinator(options: DistributedCoordinato
     endpoint: bind,
     sendTimeoutMs: 5000,
     onError: (error) => logger.debug({ error: error.message }, 'coordinator socket'),
+    curve:
+      options.curve === undefined
+        ? undefined
+        : {
+            ...options.curve,
+            onRefused: (key, address) =>
+              logger.warn({ key, address }, `refused a worker: its CURVE public key ${key} (from ${address || 'an unknown address'}) is not on the allow-list`),
+          },
   });
   logger.info({ pipeline: loaded.file, hash: loaded.hash.slice(0, 12), run: paths.root, endpoint: socket.endpoint }, `pipeline ${settings.name}, run folder ${paths.root}`);
   const outputs = new RunFolderOutputs(paths);
@@ -116,4 +135,20 @@ export async function startDistributedCoordinator(options: DistributedCoordinato
     },
     close,
   };
+}
+
+/** The multi-line warning for a coordinator reachable beyond loopback with no CURVE keys. */
+function unencryptedBindWarning(bind: string): string {
+  const rule = '!'.repeat(78);
+  return [
+    `binding ${bind} beyond loopback WITHOUT encryption or authentication`,
+    rule,
+    '!! WARNING: anyone who can reach this port can join the job, read the weights and',
+    '!! gradients, or disturb the training. Use trusted networks only, or turn on CURVE:',
+    '!!   ganglion keygen --out keys --name coordinator',
+    '!!   ganglion keygen --out keys/workers --name worker-1      (one per worker)',
+    '!!   ganglion coordinator ... --curve-secret keys/coordinator.key --allow keys/workers',
+    '!!   ganglion worker ... --curve-secret keys/workers/worker-1.key --coordinator-key keys/coordinator.pub',
+    rule,
+  ].join('\n');
 }

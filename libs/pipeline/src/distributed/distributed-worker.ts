@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { Container } from 'inversify';
 import {
+  type CurveClientOptions,
   type GradientReducer,
   RingTransport,
   WaitTimeoutError,
@@ -50,6 +51,12 @@ export interface DistributedWorkerOptions {
   readonly logFormat?: 'pretty' | 'json';
   /** Environment to report devices from (CUDA_VISIBLE_DEVICES). Default process.env. */
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * CURVE towards a CURVE coordinator: this worker's key pair and the
+   * coordinator's public key. Default: off. With CURVE no ring socket is
+   * bound (the coordinator forces the star reducer).
+   */
+  readonly curve?: CurveClientOptions;
 }
 
 export interface DistributedWorkerResult {
@@ -101,8 +108,9 @@ export async function runDistributedWorker(options: DistributedWorkerOptions): P
   const coordinatorOnLoopback = isLoopbackEndpoint(options.connect);
   const ringBind = options.ringBind ?? (coordinatorOnLoopback ? 'tcp://127.0.0.1:*' : 'tcp://0.0.0.0:*');
   const advertiseHost = options.advertiseHost ?? (ringBind.startsWith('tcp://0.0.0.0:') ? defaultAdvertiseHost() : undefined);
-  const ring = await RingTransport.bind({ bindEndpoint: ringBind, advertiseHost });
-  const socket = WorkerSocket.connect({ endpoint: options.connect, workerId, sendTimeoutMs: Math.max(connectTimeoutMs, 10_000) });
+  // With CURVE the job reduces through the coordinator (star): no plain-TCP ring socket is opened.
+  const ring = options.curve === undefined ? await RingTransport.bind({ bindEndpoint: ringBind, advertiseHost }) : undefined;
+  const socket = WorkerSocket.connect({ endpoint: options.connect, workerId, sendTimeoutMs: Math.max(connectTimeoutMs, 10_000), curve: options.curve });
   let reducer: GradientReducer | undefined;
   let welcomed: WelcomeHeader | undefined;
   let session: WorkerSession | undefined;
@@ -118,11 +126,14 @@ export async function runDistributedWorker(options: DistributedWorkerOptions): P
       pid: process.pid,
       backend: backend.name,
       devices,
-      ringEndpoint: ring.endpoint,
+      ringEndpoint: ring?.endpoint ?? null,
       pipelineHash,
     });
-    logger.info({ coordinator: options.connect, ring: ring.endpoint }, `connecting to the coordinator at ${options.connect}`);
-    const welcome = await awaitWelcome(socket, options.connect, connectTimeoutMs, silenceTimeoutMs, logger);
+    logger.info(
+      { coordinator: options.connect, ring: ring?.endpoint ?? null, curve: options.curve !== undefined },
+      `connecting to the coordinator at ${options.connect}${options.curve === undefined ? '' : ` (CURVE, this worker's key ${options.curve.keyPair.publicKey})`}`,
+    );
+    const welcome = await awaitWelcome(socket, options.connect, connectTimeoutMs, silenceTimeoutMs, logger, options.curve !== undefined);
     welcomed = welcome;
 
     const definition = pipelineFor(welcome, options.pipelineFile);
@@ -131,7 +142,7 @@ export async function runDistributedWorker(options: DistributedWorkerOptions): P
       { bucketBytes: welcome.reducer.bucketBytes, fp16: welcome.reducer.fp16 },
       { workerSocket: socket, ringTransport: ring },
     );
-    if (welcome.reducer.name !== 'ring') await ring.close();
+    if (welcome.reducer.name !== 'ring') await ring?.close();
     session = new WorkerSession(socket, reducer, welcome, logger, silenceTimeoutMs);
     await session.start();
     const { reducer: reducerInfo } = welcome;
@@ -182,12 +193,19 @@ export async function runDistributedWorker(options: DistributedWorkerOptions): P
     session?.close();
     model?.dispose();
     await reducer?.close();
-    await ring.close();
+    await ring?.close();
     await socket.close();
   }
 }
 
-async function awaitWelcome(socket: WorkerSocket, endpoint: string, connectTimeoutMs: number, silenceTimeoutMs: number, logger: Logger): Promise<WelcomeHeader> {
+async function awaitWelcome(
+  socket: WorkerSocket,
+  endpoint: string,
+  connectTimeoutMs: number,
+  silenceTimeoutMs: number,
+  logger: Logger,
+  curve: boolean,
+): Promise<WelcomeHeader> {
   let heard = false;
   for (;;) {
     let received;
@@ -198,7 +216,11 @@ async function awaitWelcome(socket: WorkerSocket, endpoint: string, connectTimeo
       throw new WorkerConnectError(
         heard
           ? `The coordinator at ${endpoint} went silent for ${Math.round(silenceTimeoutMs / 1000)} s before the job started; it stopped or the network failed.`
-          : `No coordinator answered at ${endpoint} within ${Math.round(connectTimeoutMs / 1000)} s. Start it first (\`ganglion coordinator <pipeline> --bind ...\` or \`ganglion launch\`), check the host and port given to --connect, or raise --connect-timeout.`,
+          : curve
+            ? `No coordinator answered at ${endpoint} within ${Math.round(connectTimeoutMs / 1000)} s. With CURVE this usually means the coordinator refused this worker's key ` +
+              `(its public key is not on the coordinator's --allow list; the coordinator logs "refused a worker") or --coordinator-key is not the coordinator's public key, ` +
+              `or the coordinator runs without CURVE. Otherwise: start the coordinator first, check the host and port given to --connect, or raise --connect-timeout.`
+            : `No coordinator answered at ${endpoint} within ${Math.round(connectTimeoutMs / 1000)} s. Start it first (\`ganglion coordinator <pipeline> --bind ...\` or \`ganglion launch\`), check the host and port given to --connect, or raise --connect-timeout.`,
       );
     }
     if (!received.ok) {
