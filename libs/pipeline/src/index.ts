@@ -31,7 +31,7 @@ export {
   PipelineValidationError,
   withOverrides,
 } from './pipeline-definition';
-export type { ComponentSpec, DistributedSettings, OptimizerSettings, PipelineDefinition, PipelineSpec } from './pipeline-definition';
+export type { ComponentSpec, DistributedSettings, NonFiniteGradientPolicy, OptimizerSettings, PipelineDefinition, PipelineSpec } from './pipeline-definition';
 export { loadPipelineFile, pipelineFileHash } from './pipeline-file';
 export type { LoadedPipeline } from './pipeline-file';
 export { pipelineModule } from './pipeline-module';

@@ -40,6 +40,12 @@ export interface PipelineSpec<M = unknown, MO = any, D = unknown, DO = any> {
   /** How workers of a data-parallel run average gradients. */
   readonly distributed?: DistributedSettings;
   /**
+   * What to do when an averaged gradient or loss is NaN or Inf after
+   * reduction: 'skip' skips that phase's update on every rank with a
+   * warning, 'stop' (default) fails the run with an error.
+   */
+  readonly nonFiniteGradients?: NonFiniteGradientPolicy;
+  /**
    * Replaces any component of the run: an inversify ContainerModule loaded
    * after Ganglion's own, typically calling `rebindSync(Token).to(MyClass)`.
    */
@@ -66,6 +72,9 @@ export interface DistributedSettings {
   readonly checksumEvery?: number;
 }
 
+/** What the Trainer does with a non-finite averaged gradient or loss. */
+export type NonFiniteGradientPolicy = 'skip' | 'stop';
+
 /** The plain-data settings of a run, after defaults and command-line overrides. */
 export interface PipelineSettings {
   readonly name: string;
@@ -78,6 +87,7 @@ export interface PipelineSettings {
   readonly checkpointEvery: number;
   readonly keepCheckpoints: number;
   readonly distributed: Required<DistributedSettings>;
+  readonly nonFiniteGradients: NonFiniteGradientPolicy;
   readonly modelOptions: Record<string, unknown>;
   readonly datasetOptions: Record<string, unknown>;
 }
@@ -122,6 +132,7 @@ const pipelineSchema = z.object({
   logEvery: positiveInt.optional(),
   checkpointEvery: cadence.optional(),
   keepCheckpoints: positiveInt.optional(),
+  nonFiniteGradients: z.enum(['skip', 'stop']).optional(),
   distributed: z
     .object({
       reducer: z.enum(['ring', 'star']).optional(),
@@ -223,6 +234,7 @@ function settingsOf(spec: PipelineSpec): PipelineSettings {
       bucketBytes: spec.distributed?.bucketBytes ?? 4 * 1024 * 1024,
       checksumEvery: spec.distributed?.checksumEvery ?? 50,
     },
+    nonFiniteGradients: spec.nonFiniteGradients ?? 'stop',
     modelOptions: { seed, ...optimizer, ...((spec.model.options as Record<string, unknown>) ?? {}) },
     datasetOptions: { ...((spec.dataset.options as Record<string, unknown>) ?? {}) },
   };

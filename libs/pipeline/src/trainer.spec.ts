@@ -26,12 +26,14 @@ class MeanImageModel implements GenerativeModel {
   readonly phases: TrainingPhase[];
   private readonly mean = tf.variable(tf.zeros([1, 4, 4, 1]), true, `mean_${Math.random()}`);
 
-  constructor() {
+  /** `nanAtStep`: the loss (and so the gradient) is NaN at that step. */
+  constructor(nanAtStep = -1) {
     this.phases = [
       new GradientPhase('fit', [{ name: 'mean', variable: this.mean }], tf.train.sgd(0.5), (batch) =>
         tf.tidy(() => {
           const images = tf.tensor4d(batch.images, [batch.count, 4, 4, 1]);
-          return tf.mean(tf.square(tf.sub(images, this.mean)));
+          const loss = tf.mean(tf.square(tf.sub(images, this.mean)));
+          return batch.step === nanAtStep ? tf.mul(loss, NaN) : loss;
         }),
       ),
     ];
@@ -93,7 +95,15 @@ class StoppingGate implements StepGate {
   }
 }
 
-function buildTrainer(options: { images?: ImageSet; steps?: number; gate?: StepGate; batchSize?: number }) {
+function buildTrainer(options: {
+  images?: ImageSet;
+  steps?: number;
+  gate?: StepGate;
+  batchSize?: number;
+  nanAtStep?: number;
+  nonFiniteGradients?: 'skip' | 'stop';
+  logger?: Logger;
+}) {
   const definition = definePipeline({
     name: 'unit',
     model: { type: MeanImageModel },
@@ -103,17 +113,18 @@ function buildTrainer(options: { images?: ImageSet; steps?: number; gate?: StepG
     sampleEvery: 5,
     sampleCount: 4,
     logEvery: 4,
+    ...(options.nonFiniteGradients !== undefined ? { nonFiniteGradients: options.nonFiniteGradients } : {}),
   });
   const synchronizer = new RecordingSynchronizer();
   const metrics = new RecordingMetrics();
   const samples = new RecordingSamples();
-  const model = new MeanImageModel();
+  const model = new MeanImageModel(options.nanAtStep);
   const container = new Container();
   container.loadSync(dataModule, pipelineModule);
   container.loadSync(
     new ContainerModule(({ bind, rebindSync }) => {
       bind(PipelineSettings).toConstantValue(definition.settings);
-      bind(Logger).toConstantValue(createLogger({ format: 'json', level: 'silent' }));
+      bind(Logger).toConstantValue(options.logger ?? createLogger({ format: 'json', level: 'silent' }));
       bind(TrainingImages).toConstantValue(options.images ?? syntheticImages({ count: 40, height: 4, width: 4, channels: 1, seed: 3 }));
       bind(GenerativeModel).toConstantValue(model);
       bind(MetricsSink).toConstantValue(metrics);
@@ -181,6 +192,43 @@ describe('Trainer', () => {
     const images = syntheticImages({ count: 16, height: 5, width: 4, channels: 1, seed: 1 });
     const { trainer, model } = buildTrainer({ images });
     await expect(trainer.run()).rejects.toThrow(/has 5x4x1 images but the model "mean-image" expects 4x4x1\. Set the model's imageShape option/);
+    model.dispose();
+  });
+
+  it("skips a phase whose averaged gradient is NaN with a warning naming step and phase, under nonFiniteGradients: 'skip'", async () => {
+    const warnings: Array<{ fields: Record<string, unknown>; message: string }> = [];
+    const logger = createLogger({ format: 'json', level: 'silent' });
+    logger.warn = ((fields: Record<string, unknown>, message: string) => warnings.push({ fields, message })) as typeof logger.warn;
+    const { trainer, metrics, model } = buildTrainer({ steps: 6, nanAtStep: 2, nonFiniteGradients: 'skip', logger });
+    const weights = () => Array.from(tf.tidy(() => model.sample(1)).dataSync());
+    const summary = await trainer.run();
+    expect(summary.steps).toBe(6);
+    expect(metrics.lines.map((m) => m.step)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(Number.isNaN(metrics.lines[2].losses.fit)).toBe(true);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0].fields).toMatchObject({ step: 2, phase: 'fit', nonFinite: true });
+    expect(warnings[0].message).toMatch(/step 2 phase fit: .*NaN or Inf; skipped/);
+    expect(weights().every(Number.isFinite)).toBe(true);
+    model.dispose();
+  });
+
+  it('skipping a NaN step leaves the weights exactly as they were before that step', async () => {
+    const skipped = buildTrainer({ steps: 3, nanAtStep: 2, nonFiniteGradients: 'skip' });
+    const reference = buildTrainer({ steps: 2 });
+    await skipped.trainer.run();
+    await reference.trainer.run();
+    const values = (m: GenerativeModel) => Array.from(tf.tidy(() => m.sample(1)).dataSync());
+    expect(values(skipped.model)).toEqual(values(reference.model));
+    skipped.model.dispose();
+    reference.model.dispose();
+  });
+
+  it("stops with a clear error on a NaN gradient by default ('stop')", async () => {
+    const { trainer, metrics, model } = buildTrainer({ steps: 6, nanAtStep: 2 });
+    await expect(trainer.run()).rejects.toThrow(/Step 2, phase fit: the averaged gradient or loss is NaN or Inf, so the update was not applied\..*--non-finite skip/);
+    expect(metrics.lines.map((m) => m.step)).toEqual([0, 1]);
+    const weights = Array.from(tf.tidy(() => model.sample(1)).dataSync());
+    expect(weights.every(Number.isFinite)).toBe(true);
     model.dispose();
   });
 });

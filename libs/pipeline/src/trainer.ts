@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs';
 import { inject, injectable, optional } from 'inversify';
 import { gatherBatch, SamplerFactory, splitEvenly, type BatchSampler, type ImageSet } from '@ganglion/data';
 import { GenerativeModel, type TrainingBatch } from '@ganglion/models';
@@ -114,7 +115,8 @@ export class Trainer {
         batch.count,
       );
       try {
-        phase.applyGradients(reduced.gradients);
+        if (this.isFinite(reduced.gradients, reduced.loss)) phase.applyGradients(reduced.gradients);
+        else this.refuseNonFinite(step, phase.name);
       } finally {
         for (const gradient of reduced.gradients) gradient.dispose();
       }
@@ -130,6 +132,36 @@ export class Trainer {
       ...(this.group.worldSize() > 1 ? { reduceMs } : {}),
       time: this.clock.date().toISOString(),
     };
+  }
+
+  /** True when the loss and every element of every averaged gradient is finite (one read back per phase). */
+  private isFinite(gradients: readonly tf.Tensor[], loss: number): boolean {
+    if (!Number.isFinite(loss)) return false;
+    if (gradients.length === 0) return true;
+    const bad = tf.tidy(() => tf.addN(gradients.map((g) => tf.sum(tf.cast(tf.logicalNot(tf.isFinite(g)), 'int32')))));
+    try {
+      return bad.dataSync()[0] === 0;
+    } finally {
+      bad.dispose();
+    }
+  }
+
+  /**
+   * Every rank sees the same averaged values, so every rank takes the same
+   * branch here and the replicas stay identical.
+   */
+  private refuseNonFinite(step: number, phaseName: string): void {
+    if (this.settings.nonFiniteGradients === 'skip') {
+      this.logger.warn(
+        { step, phase: phaseName, nonFinite: true },
+        `step ${step} phase ${phaseName}: the averaged gradient or loss is NaN or Inf; skipped this update (nonFiniteGradients: 'skip')`,
+      );
+      return;
+    }
+    throw new Error(
+      `Step ${step}, phase ${phaseName}: the averaged gradient or loss is NaN or Inf, so the update was not applied. ` +
+        "Lower the learning rate or check the data; set nonFiniteGradients: 'skip' (--non-finite skip) to skip such updates instead of stopping.",
+    );
   }
 
   private localBatch(step: number, sampler: BatchSampler): TrainingBatch {
