@@ -33,7 +33,7 @@ class MeanImageModel implements GenerativeModel {
         tf.tidy(() => {
           const images = tf.tensor4d(batch.images, [batch.count, 4, 4, 1]);
           const loss = tf.mean(tf.square(tf.sub(images, this.mean)));
-          return batch.step === nanAtStep ? tf.mul(loss, NaN) : loss;
+          return batch.step === nanAtStep ? (tf.mul(loss, tf.scalar(NaN)) as tf.Scalar) : loss;
         }),
       ),
     ];
@@ -198,7 +198,9 @@ describe('Trainer', () => {
   it("skips a phase whose averaged gradient is NaN with a warning naming step and phase, under nonFiniteGradients: 'skip'", async () => {
     const warnings: Array<{ fields: Record<string, unknown>; message: string }> = [];
     const logger = createLogger({ format: 'json', level: 'silent' });
-    logger.warn = ((fields: Record<string, unknown>, message: string) => warnings.push({ fields, message })) as typeof logger.warn;
+    logger.warn = ((fields: Record<string, unknown>, message: string) => {
+      warnings.push({ fields, message });
+    }) as unknown as typeof logger.warn;
     const { trainer, metrics, model } = buildTrainer({ steps: 6, nanAtStep: 2, nonFiniteGradients: 'skip', logger });
     const weights = () => Array.from(tf.tidy(() => model.sample(1)).dataSync());
     const summary = await trainer.run();
@@ -217,7 +219,7 @@ describe('Trainer', () => {
     const reference = buildTrainer({ steps: 2 });
     await skipped.trainer.run();
     await reference.trainer.run();
-    const values = (m: GenerativeModel) => Array.from(tf.tidy(() => m.sample(1)).dataSync());
+    const values = (m: MeanImageModel) => Array.from(tf.tidy(() => m.sample(1)).dataSync());
     expect(values(skipped.model)).toEqual(values(reference.model));
     skipped.model.dispose();
     reference.model.dispose();
