@@ -24,6 +24,14 @@ export { createLogger, Logger } from './logger';
 export type { LoggerOptions } from './logger';
 export { JsonlMetricsSink, MetricsSink } from './metrics-sink';
 export type { StepMetrics } from './metrics-sink';
+export type { ProgressMode, ProgressReporter } from './progress/progress-reporter';
+export { formatLosses } from './progress/progress-reporter';
+export { LineProgressReporter } from './progress/line-progress-reporter';
+export type { LineProgressReporterOptions } from './progress/line-progress-reporter';
+export { BarProgressReporter } from './progress/bar-progress-reporter';
+export type { BarProgressReporterOptions } from './progress/bar-progress-reporter';
+export { createProgressReporter, parseProgressMode, resolveProgressMode } from './progress/create-progress-reporter';
+export type { CreateProgressReporterOptions } from './progress/create-progress-reporter';
 export {
   definePipeline,
   isPipelineDefinition,

@@ -1,0 +1,25 @@
+import type { StepMetrics } from '../metrics-sink';
+
+/**
+ * Shows a run's progress to a person: a live bar on a terminal, or a plain
+ * line every few steps in CI logs. The training loop calls `start` once,
+ * `update` after every step and `stop` at the end (also on failure).
+ */
+export interface ProgressReporter {
+  /** The run trains steps `startStep`..`totalSteps - 1`. */
+  start(totalSteps: number, startStep: number): void;
+  /** One step finished; `metrics.step` is its 0-based index. */
+  update(metrics: StepMetrics): void;
+  /** The run ended; leaves the terminal on a fresh line. */
+  stop(): void;
+}
+
+/** How progress is shown: `auto` picks `bar` on a TTY and `lines` elsewhere. */
+export type ProgressMode = 'auto' | 'bar' | 'lines';
+
+/** Formats losses by phase as `d=0.6931 g=0.6931`. */
+export function formatLosses(losses: Readonly<Record<string, number>>): string {
+  return Object.entries(losses)
+    .map(([phase, loss]) => `${phase}=${loss.toFixed(4)}`)
+    .join(' ');
+}
