@@ -32,7 +32,7 @@ class MeanImageModel implements GenerativeModel {
       new GradientPhase('fit', [{ name: 'mean', variable: this.mean }], tf.train.sgd(0.5), (batch) =>
         tf.tidy(() => {
           const images = tf.tensor4d(batch.images, [batch.count, 4, 4, 1]);
-          const loss = tf.mean(tf.square(tf.sub(images, this.mean)));
+          const loss = tf.mean(tf.square(tf.sub(images, this.mean))) as tf.Scalar;
           return batch.step === nanAtStep ? (tf.mul(loss, tf.scalar(NaN)) as tf.Scalar) : loss;
         }),
       ),
