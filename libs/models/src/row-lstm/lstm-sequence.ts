@@ -25,8 +25,8 @@ export interface LstmWeights {
  *   folded into the weights of the c gate (exact: a power of two);
  * - the backward pass is backprop through time with one product per step
  *   (dz·recurrent_kernelᵀ), the local derivatives prepared in the forward
- *   pass, and one product for the kernel and recurrent-kernel gradients of
- *   all steps together.
+ *   pass, and one product for the kernel, recurrent-kernel and (through a
+ *   column of ones) bias gradients of all steps together.
  *
  * `x` [steps, count, inputSize] is data: no gradient flows to it. Gradients
  * flow to the three weights.
