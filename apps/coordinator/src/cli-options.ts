@@ -34,6 +34,7 @@ export interface OverrideFlags {
   seed?: number;
   sampleEvery?: number;
   logEvery?: number;
+  nonFinite?: 'skip' | 'stop';
   logFormat: 'pretty' | 'json';
   out: string;
 }
@@ -54,8 +55,17 @@ export function addOverrideOptions(command: Command): Command {
     .option('--seed <n>', 'seed of data order and noise (overrides the pipeline)', nonNegativeInt)
     .option('--sample-every <n>', 'write a sample grid every n steps', nonNegativeInt)
     .option('--log-every <n>', 'log a progress line every n steps', positiveInt)
+    .addOption(nonFiniteOption())
     .addOption(new Option('--log-format <format>', 'log lines for people or machines').choices(['pretty', 'json']).default('pretty'))
     .option('--out <dir>', 'folder for runs/<name>/<timestamp>', 'runs');
+}
+
+/** `--non-finite skip|stop`: what to do with a NaN or Inf averaged gradient (overrides the pipeline's nonFiniteGradients). */
+export function nonFiniteOption(): Option {
+  return new Option('--non-finite <policy>', "NaN/Inf averaged gradient: skip that update with a warning, or stop (default 'stop')").choices([
+    'skip',
+    'stop',
+  ]);
 }
 
 export function addDistributedOptions(command: Command): Command {
@@ -74,6 +84,7 @@ export function overridesOf(flags: DistributedFlags): DistributedRunOverrides {
     seed: flags.seed,
     sampleEvery: flags.sampleEvery,
     logEvery: flags.logEvery,
+    nonFiniteGradients: flags.nonFinite,
     reducer: flags.reducer,
     fp16: flags.fp16,
     checksumEvery: flags.checksumEvery,

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { trainInProcess } from '@ganglion/pipeline';
 import { buildWorkerCommand } from '../../worker/src/worker-command';
-import { nonNegativeInt, positiveInt } from './cli-options';
+import { nonFiniteOption, nonNegativeInt, positiveInt } from './cli-options';
 import { coordinatorCommand, launchCommand, runCommand } from './distributed-commands';
 import { keygenCommand } from './keygen-command';
 
@@ -23,6 +23,7 @@ export function buildCli(setExitCode: (code: number) => void): Command {
     .option('--log-every <n>', 'log a progress line every n steps', positiveInt)
     .option('--checkpoint-every <n>', 'write a checkpoint every n steps (0: only at the end)', nonNegativeInt)
     .option('--keep-checkpoints <n>', 'keep the newest n checkpoints (default 3)', positiveInt)
+    .addOption(nonFiniteOption())
     .option('--resume [dir]', 'continue from a checkpoint: a run folder, a checkpoints/step-* folder, or (no dir) the newest run under --out')
     .addOption(new Option('--backend <name>', 'compute backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'))
     .addOption(new Option('--log-format <format>', 'log lines for people or machines').choices(['pretty', 'json']).default('pretty'))
@@ -42,6 +43,7 @@ export function buildCli(setExitCode: (code: number) => void): Command {
           logEvery: flags.logEvery,
           checkpointEvery: flags.checkpointEvery,
           keepCheckpoints: flags.keepCheckpoints,
+          nonFiniteGradients: flags.nonFinite,
         },
       });
       const losses = (record: Record<string, number>) =>
@@ -72,6 +74,7 @@ interface TrainFlags {
   logEvery?: number;
   checkpointEvery?: number;
   keepCheckpoints?: number;
+  nonFinite?: 'skip' | 'stop';
   resume?: boolean | string;
   backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
   logFormat: 'pretty' | 'json';

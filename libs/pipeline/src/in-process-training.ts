@@ -22,7 +22,7 @@ export interface InProcessTrainingOptions {
   readonly pipelineFile: string;
   /** Settings that replace the pipeline's own (command-line flags). */
   readonly overrides?: Partial<
-    Pick<PipelineSpec, 'steps' | 'batchSize' | 'seed' | 'sampleEvery' | 'logEvery' | 'checkpointEvery' | 'keepCheckpoints'>
+    Pick<PipelineSpec, 'steps' | 'batchSize' | 'seed' | 'sampleEvery' | 'logEvery' | 'checkpointEvery' | 'keepCheckpoints' | 'nonFiniteGradients'>
   >;
   /**
    * Continue from a checkpoint: `true` for the newest run of this pipeline

@@ -4,6 +4,9 @@ import { SystemClock } from '../clock';
 import { createLogger, type Logger } from '../logger';
 import { withOverrides, type DistributedSettings, type PipelineSettings, type PipelineSpec } from '../pipeline-definition';
 import { loadPipelineFile } from '../pipeline-file';
+import { BarProgressReporter } from '../progress/bar-progress-reporter';
+import { resolveProgressMode } from '../progress/create-progress-reporter';
+import type { ProgressMode } from '../progress/progress-reporter';
 import { runPathsFor, type RunPaths } from '../run-paths';
 import { Coordinator, type CoordinatorResult } from './coordinator';
 import { CoordinatorInterruptedError } from './coordinator-errors';
@@ -11,7 +14,7 @@ import { RunFolderOutputs } from './coordinator-outputs';
 import { isLoopbackEndpoint } from './network-address';
 
 /** Settings a command line may replace in a data-parallel run. */
-export type DistributedRunOverrides = Partial<Pick<PipelineSpec, 'steps' | 'batchSize' | 'seed' | 'sampleEvery' | 'logEvery'>> & Partial<DistributedSettings>;
+export type DistributedRunOverrides = Partial<Pick<PipelineSpec, 'steps' | 'batchSize' | 'seed' | 'sampleEvery' | 'logEvery' | 'nonFiniteGradients'>> & Partial<DistributedSettings>;
 
 export interface DistributedCoordinatorOptions {
   /** Path of the pipeline file. */
@@ -27,6 +30,12 @@ export interface DistributedCoordinatorOptions {
   /** Folder that holds runs/<name>/<timestamp>/. */
   readonly outputDir: string;
   readonly logFormat?: 'pretty' | 'json';
+  /**
+   * `bar`: a live progress bar on stderr; `lines`: a log line every
+   * `logEvery` steps; `auto` (the default): a bar when stdout is a terminal
+   * and the log format is pretty, lines otherwise.
+   */
+  readonly progress?: ProgressMode;
   /** Stops the run (Ctrl-C): workers get SHUTDOWN. */
   readonly signal?: AbortSignal;
   /**
@@ -101,9 +110,16 @@ export async function startDistributedCoordinator(options: DistributedCoordinato
   });
   logger.info({ pipeline: loaded.file, hash: loaded.hash.slice(0, 12), run: paths.root, endpoint: socket.endpoint }, `pipeline ${settings.name}, run folder ${paths.root}`);
   const outputs = new RunFolderOutputs(paths);
+  const progressMode = resolveProgressMode(options.progress ?? 'auto', process.stdout.isTTY === true && options.logFormat !== 'json');
   const coordinator = new Coordinator(
     socket,
-    { pipeline: { file: loaded.file, hash: loaded.hash, settings }, workers: options.workers, joinTimeoutMs: options.joinTimeoutMs ?? 300_000, signal: options.signal },
+    {
+      pipeline: { file: loaded.file, hash: loaded.hash, settings },
+      workers: options.workers,
+      joinTimeoutMs: options.joinTimeoutMs ?? 300_000,
+      signal: options.signal,
+      progress: progressMode === 'bar' ? new BarProgressReporter() : undefined,
+    },
     outputs,
     logger,
     new SystemClock(),
