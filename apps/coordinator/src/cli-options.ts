@@ -46,6 +46,7 @@ export interface DistributedFlags extends OverrideFlags {
   checksumEvery?: number;
   bucketBytes?: number;
   joinTimeout: number;
+  progress: 'auto' | 'bar' | 'lines';
 }
 
 export function addOverrideOptions(command: Command): Command {
@@ -74,7 +75,12 @@ export function addDistributedOptions(command: Command): Command {
     .option('--fp16', 'send gradients as float16 (half the bytes, ~3 significant digits)')
     .option('--checksum-every <n>', 'compare weight checksums across ranks every n steps (and at the end)', positiveInt)
     .option('--bucket-bytes <n>', 'largest gradient bucket in bytes (default 4 MiB)', positiveInt)
-    .option('--join-timeout <seconds>', 'how long to wait for every worker to join and get ready', positiveSeconds, 300);
+    .option('--join-timeout <seconds>', 'how long to wait for every worker to join and get ready', positiveSeconds, 300)
+    .addOption(
+      new Option('--progress <mode>', 'coordinator progress: a live bar, a log line every --log-every steps, or auto (bar on a terminal with pretty logs)')
+        .choices(['auto', 'bar', 'lines'])
+        .default('auto'),
+    );
 }
 
 export function overridesOf(flags: DistributedFlags): DistributedRunOverrides {

@@ -51,6 +51,7 @@ export function coordinatorCommand(setExitCode: (code: number) => void): Command
         joinTimeoutMs: flags.joinTimeout * 1000,
         outputDir: flags.out,
         logFormat: flags.logFormat,
+        progress: flags.progress,
         signal,
         curve,
       });
@@ -122,6 +123,7 @@ async function launch(pipelineFile: string, flags: LaunchFlags): Promise<number>
       joinTimeoutMs: flags.joinTimeout * 1000,
       outputDir: flags.out,
       logFormat: flags.logFormat,
+      progress: flags.progress,
       workerCommand: workerCommand(),
       signal,
     });
@@ -141,6 +143,7 @@ async function runFromEnv(pipelineFile: string, flags: LaunchFlags): Promise<num
       backend: flags.backend,
       outputDir: flags.out,
       logFormat: flags.logFormat,
+      progress: flags.progress,
       joinTimeoutMs: flags.joinTimeout * 1000,
       connectTimeoutMs: flags.connectTimeout * 1000,
       workerCommand: workerCommand(),

@@ -18,6 +18,7 @@ import type { Clock } from '../clock';
 import type { Logger } from '../logger';
 import type { StepMetrics } from '../metrics-sink';
 import type { PipelineSettings } from '../pipeline-definition';
+import type { ProgressReporter } from '../progress/progress-reporter';
 import { ChecksumMismatchError, CoordinatorInterruptedError, JoinTimeoutError, WorkerFailedError } from './coordinator-errors';
 import type { CoordinatorOutputs } from './coordinator-outputs';
 import { stepMetricsFromValues } from './step-metrics-values';
@@ -37,6 +38,12 @@ export interface CoordinatorOptions {
   readonly finishTimeoutMs?: number;
   /** Stops the run: every worker gets SHUTDOWN and run() rejects with the signal's reason (or CoordinatorInterruptedError). */
   readonly signal?: AbortSignal;
+  /**
+   * Shows progress instead of the plain `step n/steps ...` log line every
+   * `logEvery` steps (e.g. a BarProgressReporter on a terminal). Without
+   * it, the coordinator logs those lines.
+   */
+  readonly progress?: ProgressReporter;
 }
 
 /** What a finished run reports. */
@@ -274,7 +281,6 @@ export class Coordinator {
   private async train(): Promise<CoordinatorResult> {
     this.training = true;
     const { steps, logEvery, distributed, batchSize } = this.settings;
-    const { checksumEvery } = distributed;
     const worldSize = this.members.length;
     const start = this.options.startStep ?? 0;
     this.logger.info(
@@ -284,6 +290,35 @@ export class Coordinator {
     );
     const history: StepMetrics[] = [];
     const checksumSteps: number[] = [];
+    const { progress } = this.options;
+    progress?.start(steps, start);
+    try {
+      await this.trainSteps(start, history, checksumSteps);
+    } finally {
+      progress?.stop();
+    }
+    await this.awaitFinalWeights(steps);
+    const recent = history.slice(-logEvery);
+    return {
+      steps: history.length,
+      worldSize,
+      reducer: distributed.reducer,
+      firstLosses: history[0]?.losses ?? {},
+      finalLosses: meanLosses(recent),
+      medianStepMs: median(history.map((m) => m.stepMs)),
+      medianReduceMs: median(history.map((m) => m.reduceMs ?? 0)),
+      checksumSteps,
+      samples: [...this.samples],
+      finalWeights: this.writeFinalWeights(),
+    };
+  }
+
+  /** Step 4 for steps `start`..steps-1: appends each step's metrics to `history` and each checked step to `checksumSteps`. */
+  private async trainSteps(start: number, history: StepMetrics[], checksumSteps: number[]): Promise<void> {
+    const { steps, logEvery, distributed, batchSize } = this.settings;
+    const { checksumEvery } = distributed;
+    const { progress } = this.options;
+    const worldSize = this.members.length;
     for (let step = start; step < steps; step++) {
       const checksum = (step + 1) % checksumEvery === 0 || step + 1 === steps;
       const started = this.clock.now();
@@ -306,22 +341,9 @@ export class Coordinator {
       this.outputs.metrics.write(metrics);
       history.push(metrics);
       const done = step + 1;
-      if (done % logEvery === 0 || done === steps) this.logProgress(done, history.slice(-logEvery));
+      if (progress !== undefined) progress.update(metrics);
+      else if (done % logEvery === 0 || done === steps) this.logProgress(done, history.slice(-logEvery));
     }
-    await this.awaitFinalWeights(steps);
-    const recent = history.slice(-logEvery);
-    return {
-      steps: history.length,
-      worldSize,
-      reducer: distributed.reducer,
-      firstLosses: history[0]?.losses ?? {},
-      finalLosses: meanLosses(recent),
-      medianStepMs: median(history.map((m) => m.stepMs)),
-      medianReduceMs: median(history.map((m) => m.reduceMs ?? 0)),
-      checksumSteps,
-      samples: [...this.samples],
-      finalWeights: this.writeFinalWeights(),
-    };
   }
 
   private async onTrainingMessage(incoming: Incoming, step: number, reports: StepReports): Promise<void> {
@@ -335,7 +357,10 @@ export class Coordinator {
       await this.onHello(peer, envelope.header);
       return;
     }
-    if (member === undefined) return;
+    if (member === undefined) {
+      this.refuseStranger(peer, envelope.header.type);
+      return;
+    }
     const rank = this.members.indexOf(member);
     const { header } = envelope;
     if (header.type === 'ERROR') {
@@ -463,6 +488,11 @@ export class Coordinator {
 
   private onGrads(peer: PeerId, envelope: Envelope): void {
     if (!isEnvelopeOf(envelope, 'GRADS')) return;
+    // Only the peer admitted for a rank may send its gradients: a stranger's GRADS never reach the aggregator (nor fail the job).
+    if (this.memberOf(peer) === undefined) {
+      this.refuseStranger(peer, `GRADS claiming rank ${envelope.header.rank}`);
+      return;
+    }
     void this.aggregator.accept(peer, envelope).then(
       (result) => {
         if (result.status === 'refused' && result.error.code !== 'stale-generation') {
@@ -475,6 +505,11 @@ export class Coordinator {
         this.failure ??= new WorkerFailedError(`Averaging gradients failed: ${(error as Error).message}`);
       },
     );
+  }
+
+  /** A well-formed message from a peer that is not a worker of this job: logged and dropped. */
+  private refuseStranger(peer: PeerId, what: string): void {
+    this.logger.warn({ peer, refused: what }, `refused ${what} from ${JSON.stringify(peer)}: it is not a worker of this job; dropped`);
   }
 
   private async refuseUndecodable(incoming: Incoming & { ok: false }): Promise<void> {

@@ -4,6 +4,7 @@ import { type DistributedWorkerResult, runDistributedWorker } from './distribute
 import { type LocalLaunchResult, launchLocalJob } from './local-launch';
 import { defaultAdvertiseHost } from './network-address';
 import { type SchedulerPlacement, SchedulerEnvironmentError, schedulerPlacementFromEnv } from './scheduler-placement';
+import type { ProgressMode } from '../progress/progress-reporter';
 import type { OutputStreams } from './worker-processes';
 
 export interface ScheduledRunOptions {
@@ -20,6 +21,8 @@ export interface ScheduledRunOptions {
   readonly backend?: RequestedBackend;
   readonly outputDir: string;
   readonly logFormat?: 'pretty' | 'json';
+  /** Process 0: how progress is shown (see DistributedCoordinatorOptions.progress). */
+  readonly progress?: ProgressMode;
   /** Process 0: how long to wait for the others. Default 300000. */
   readonly joinTimeoutMs?: number;
   /** Other processes: how long to wait for process 0's coordinator. Default 300000 (they may start first). */
@@ -58,6 +61,7 @@ export async function runScheduledJob(options: ScheduledRunOptions): Promise<Sch
       overrides: options.overrides,
       outputDir: options.outputDir,
       logFormat: options.logFormat,
+      progress: options.progress,
       backend: options.backend,
       joinTimeoutMs: options.joinTimeoutMs,
       signal: options.signal,
