@@ -1,6 +1,7 @@
 import { CoordinatorSocket, type HeaderOf, WorkerSocket, isEnvelopeOf } from '@ganglion/comm';
 import { SystemClock } from '../clock';
 import { createLogger } from '../logger';
+import type { ProgressReporter } from '../progress/progress-reporter';
 import type { MetricsSink, StepMetrics } from '../metrics-sink';
 import { definePipeline } from '../pipeline-definition';
 import { Coordinator, type CoordinatorOptions } from './coordinator';
@@ -183,6 +184,26 @@ describe('Coordinator (scripted workers over real sockets)', () => {
     await expect(running).rejects.toThrow(/WEIGHTS DIVERGED at step 1: .*rank 0: same, rank 1: drifted/);
     for (const log of await workers) expect(log.shutdown).toMatch(/^the job failed: WEIGHTS DIVERGED/);
     expect(outputs.lines).toHaveLength(1);
+  });
+
+  it('hands every step to a progress reporter and stops it, also when the run fails', async () => {
+    const calls: string[] = [];
+    const progress: ProgressReporter = {
+      start: (total, start) => calls.push(`start ${start}/${total}`),
+      update: (m) => calls.push(`update ${m.step} toy=${m.losses.toy}`),
+      stop: () => calls.push('stop'),
+    };
+    const running = coordinator({ progress }).run();
+    await Promise.all([running, fakeWorker(socket.endpoint, 'a'), fakeWorker(socket.endpoint, 'b')]);
+    expect(calls).toEqual(['start 0/3', 'update 0 toy=0', 'update 1 toy=1', 'update 2 toy=2', 'stop']);
+
+    calls.length = 0;
+    const failing = coordinator({ progress }).run();
+    const checksum = (rank: number, step: number) => (step === 1 && rank === 1 ? 'drifted' : 'same');
+    const workers = Promise.all([fakeWorker(socket.endpoint, 'c', { checksum }), fakeWorker(socket.endpoint, 'd', { checksum })]);
+    await expect(failing).rejects.toThrow(ChecksumMismatchError);
+    await workers;
+    expect(calls).toEqual(['start 0/3', 'update 0 toy=0', 'stop']);
   });
 
   it('fails the run with the reason of a worker that reports an error while training', async () => {
