@@ -109,7 +109,15 @@ export async function runDistributedWorker(options: DistributedWorkerOptions): P
   const ringBind = options.ringBind ?? (coordinatorOnLoopback ? 'tcp://127.0.0.1:*' : 'tcp://0.0.0.0:*');
   const advertiseHost = options.advertiseHost ?? (ringBind.startsWith('tcp://0.0.0.0:') ? defaultAdvertiseHost() : undefined);
   // With CURVE the job reduces through the coordinator (star): no plain-TCP ring socket is opened.
-  const ring = options.curve === undefined ? await RingTransport.bind({ bindEndpoint: ringBind, advertiseHost }) : undefined;
+  const ring =
+    options.curve === undefined
+      ? await RingTransport.bind({
+          bindEndpoint: ringBind,
+          advertiseHost,
+          onError: (error) => logger.warn({ ringRefused: true, code: (error as { code?: string }).code }, `refused a ring message: ${error.message}`),
+        })
+      : undefined;
+  if (ring !== undefined) logger.info({ ringEndpoint: ring.endpoint }, `ring socket bound at ${ring.endpoint}`);
   const socket = WorkerSocket.connect({ endpoint: options.connect, workerId, sendTimeoutMs: Math.max(connectTimeoutMs, 10_000), curve: options.curve });
   let reducer: GradientReducer | undefined;
   let welcomed: WelcomeHeader | undefined;
