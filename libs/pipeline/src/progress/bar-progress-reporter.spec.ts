@@ -21,7 +21,7 @@ function metrics(step: number, losses: Record<string, number>): StepMetrics {
 describe('BarProgressReporter', () => {
   it('draws step/steps, samples/s and the latest loss of each phase on a terminal', () => {
     const terminal = fakeTerminal(true);
-    const reporter = new BarProgressReporter({ stream: terminal });
+    const reporter = new BarProgressReporter({ stream: terminal, logStreams: [] });
     reporter.start(10, 0);
     reporter.update(metrics(0, { d: 1.25, g: 0.5 }));
     reporter.update(metrics(2, { d: 0.6931, g: 0.7012 }));
@@ -36,10 +36,35 @@ describe('BarProgressReporter', () => {
 
   it('draws nothing when the stream is not a terminal', () => {
     const stream = fakeTerminal(false);
-    const reporter = new BarProgressReporter({ stream });
+    const reporter = new BarProgressReporter({ stream, logStreams: [] });
     reporter.start(4, 0);
     reporter.update(metrics(0, { vae: 3 }));
     reporter.stop();
     expect(stream.text()).not.toContain('step 1/4');
+  });
+
+  it('keeps log lines off the bar: clears its line, writes the log line, draws the bar again below', () => {
+    const terminal = fakeTerminal(true);
+    const log = new Writable({
+      write(chunk, _encoding, callback) {
+        terminal.write(`LOG:${String(chunk)}`);
+        callback();
+      },
+    });
+    const reporter = new BarProgressReporter({ stream: terminal, logStreams: [log] });
+    reporter.start(4, 0);
+    reporter.update(metrics(0, { vae: 2.5 }));
+    log.write('[worker 1] step 1/4\n');
+    const during = terminal.text();
+    reporter.stop();
+    log.write('after\n');
+    const logAt = during.indexOf('LOG:[worker 1] step 1/4\n');
+    expect(logAt).toBeGreaterThan(0);
+    expect(during.slice(0, logAt).endsWith('\r\x1b[2K')).toBe(true);
+    expect(during.slice(logAt)).toContain('step 1/4 [');
+    expect(during.slice(logAt)).toContain('vae=2.5000');
+    // After stop() the stream writes straight through again.
+    expect(terminal.text().endsWith('LOG:after\n')).toBe(true);
+    expect(terminal.text().slice(during.length)).not.toContain('\r\x1b[2KLOG:after');
   });
 });

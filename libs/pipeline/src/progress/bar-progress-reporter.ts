@@ -7,6 +7,13 @@ export interface BarProgressReporterOptions {
   readonly stream?: NodeJS.WritableStream;
   /** Redraws per second at most. Default 10. */
   readonly fps?: number;
+  /**
+   * Streams whose writes are kept off the bar while it is up (default
+   * process.stdout, where worker output and log lines go): before each
+   * write the bar's line is cleared, after it the bar is drawn again below.
+   * Writes that bypass `write()` (e.g. straight to fd 1) are not seen.
+   */
+  readonly logStreams?: readonly NodeJS.WritableStream[];
 }
 
 /**
@@ -17,11 +24,17 @@ export interface BarProgressReporterOptions {
  */
 export class BarProgressReporter implements ProgressReporter {
   private readonly bar: SingleBar;
+  private readonly stream: NodeJS.WritableStream;
+  private readonly logStreams: readonly NodeJS.WritableStream[];
+  private readonly restores: (() => void)[] = [];
   private running = false;
 
   constructor(options: BarProgressReporterOptions = {}) {
+    this.stream = options.stream ?? process.stderr;
+    this.logStreams = options.logStreams ?? [process.stdout];
     this.bar = new SingleBar({
-      stream: options.stream ?? process.stderr,
+      stream: this.stream,
+      forceRedraw: true,
       fps: options.fps ?? 10,
       format: 'step {value}/{total} [{bar}] {percentage}% | {samplesPerSecond} samples/s | ETA {eta_formatted} | {losses}',
       barsize: 24,
@@ -35,6 +48,7 @@ export class BarProgressReporter implements ProgressReporter {
   start(totalSteps: number, startStep: number): void {
     this.bar.start(totalSteps, startStep, { samplesPerSecond: '-', losses: '' });
     this.running = true;
+    for (const logStream of this.logStreams) this.keepOffTheBar(logStream);
   }
 
   update(metrics: StepMetrics): void {
@@ -45,6 +59,23 @@ export class BarProgressReporter implements ProgressReporter {
   stop(): void {
     if (!this.running) return;
     this.running = false;
+    for (const restore of this.restores.splice(0)) restore();
     this.bar.stop();
+  }
+
+  /** Wraps `logStream.write` until stop(): clear the bar's line, write, draw the bar again. */
+  private keepOffTheBar(logStream: NodeJS.WritableStream): void {
+    const original = logStream.write;
+    const clearLine = '\r\x1b[2K';
+    const wrapped = (...args: Parameters<typeof original>): boolean => {
+      this.stream.write(clearLine);
+      const result = original.apply(logStream, args);
+      if (this.running) this.bar.render();
+      return result;
+    };
+    logStream.write = wrapped as typeof original;
+    this.restores.push(() => {
+      logStream.write = original;
+    });
   }
 }
