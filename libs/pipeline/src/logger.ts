@@ -23,7 +23,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const console =
     options.format === 'json'
       ? pino.destination({ fd: 1, sync: true })
-      : pretty({ colorize: process.stdout.isTTY === true, sync: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss', hideObject: true });
+      : pretty({ colorize: process.stdout.isTTY === true, sync: true, destination: process.stdout, ignore: 'pid,hostname', translateTime: 'HH:MM:ss', hideObject: true });
   const streams: pino.StreamEntry[] = [{ stream: console }];
   if (options.file !== undefined) {
     fs.mkdirSync(require('node:path').dirname(options.file), { recursive: true });
