@@ -11,6 +11,7 @@ import { PipelineSettings } from './pipeline-definition';
 import { ProcessGroup } from './process-group';
 import { SampleWriter } from './sample-writer';
 import { StepGate } from './step-gate';
+import { meanLosses, median, roundToTenth } from './step-statistics';
 
 /** DI token for the images a run trains on, loaded before the container is built. */
 export const TrainingImages = Symbol('TrainingImages');
@@ -190,25 +191,8 @@ export class Trainer {
       .map(([phase, loss]) => `${phase}=${loss.toFixed(4)}`)
       .join(' ');
     this.logger.info(
-      { step: done, steps: this.settings.steps, losses, stepMs: round(stepMs), samplesPerSecond: round((this.settings.batchSize * 1000) / stepMs) },
+      { step: done, steps: this.settings.steps, losses, stepMs: roundToTenth(stepMs), samplesPerSecond: roundToTenth((this.settings.batchSize * 1000) / stepMs) },
       `step ${done}/${this.settings.steps} loss ${lossText} ${stepMs.toFixed(0)} ms/step`,
     );
   }
-}
-
-function meanLosses(metrics: readonly StepMetrics[]): Record<string, number> {
-  const sums: Record<string, number> = {};
-  for (const m of metrics) for (const [phase, loss] of Object.entries(m.losses)) sums[phase] = (sums[phase] ?? 0) + loss;
-  return Object.fromEntries(Object.entries(sums).map(([phase, sum]) => [phase, sum / metrics.length]));
-}
-
-function median(values: readonly number[]): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
-function round(value: number): number {
-  return Math.round(value * 10) / 10;
 }

@@ -22,6 +22,7 @@ import type { ProgressReporter } from '../progress/progress-reporter';
 import { ChecksumMismatchError, CoordinatorInterruptedError, JoinTimeoutError, WorkerFailedError } from './coordinator-errors';
 import type { CoordinatorOutputs } from './coordinator-outputs';
 import { stepMetricsFromValues } from './step-metrics-values';
+import { meanLosses, median, roundToTenth } from '../step-statistics';
 
 export interface CoordinatorOptions {
   /** The pipeline every worker must train: its file, the file's sha256 and the resolved settings (overrides applied). */
@@ -437,7 +438,7 @@ export class Coordinator {
       .join(' ');
     const worldSize = this.members.length;
     this.logger.info(
-      { step: done, steps, losses, stepMs: round(stepMs), reduceMs: round(reduceMs), samplesPerSecond: round((batchSize * 1000) / stepMs), worldSize, reducer: distributed.reducer },
+      { step: done, steps, losses, stepMs: roundToTenth(stepMs), reduceMs: roundToTenth(reduceMs), samplesPerSecond: roundToTenth((batchSize * 1000) / stepMs), worldSize, reducer: distributed.reducer },
       `step ${done}/${steps} loss ${lossText} ${stepMs.toFixed(0)} ms/step, reduce ${reduceMs.toFixed(1)} ms/step [${distributed.reducer}, world size ${worldSize}]`,
     );
   }
@@ -568,21 +569,4 @@ export class Coordinator {
     if (error instanceof WaitAbortedError) return this.interruption();
     return error instanceof Error ? error : new Error(String(error));
   }
-}
-
-function meanLosses(metrics: readonly StepMetrics[]): Record<string, number> {
-  const sums: Record<string, number> = {};
-  for (const m of metrics) for (const [phase, loss] of Object.entries(m.losses)) sums[phase] = (sums[phase] ?? 0) + loss;
-  return Object.fromEntries(Object.entries(sums).map(([phase, sum]) => [phase, sum / metrics.length]));
-}
-
-function median(values: readonly number[]): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
-function round(value: number): number {
-  return Math.round(value * 10) / 10;
 }

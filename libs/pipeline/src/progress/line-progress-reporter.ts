@@ -1,5 +1,6 @@
 import type { StepMetrics } from '../metrics-sink';
 import { formatLosses, type ProgressReporter } from './progress-reporter';
+import { meanLosses, roundToTenth } from '../step-statistics';
 
 export interface LineProgressReporterOptions {
   /** Print a line every this many steps, and after the last step. */
@@ -37,7 +38,7 @@ export class LineProgressReporter implements ProgressReporter {
     const stepMs = mean(this.recent.map((m) => m.stepMs));
     const samplesPerSecond = mean(this.recent.map((m) => m.samplesPerSecond));
     this.options.write(
-      { step: done, steps: this.totalSteps, losses, stepMs: round(stepMs), samplesPerSecond: round(samplesPerSecond) },
+      { step: done, steps: this.totalSteps, losses, stepMs: roundToTenth(stepMs), samplesPerSecond: roundToTenth(samplesPerSecond) },
       `step ${done}/${this.totalSteps} loss ${formatLosses(losses)} ${stepMs.toFixed(0)} ms/step, ${samplesPerSecond.toFixed(1)} samples/s`,
     );
   }
@@ -47,15 +48,6 @@ export class LineProgressReporter implements ProgressReporter {
   }
 }
 
-function meanLosses(metrics: readonly StepMetrics[]): Record<string, number> {
-  const phases = Object.keys(metrics[metrics.length - 1]?.losses ?? {});
-  return Object.fromEntries(phases.map((phase) => [phase, mean(metrics.map((m) => m.losses[phase] ?? Number.NaN))]));
-}
-
 function mean(values: readonly number[]): number {
   return values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
-}
-
-function round(value: number): number {
-  return Math.round(value * 10) / 10;
 }
