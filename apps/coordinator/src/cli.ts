@@ -28,12 +28,18 @@ export function buildCli(setExitCode: (code: number) => void): Command {
     .addOption(new Option('--backend <name>', 'compute backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'))
     .addOption(new Option('--log-format <format>', 'log lines for people or machines').choices(['pretty', 'json']).default('pretty'))
     .option('--out <dir>', 'folder for runs/<name>/<timestamp>', 'runs')
+    .addOption(
+      new Option('--progress <mode>', 'a live bar, a log line every --log-every steps, or auto (bar on a terminal with pretty logs)')
+        .choices(['auto', 'bar', 'lines'])
+        .default('auto'),
+    )
     .action(async (pipelineFile: string, flags: TrainFlags) => {
       const { summary, paths } = await trainInProcess({
         pipelineFile,
         outputDir: flags.out,
         backend: flags.backend,
         logFormat: flags.logFormat,
+        progress: flags.progress,
         resume: flags.resume,
         overrides: {
           steps: flags.steps,
@@ -79,4 +85,5 @@ interface TrainFlags {
   backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
   logFormat: 'pretty' | 'json';
   out: string;
+  progress: 'auto' | 'bar' | 'lines';
 }

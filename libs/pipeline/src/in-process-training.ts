@@ -16,6 +16,9 @@ import { pipelineModule } from './pipeline-module';
 import { runModule } from './run-context';
 import { runPathsFor, runPathsIn, type RunPaths } from './run-paths';
 import { Trainer, TrainingImages, type TrainingSummary } from './trainer';
+import { BarProgressReporter } from './progress/bar-progress-reporter';
+import { resolveProgressMode } from './progress/create-progress-reporter';
+import { ProgressReporter, type ProgressMode } from './progress/progress-reporter';
 
 export interface InProcessTrainingOptions {
   /** Path of the pipeline file. */
@@ -35,6 +38,12 @@ export interface InProcessTrainingOptions {
   /** Compute backend, or 'auto' to pick the best available. */
   readonly backend?: RequestedBackend;
   readonly logFormat?: 'pretty' | 'json';
+  /**
+   * `bar`: a live progress bar on stderr; `lines`: a log line every
+   * `logEvery` steps; `auto` (the default): the bar on a terminal with
+   * pretty logs, lines otherwise.
+   */
+  readonly progress?: ProgressMode;
 }
 
 export interface InProcessTrainingResult {
@@ -76,6 +85,9 @@ export async function trainInProcess(options: InProcessTrainingOptions): Promise
       logger,
     }),
   );
+  if (resolveProgressMode(options.progress ?? 'auto', process.stdout.isTTY === true && options.logFormat !== 'json') === 'bar') {
+    container.bind(ProgressReporter).toConstantValue(new BarProgressReporter());
+  }
   if (definition.spec.overrides !== undefined) container.loadSync(definition.spec.overrides);
 
   const backend = await container.get<BackendSelector>(BackendSelector).select(options.backend ?? 'auto');

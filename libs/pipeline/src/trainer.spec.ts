@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import * as tf from '@tensorflow/tfjs';
 import { Container, ContainerModule } from 'inversify';
+import pino from 'pino';
 import { dataModule, syntheticImages, UNIT_RANGE, type ImageSet } from '@ganglion/data';
 import { GenerativeModel, GradientPhase, type TrainingPhase } from '@ganglion/models';
 import { Clock } from './clock';
@@ -9,6 +10,7 @@ import { createLogger, Logger } from './logger';
 import { MetricsSink, type StepMetrics } from './metrics-sink';
 import { definePipeline, PipelineSettings } from './pipeline-definition';
 import { pipelineModule } from './pipeline-module';
+import { ProgressReporter } from './progress/progress-reporter';
 import { SampleWriter } from './sample-writer';
 import { StepGate } from './step-gate';
 import { Trainer, TrainingImages } from './trainer';
@@ -103,6 +105,7 @@ function buildTrainer(options: {
   nanAtStep?: number;
   nonFiniteGradients?: 'skip' | 'stop';
   logger?: Logger;
+  progress?: ProgressReporter;
 }) {
   const definition = definePipeline({
     name: 'unit',
@@ -131,6 +134,7 @@ function buildTrainer(options: {
       bind(SampleWriter).toConstantValue(samples);
       rebindSync(GradientSynchronizer).toConstantValue(synchronizer);
       if (options.gate !== undefined) rebindSync(StepGate).toConstantValue(options.gate);
+      if (options.progress !== undefined) bind(ProgressReporter).toConstantValue(options.progress);
     }),
   );
   return { trainer: container.get(Trainer), synchronizer, metrics, samples, model, clock: container.get<Clock>(Clock) };
@@ -178,6 +182,22 @@ describe('Trainer', () => {
     expect(summary.steps).toBe(4);
     expect(gate.seen).toEqual([0, 1, 2, 3]);
     expect(metrics.lines).toHaveLength(4);
+    model.dispose();
+  });
+
+  it('drives a bound ProgressReporter (start, every step, stop) instead of logging progress lines', async () => {
+    const calls: string[] = [];
+    const progress: ProgressReporter = {
+      start: (total, start) => calls.push(`start ${start}/${total}`),
+      update: (metrics) => calls.push(`update ${metrics.step}`),
+      stop: () => calls.push('stop'),
+    };
+    const lines: string[] = [];
+    const logger: Logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
+    const { trainer, model } = buildTrainer({ steps: 12, progress, logger });
+    await trainer.run(9);
+    expect(calls).toEqual(['start 9/12', 'update 9', 'update 10', 'update 11', 'stop']);
+    expect(lines.join('')).not.toContain('ms/step');
     model.dispose();
   });
 

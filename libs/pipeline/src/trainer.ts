@@ -9,6 +9,7 @@ import { Logger } from './logger';
 import { MetricsSink, type StepMetrics } from './metrics-sink';
 import { PipelineSettings } from './pipeline-definition';
 import { ProcessGroup } from './process-group';
+import { ProgressReporter } from './progress/progress-reporter';
 import { SampleWriter } from './sample-writer';
 import { StepGate } from './step-gate';
 import { meanLosses, median, roundToTenth } from './step-statistics';
@@ -56,6 +57,7 @@ export class Trainer {
     @inject(StepGate) private readonly gate: StepGate,
     @inject(PipelineSettings) private readonly settings: PipelineSettings,
     @inject(CheckpointStore) @optional() private readonly checkpointStore?: CheckpointStore,
+    @inject(ProgressReporter) @optional() private readonly progress?: ProgressReporter,
   ) {}
 
   /** Trains steps `startStep`..steps-1; a resumed run passes the checkpoint's step (its weights already restored). */
@@ -70,26 +72,32 @@ export class Trainer {
     let firstLosses: Record<string, number> = {};
 
     let step = startStep;
-    for (; step < steps; step++) {
-      if (!(await this.gate.beforeStep(step))) break;
-      const metrics = await this.trainStep(step, sampler);
-      this.metrics.write(metrics);
-      await this.gate.afterStep(step, metrics);
-      stepTimes.push(metrics.stepMs);
-      recent.push(metrics);
-      if (recent.length > logEvery) recent.shift();
-      if (step === startStep) firstLosses = { ...metrics.losses };
-      const done = step + 1;
-      if (done % logEvery === 0 || done === steps) this.logProgress(done, recent);
-      if (sampleEvery > 0 && (done % sampleEvery === 0 || done === steps)) {
-        samples.push(await this.sampleWriter.write(this.model, done, sampleCount, seed));
+    this.progress?.start(steps, startStep);
+    try {
+      for (; step < steps; step++) {
+        if (!(await this.gate.beforeStep(step))) break;
+        const metrics = await this.trainStep(step, sampler);
+        this.metrics.write(metrics);
+        await this.gate.afterStep(step, metrics);
+        stepTimes.push(metrics.stepMs);
+        recent.push(metrics);
+        if (recent.length > logEvery) recent.shift();
+        if (step === startStep) firstLosses = { ...metrics.losses };
+        const done = step + 1;
+        if (this.progress !== undefined) this.progress.update(metrics);
+        else if (done % logEvery === 0 || done === steps) this.logProgress(done, recent);
+        if (sampleEvery > 0 && (done % sampleEvery === 0 || done === steps)) {
+          samples.push(await this.sampleWriter.write(this.model, done, sampleCount, seed));
+        }
+        if (this.checkpointStore !== undefined && this.group.rank() === 0 && ((checkpointEvery > 0 && done % checkpointEvery === 0) || done === steps)) {
+          const { epoch, batchInEpoch } = sampler.position(done);
+          checkpoints.push(
+            await this.checkpointStore.save(this.model, { step: done, epoch, batchInEpoch, worldSize: this.group.worldSize(), generation: 0 }),
+          );
+        }
       }
-      if (this.checkpointStore !== undefined && this.group.rank() === 0 && ((checkpointEvery > 0 && done % checkpointEvery === 0) || done === steps)) {
-        const { epoch, batchInEpoch } = sampler.position(done);
-        checkpoints.push(
-          await this.checkpointStore.save(this.model, { step: done, epoch, batchInEpoch, worldSize: this.group.worldSize(), generation: 0 }),
-        );
-      }
+    } finally {
+      this.progress?.stop();
     }
     return {
       steps: step - startStep,

@@ -1,5 +1,8 @@
 import type { StepMetrics } from '../metrics-sink';
 
+/** DI token for the ProgressReporter of a run that trains in this process (`ganglion train`). */
+export const ProgressReporter = Symbol('ProgressReporter');
+
 /**
  * Shows a run's progress to a person: a live bar on a terminal, or a plain
  * line every few steps in CI logs. The training loop calls `start` once,
