@@ -18,6 +18,7 @@ export {
   RingReadyHeader,
   SamplesHeader,
   ShutdownHeader,
+  StateHeader,
   StepDoneHeader,
   StepHeader,
   WeightsHeader,

@@ -1,14 +1,15 @@
 export { CorruptCheckpointError, NoCheckpointError } from './checkpoints/checkpoint-errors';
 export { CHECKPOINT_MANIFEST, checkpointFolderName } from './checkpoints/checkpoint-manifest';
 export type { CheckpointManifest } from './checkpoints/checkpoint-manifest';
-export { restoreCheckpoint, verifyCheckpoint } from './checkpoints/checkpoint-reader';
-export type { VerifiedCheckpoint } from './checkpoints/checkpoint-reader';
+export { restoreCheckpoint, verifyCheckpoint, verifyCheckpointFiles } from './checkpoints/checkpoint-reader';
+export type { CheckpointFileSet, VerifiedCheckpoint } from './checkpoints/checkpoint-reader';
 export {
   CheckpointStore,
   checkpointFolders,
   FileCheckpointStore,
   findResumeCheckpoint,
   latestValidCheckpoint,
+  pruneCheckpoints,
 } from './checkpoints/checkpoint-store';
 export type { CheckpointRequest, FileCheckpointStoreOptions } from './checkpoints/checkpoint-store';
 export { checkpointFiles, OPTIMIZER_BIN, OPTIMIZER_JSON, TRAINER_STATE_JSON, writeCheckpoint, writeCheckpointFiles } from './checkpoints/checkpoint-writer';
@@ -87,4 +88,6 @@ export type { WeightsManifest, WeightsManifestEntry } from './distributed/weight
 export { CoordinatorRefusedError, WorkerSession } from './distributed/worker-session';
 export type { CoordinatorChannel, CoordinatorCommand } from './distributed/worker-session';
 export { WorkerProcesses } from './distributed/worker-processes';
+export { stateFiles, stateMessage } from './distributed/state-message';
+export type { StatePosition } from './distributed/state-message';
 export type { OutputStreams, WorkerExit, WorkerProcessSpec } from './distributed/worker-processes';

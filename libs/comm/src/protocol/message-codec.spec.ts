@@ -64,6 +64,17 @@ const examples: { [T in MessageType]: { init: Extract<MessageInit, { type: T }>;
   HEARTBEAT: { init: { type: 'HEARTBEAT', ...base, sentAtMs: 1_700_000_000_123 } },
   ERROR: { init: { type: 'ERROR', ...base, code: 'pipeline-mismatch', reason: 'hash differs; deploy the same pipeline', fatal: true } },
   SHUTDOWN: { init: { type: 'SHUTDOWN', ...base, reason: 'finished' } },
+  STATE: {
+    init: {
+      type: 'STATE',
+      ...base,
+      rank: 0,
+      phase: 1,
+      texts: { 'manifest.json': '{}', 'networks/enc/model.json': '{"format":"layers-model"}' },
+      binaries: ['networks/enc/group1-shard1of1.bin', 'optimizer.bin'],
+    },
+    values: [Float32Array.of(1, 2, 3), Float32Array.of(0, 0.5)],
+  },
 };
 
 function expectError(result: DecodeResult, code: ProtocolError['code'], pattern: RegExp): ProtocolError {
@@ -154,6 +165,19 @@ describe('message codec', () => {
     const values = examples.WEIGHTS.values as Float32Array[];
     expect(() => encodeMessage({ ...examples.WEIGHTS.init, names: ['only-one'] }, { values })).toThrow(/names and shapes must list every payload frame/);
     expect(() => encodeMessage({ ...examples.WEIGHTS.init, shapes: [[3, 3], [3]] }, { values })).toThrow(/each frame must hold as many floats as its shape/);
+  });
+
+  it('refuses STATE with unnamed frames, non-f32 frames, unsafe paths or a file listed twice', () => {
+    const { init, values } = examples.STATE as { init: Extract<MessageInit, { type: 'STATE' }>; values: Float32Array[] };
+    expect(() => encodeMessage({ ...init, binaries: ['optimizer.bin'] }, { values })).toThrow(/binaries must name every payload frame/);
+    expect(() => encodeMessage(init, { dtype: 'f16', values })).toThrow(/state frames must be f32/);
+    expect(() => encodeMessage({ ...init, binaries: ['../../etc/passwd', 'optimizer.bin'] }, { values })).toThrow(/plain relative path/);
+    expect(() => encodeMessage({ ...init, texts: { '/abs.json': '{}' } }, { values })).toThrow(/texts.\/abs.json: Invalid key/);
+    expect(() => encodeMessage({ ...init, texts: { 'optimizer.bin': '' } }, { values })).toThrow(/each file may appear once/);
+    // A hand-made STATE whose frame is shorter than declared is refused by the decoder, not thrown.
+    const frames = encodeMessage(init, { values });
+    const result = decodeMessage([frames[0], frames[1], frames[2].subarray(0, 4)]);
+    expectError(result, 'frame-size-mismatch', /STATE frame 1 has 4 bytes but declares 2 f32 values/);
   });
 
   describe('refuses malformed input without throwing', () => {

@@ -100,6 +100,21 @@
  * 12. SHUTDOWN (coordinator → workers) at the end or on Ctrl-C, after the
  *    coordinator wrote its checkpoint: `reason`. Workers close their
  *    sockets and exit 0.
+ *
+ * 13. STATE (either way): everything a checkpoint holds, as the files of a
+ *    checkpoint folder (see @ganglion/pipeline's checkpoint writer): the
+ *    JSON files (model.json per network, optimizer.json,
+ *    trainer-state.json, manifest.json) as strings in `texts`, the binary
+ *    ones (weights, optimizer.bin; float32 data) as f32 frames named by
+ *    `binaries`. `step` is the step training resumes at and `phase` the
+ *    phases of that step already applied (0 except when a membership
+ *    change interrupted a multi-phase step). Rank 0 sends it to the
+ *    coordinator every `checkpointEvery` steps and at the end (the
+ *    coordinator writes the checkpoint) and after a WELCOME whose
+ *    `syncState` is 'send'; the coordinator sends it to each worker whose
+ *    WELCOME says 'receive' (on --resume, and to every other rank after a
+ *    membership change), which loads it before RING_READY. The receiver
+ *    checks every file against the manifest's sha256.
  */
 import { z } from 'zod';
 
@@ -171,6 +186,14 @@ export const WelcomeHeader = z
     peers: z.array(z.string()),
     /** Names of the weight frames in `payload`, when weights are sent. */
     weightNames: z.array(z.string()).optional(),
+    /**
+     * What the worker does with its training state before RING_READY:
+     * 'send' (rank 0 after a membership change: send STATE to the
+     * coordinator and continue from it), 'receive' (wait for STATE from the
+     * coordinator and load it), absent (a fresh job: start from the
+     * model's initial weights at `step`).
+     */
+    syncState: z.enum(['send', 'receive']).optional(),
     payload: PayloadDescriptor.optional(),
   })
   .refine((h) => h.rank < h.worldSize, { message: 'rank must be below worldSize', path: ['rank'] })
@@ -323,6 +346,35 @@ export const WeightsHeader = z
   });
 export type WeightsHeader = z.infer<typeof WeightsHeader>;
 
+/** A plain relative path inside a checkpoint folder: no leading '/', no '..' or empty parts, no backslashes. */
+const checkpointPath = z
+  .string()
+  .min(1)
+  .max(512)
+  .refine((p) => !p.startsWith('/') && !p.includes('\\') && p.split('/').every((part) => part !== '' && part !== '.' && part !== '..'), 'must be a plain relative path');
+
+export const StateHeader = z
+  .object({
+    type: z.literal('STATE'),
+    ...common,
+    /** Sender's rank (0 for the coordinator's own STATE). */
+    rank: count,
+    /** Phases of `step` already applied: 0 when `step` steps are complete. */
+    phase: count,
+    /** The checkpoint's text (JSON) files by relative path. */
+    texts: z.record(checkpointPath, z.string()),
+    /** Relative paths of the checkpoint's binary files, one per payload frame. */
+    binaries: z.array(checkpointPath),
+    payload: PayloadDescriptor,
+  })
+  .refine((h) => h.binaries.length === h.payload.lengths.length, { message: 'binaries must name every payload frame', path: ['binaries'] })
+  .refine((h) => h.payload.dtype === 'f32', { message: 'state frames must be f32 (checkpoint files are sent byte for byte)', path: ['payload'] })
+  .refine((h) => new Set([...h.binaries, ...Object.keys(h.texts)]).size === h.binaries.length + Object.keys(h.texts).length, {
+    message: 'each file may appear once, in texts or binaries',
+    path: ['binaries'],
+  });
+export type StateHeader = z.infer<typeof StateHeader>;
+
 export const StepDoneHeader = z.object({ type: z.literal('STEP_DONE'), ...common, rank: count });
 export type StepDoneHeader = z.infer<typeof StepDoneHeader>;
 
@@ -370,6 +422,7 @@ export const MESSAGE_SCHEMAS = {
   HEARTBEAT: HeartbeatHeader,
   ERROR: ErrorHeader,
   SHUTDOWN: ShutdownHeader,
+  STATE: StateHeader,
 } as const;
 
 export type MessageType = keyof typeof MESSAGE_SCHEMAS;
@@ -392,7 +445,7 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 export type MessageInit = DistributiveOmit<MessageHeader, 'protocol' | 'payload'>;
 
 /** Message types whose header carries float frames. */
-export const PAYLOAD_TYPES: ReadonlySet<MessageType> = new Set<MessageType>(['WELCOME', 'GRADS', 'AVG', 'RING_CHUNK', 'SAMPLES', 'WEIGHTS']);
+export const PAYLOAD_TYPES: ReadonlySet<MessageType> = new Set<MessageType>(['WELCOME', 'GRADS', 'AVG', 'RING_CHUNK', 'SAMPLES', 'WEIGHTS', 'STATE']);
 
 export function isMessageType(value: unknown): value is MessageType {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(MESSAGE_SCHEMAS, value);

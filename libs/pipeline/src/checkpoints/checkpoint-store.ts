@@ -62,18 +62,19 @@ export class FileCheckpointStore implements CheckpointStore {
       savedAt: new Date().toISOString(),
     };
     const written = await writeCheckpoint(folder, model, state);
-    const removed = this.prune();
+    const removed = pruneCheckpoints(folder, this.options.keep);
     logger.info({ checkpoint: written, step: request.step, removed }, `checkpoint ${written}`);
     return written;
   }
 
-  /** Deletes all but the newest `keep` checkpoint folders; returns the names removed. */
-  private prune(): string[] {
-    const all = checkpointFolders(this.options.folder);
-    const removed = all.slice(0, Math.max(0, all.length - this.options.keep));
-    for (const name of removed) fs.rmSync(path.join(this.options.folder, name), { recursive: true, force: true });
-    return removed;
-  }
+}
+
+/** Deletes all but the newest `keep` checkpoint folders under `checkpointsFolder`; returns the names removed. */
+export function pruneCheckpoints(checkpointsFolder: string, keep: number): string[] {
+  const all = checkpointFolders(checkpointsFolder);
+  const removed = all.slice(0, Math.max(0, all.length - keep));
+  for (const name of removed) fs.rmSync(path.join(checkpointsFolder, name), { recursive: true, force: true });
+  return removed;
 }
 
 /** step-* folder names under `checkpointsFolder`, oldest first. */
