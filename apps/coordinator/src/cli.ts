@@ -3,7 +3,9 @@ import { trainInProcess } from '@ganglion/pipeline';
 import { buildWorkerCommand } from '../../worker/src/worker-command';
 import { nonFiniteOption, nonNegativeInt, positiveInt } from './cli-options';
 import { coordinatorCommand, launchCommand, runCommand } from './distributed-commands';
+import { exportCommand } from './export-command';
 import { keygenCommand } from './keygen-command';
+import { sampleCommand } from './sample-command';
 
 /** Builds the `ganglion` command line. Each action resolves to an exit code. */
 export function buildCli(setExitCode: (code: number) => void): Command {
@@ -66,7 +68,7 @@ export function buildCli(setExitCode: (code: number) => void): Command {
       setExitCode(0);
     });
 
-  for (const command of [launchCommand, coordinatorCommand, buildWorkerCommand, runCommand, keygenCommand]) {
+  for (const command of [launchCommand, coordinatorCommand, buildWorkerCommand, runCommand, sampleCommand, exportCommand, keygenCommand]) {
     program.addCommand(command(setExitCode).copyInheritedSettings(program));
   }
   return program;

@@ -91,3 +91,14 @@ export { WorkerProcesses } from './distributed/worker-processes';
 export { stateFiles, stateMessage } from './distributed/state-message';
 export type { StatePosition } from './distributed/state-message';
 export type { OutputStreams, WorkerExit, WorkerProcessSpec } from './distributed/worker-processes';
+
+// Using a trained checkpoint: sample grids and the browser export.
+export { drawSampleGrid } from './export/draw-sample-grid';
+export type { SampleGrid, SampleGridOptions } from './export/draw-sample-grid';
+export { exportWebSampler } from './export/export-web-sampler';
+export type { WebSamplerExport, WebSamplerInfo, WebSamplerOptions } from './export/export-web-sampler';
+export { findCheckpoint } from './export/find-checkpoint';
+export { loadCheckpointModel } from './export/load-checkpoint-model';
+export type { CheckpointModel, LoadCheckpointModelOptions } from './export/load-checkpoint-model';
+export { samplerNetworkOf, UnsupportedExportError } from './export/sampler-network';
+export type { SamplerNetwork } from './export/sampler-network';
