@@ -54,6 +54,16 @@ export { OpenStepGate, StepGate } from './step-gate';
 export { Trainer, TrainingImages } from './trainer';
 export type { TrainingSummary } from './trainer';
 
+// The live training dashboard (`--dashboard`).
+export type { CoordinatorEvents, RankMetrics, WorkerAnnouncement } from './dashboard/coordinator-events';
+export { DashboardState, thinInPlace } from './dashboard/dashboard-state';
+export type { DashboardPoint, DashboardRunInfo, DashboardRunStatus, DashboardSample, DashboardSnapshot, DashboardStateOptions, DashboardWorker } from './dashboard/dashboard-state';
+export { DEFAULT_DASHBOARD_PORT, DashboardServer, isLoopbackHost } from './dashboard/dashboard-server';
+export type { DashboardServerOptions } from './dashboard/dashboard-server';
+export { openDashboard } from './dashboard/open-dashboard';
+export type { DashboardListenOptions } from './dashboard/open-dashboard';
+export { formatSseEvent, SseBroadcaster } from './dashboard/sse-broadcaster';
+
 // Data-parallel training: worker, coordinator, launchers.
 export { AllreduceGradientSynchronizer } from './distributed/allreduce-gradient-synchronizer';
 export { CoordinatedStepGate } from './distributed/coordinated-step-gate';

@@ -23,6 +23,7 @@ import { ChecksumMismatchError, CoordinatorInterruptedError, JoinTimeoutError, W
 import type { CoordinatorOutputs } from './coordinator-outputs';
 import { stepMetricsFromValues } from './step-metrics-values';
 import { meanLosses, median, roundToTenth } from '../step-statistics';
+import type { CoordinatorEvents } from '../dashboard/coordinator-events';
 
 export interface CoordinatorOptions {
   /** The pipeline every worker must train: its file, the file's sha256 and the resolved settings (overrides applied). */
@@ -45,6 +46,8 @@ export interface CoordinatorOptions {
    * it, the coordinator logs those lines.
    */
   readonly progress?: ProgressReporter;
+  /** Told of joins, losses, generations, messages, steps and sample grids as they happen (the live dashboard). */
+  readonly events?: CoordinatorEvents;
 }
 
 /** What a finished run reports. */
@@ -186,6 +189,7 @@ export class Coordinator {
       if (isEnvelopeOf(envelope, 'HELLO')) await this.onHello(peer, envelope.header);
       else if (isEnvelopeOf(envelope, 'RING_READY')) {
         const member = this.memberOf(peer);
+        if (member !== undefined) this.options.events?.messageFrom(member.hello.workerId);
         if (member !== undefined && envelope.header.generation === this.generation) member.readyFor = this.generation;
       } else if (isEnvelopeOf(envelope, 'ERROR')) this.dropBeforeTraining(peer, `${envelope.header.code}: ${envelope.header.reason}`);
     }
@@ -215,6 +219,7 @@ export class Coordinator {
       return refuse('job-full', `The job already has its ${workers} worker${workers === 1 ? '' : 's'}${this.training ? ' and is training' : ''}; start a new job or raise --workers.`);
     }
     this.members.push({ peer, hello, readyFor: -1 });
+    this.options.events?.memberJoined(hello);
     await this.trySend(peer, { type: 'HEARTBEAT', generation: this.generation, step: 0, sentAtMs: Date.now() });
     this.logger.info(
       { worker: hello.workerId, host: hello.host, pid: hello.pid, backend: hello.backend, devices: hello.devices },
@@ -244,6 +249,7 @@ export class Coordinator {
       });
     }
     this.welcomed = true;
+    this.options.events?.generationChanged(this.generation, this.members.map((m) => m.hello.workerId));
     this.logger.info(
       { generation: this.generation, ranks: this.members.map((m) => m.hello.workerId) },
       `all ${worldSize} workers joined; ranks ${this.members.map((m, rank) => `${rank}=${m.hello.workerId}`).join(' ')} (generation ${this.generation})`,
@@ -257,6 +263,7 @@ export class Coordinator {
       return;
     }
     const [member] = this.members.splice(index, 1);
+    this.options.events?.memberLost(member.hello.workerId, reason);
     this.welcomed = false;
     this.logger.error(
       { worker: member.hello.workerId, host: member.hello.host, reason },
@@ -341,6 +348,7 @@ export class Coordinator {
       const metrics: StepMetrics = { ...fromRank0, stepMs, samplesPerSecond: (batchSize * 1000) / stepMs };
       this.outputs.metrics.write(metrics);
       history.push(metrics);
+      this.options.events?.stepFinished(metrics, reports.metrics);
       const done = step + 1;
       if (progress !== undefined) progress.update(metrics);
       else if (done % logEvery === 0 || done === steps) this.logProgress(done, history.slice(-logEvery));
@@ -363,6 +371,7 @@ export class Coordinator {
       return;
     }
     const rank = this.members.indexOf(member);
+    this.options.events?.messageFrom(member.hello.workerId);
     const { header } = envelope;
     if (header.type === 'ERROR') {
       throw new WorkerFailedError(`Worker ${member.hello.workerId} (rank ${rank} on ${member.hello.host}) failed: ${header.reason}`);
@@ -416,6 +425,7 @@ export class Coordinator {
     const { step, count, height, width, channels, pixelRange } = envelope.header;
     const file = this.outputs.writeSamples(step, { count, height, width, channels, pixelRange, pixels: envelope.payload[0] });
     this.samples.push(file);
+    this.options.events?.samplesWritten(step, file);
     this.logger.info({ step, file }, `sample grid ${file}`);
   }
 
@@ -465,6 +475,7 @@ export class Coordinator {
       this.lost.delete(peer);
       const member = this.memberOf(peer);
       if (member === undefined) continue;
+      this.options.events?.memberLost(member.hello.workerId, 'its connection dropped');
       if (this.training) {
         this.failure ??= new WorkerFailedError(
           `Worker ${member.hello.workerId} (rank ${this.members.indexOf(member)} on ${member.hello.host}, pid ${member.hello.pid}) disconnected. ` +

@@ -12,6 +12,8 @@ import { Coordinator, type CoordinatorResult } from './coordinator';
 import { CoordinatorInterruptedError } from './coordinator-errors';
 import { RunFolderOutputs } from './coordinator-outputs';
 import { isLoopbackEndpoint } from './network-address';
+import type { DashboardRunInfo } from '../dashboard/dashboard-state';
+import { type DashboardListenOptions, openDashboard } from '../dashboard/open-dashboard';
 
 /** Settings a command line may replace in a data-parallel run. */
 export type DistributedRunOverrides = Partial<Pick<PipelineSpec, 'steps' | 'batchSize' | 'seed' | 'sampleEvery' | 'logEvery' | 'nonFiniteGradients'>> & Partial<DistributedSettings>;
@@ -45,6 +47,8 @@ export interface DistributedCoordinatorOptions {
    * encrypted yet, so all traffic goes through this one CURVE socket.
    */
   readonly curve?: Omit<CurveServerOptions, 'onRefused'>;
+  /** Serve the live dashboard here while the job runs (`--dashboard`). Default: off. */
+  readonly dashboard?: DashboardListenOptions;
 }
 
 /** A coordinator bound to its endpoint, not yet running: launchers start workers against `endpoint` first. */
@@ -109,6 +113,10 @@ export async function startDistributedCoordinator(options: DistributedCoordinato
           },
   });
   logger.info({ pipeline: loaded.file, hash: loaded.hash.slice(0, 12), run: paths.root, endpoint: socket.endpoint }, `pipeline ${settings.name}, run folder ${paths.root}`);
+  const dashboard = await openDashboard(options.dashboard, dashboardRunInfo(settings, options.workers, paths), logger).catch(async (error: unknown) => {
+    await socket.close();
+    throw error;
+  });
   const outputs = new RunFolderOutputs(paths);
   const progressMode = resolveProgressMode(options.progress ?? 'auto', process.stdout.isTTY === true && options.logFormat !== 'json');
   const coordinator = new Coordinator(
@@ -119,6 +127,7 @@ export async function startDistributedCoordinator(options: DistributedCoordinato
       joinTimeoutMs: options.joinTimeoutMs ?? 300_000,
       signal: options.signal,
       progress: progressMode === 'bar' ? new BarProgressReporter() : undefined,
+      events: dashboard,
     },
     outputs,
     logger,
@@ -130,6 +139,7 @@ export async function startDistributedCoordinator(options: DistributedCoordinato
     closed = true;
     outputs.close();
     await socket.close();
+    await dashboard?.close();
   };
   return {
     endpoint: socket.endpoint,
@@ -139,9 +149,11 @@ export async function startDistributedCoordinator(options: DistributedCoordinato
     run: async () => {
       try {
         const result = await coordinator.run();
+        dashboard?.ended('finished');
         logger.info({ samples: paths.samples, metrics: paths.metrics, weights: result.finalWeights }, `done: sample grids in ${paths.samples}`);
         return result;
       } catch (error) {
+        dashboard?.ended('failed', (error as Error).message);
         if (error instanceof CoordinatorInterruptedError) logger.warn(`stopped: ${error.message}; every worker was told to shut down`);
         else logger.error({ error: (error as Error).message }, `the run failed: ${(error as Error).message}`);
         throw error;
@@ -151,6 +163,12 @@ export async function startDistributedCoordinator(options: DistributedCoordinato
     },
     close,
   };
+}
+
+/** What the dashboard shows of the run from the start. */
+function dashboardRunInfo(settings: PipelineSettings, workers: number, paths: RunPaths): DashboardRunInfo {
+  const { name, steps, distributed, batchSize } = settings;
+  return { pipeline: name, steps, startStep: 0, reducer: distributed.reducer, batchSize, workers, runFolder: paths.root };
 }
 
 /** The multi-line warning for a coordinator reachable beyond loopback with no CURVE keys. */

@@ -6,6 +6,7 @@ import { defaultAdvertiseHost } from './network-address';
 import { type SchedulerPlacement, SchedulerEnvironmentError, schedulerPlacementFromEnv } from './scheduler-placement';
 import type { ProgressMode } from '../progress/progress-reporter';
 import type { OutputStreams } from './worker-processes';
+import type { DashboardListenOptions } from '../dashboard/open-dashboard';
 
 export interface ScheduledRunOptions {
   readonly pipelineFile: string;
@@ -31,6 +32,8 @@ export interface ScheduledRunOptions {
   readonly workerCommand: readonly string[];
   readonly signal?: AbortSignal;
   readonly output?: OutputStreams;
+  /** Process 0: serve the live dashboard (see DistributedCoordinatorOptions.dashboard). */
+  readonly dashboard?: DashboardListenOptions;
 }
 
 export type ScheduledRunResult =
@@ -62,6 +65,7 @@ export async function runScheduledJob(options: ScheduledRunOptions): Promise<Sch
       outputDir: options.outputDir,
       logFormat: options.logFormat,
       progress: options.progress,
+      dashboard: options.dashboard,
       backend: options.backend,
       joinTimeoutMs: options.joinTimeoutMs,
       signal: options.signal,
