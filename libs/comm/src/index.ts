@@ -53,7 +53,7 @@ export {
   type PeerId,
 } from './transport/coordinator-socket';
 export { WorkerSocket, type WorkerSocketOptions } from './transport/worker-socket';
-export { curveClientSocketOptions, type CurveClientOptions, type CurveKeyPair, type CurveServerOptions } from './transport/curve-options';
+export { curveClientSocketOptions, type CurveClientOptions, type CurveKeyPair, type CurveServerOptions, type RingCurveOptions } from './transport/curve-options';
 export { publicKeyFileFor, readAllowList, readCurveKeyPair, readPublicKey, writeCurveKeyPair, type CurveKeyFiles } from './transport/curve-key-files';
 export { isZ85Key } from './transport/z85-key';
 export { z85Encode } from './transport/z85-encode';

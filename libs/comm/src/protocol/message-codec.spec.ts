@@ -155,6 +155,24 @@ describe('message codec', () => {
     expect(isEnvelopeOf(envelope, 'HELLO') && envelope.header.pipelineHash).toBeNull();
   });
 
+  it('carries CURVE public keys in HELLO and WELCOME, and refuses malformed or miscounted ones', () => {
+    const keyA = 'rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7';
+    const keyB = 'Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID';
+    const hello = decodeMessageOrThrow(encodeMessage({ ...examples.HELLO.init, curvePublicKey: keyA }));
+    expect(isEnvelopeOf(hello, 'HELLO') && hello.header.curvePublicKey).toBe(keyA);
+    const welcomeInit = { ...examples.WELCOME.init, peerKeys: [keyA, keyB] };
+    const welcome = decodeMessageOrThrow(encodeMessage(welcomeInit, { values: examples.WELCOME.values as Float32Array[] }));
+    expect(isEnvelopeOf(welcome, 'WELCOME') && welcome.header.peerKeys).toEqual([keyA, keyB]);
+
+    const rawHello = { ...examples.HELLO.init, protocol: PROTOCOL_VERSION };
+    expectError(decodeMessage([rawHeader({ ...rawHello, curvePublicKey: 'short' })]), 'invalid-header', /curvePublicKey: must be a 40-character Z85 CURVE public key/);
+    expectError(decodeMessage([rawHeader({ ...rawHello, curvePublicKey: 42 })]), 'invalid-header', /curvePublicKey:/);
+    const { weightNames: _frames, ...welcomeFields } = examples.WELCOME.init;
+    const rawWelcome = { ...welcomeFields, protocol: PROTOCOL_VERSION };
+    expectError(decodeMessage([rawHeader({ ...rawWelcome, peerKeys: [keyA] })]), 'invalid-header', /peerKeys must list one public key per ring peer/);
+    expectError(decodeMessage([rawHeader({ ...rawWelcome, peerKeys: [keyA, 'x'.repeat(39) + '~'] })]), 'invalid-header', /peerKeys\.1: must be a 40-character Z85/);
+  });
+
   it('refuses SAMPLES whose frame does not hold count × height × width × channels floats', () => {
     expect(() => encodeMessage({ ...examples.SAMPLES.init, count: 3 }, { values: examples.SAMPLES.values as Float32Array[] })).toThrow(
       /SAMPLES: payload: the frame must hold count × height × width × channels floats/,

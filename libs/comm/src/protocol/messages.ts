@@ -17,7 +17,9 @@
  * worker connects one DEALER (linger 0) whose routing id is its worker id,
  * so a restarted worker comes back under the same identity. For the ring
  * strategy each worker also binds a PULL (its "ring endpoint") and connects
- * a PUSH to its right neighbour's.
+ * a PUSH to its right neighbour's. With CURVE keys every one of these is
+ * encrypted: the ROUTER and each ring PULL are CURVE servers with an
+ * allow-list (ZAP), the DEALER and each PUSH CURVE clients.
  *
  * Protocol, in the order a job runs it:
  *
@@ -25,8 +27,11 @@
  *    `pid`, `backend`, `devices`, its `ringEndpoint` (null when it has no
  *    ring socket) and `pipelineHash` (hash of its pipeline file, or null
  *    for a worker started without one: it loads the path WELCOME names and
- *    checks the hash itself). Header `generation` is the last generation
- *    the worker knew (0 when new) and is not checked. The coordinator
+ *    checks the hash itself). With CURVE also `curvePublicKey`: the
+ *    coordinator admits the worker only if that key is one its ZAP handler
+ *    authenticated on this socket and no other member holds it. Header
+ *    `generation` is the last generation the worker knew (0 when new) and
+ *    is not checked. The coordinator
  *    refuses a hash that differs from its own with
  *    ERROR { code: 'pipeline-mismatch', fatal: true }.
  *
@@ -34,10 +39,12 @@
  *    membership changes: `rank`, `worldSize`, the new `generation`, `seed`,
  *    `step` (the step to start from), `pipeline` { path, hash, options },
  *    `reducer` { name, bucketBytes, fp16 } and `peers` (ring endpoints by
- *    rank, empty for `star`). A worker joining a running job also gets the
- *    current weights as f32 payload frames named by `weightNames`. A
- *    worker adopts the generation of the newest WELCOME and from then on
- *    drops anything older (`checkGeneration`).
+ *    rank, empty for `star`); with CURVE and a ring, `peerKeys` (each
+ *    rank's public key): a worker's ring PULL then lets in only those keys
+ *    and its PUSH checks the right neighbour's. A worker joining a
+ *    running job also gets the current weights as f32 payload frames
+ *    named by `weightNames`. A worker adopts the generation of the newest
+ *    WELCOME and from then on drops anything older (`checkGeneration`).
  *
  * 3. RING_READY (worker → coordinator). After WELCOME the worker loads
  *    its pipeline, data and model, configures its reducer (ring: connects
@@ -117,9 +124,12 @@
  *    checks every file against the manifest's sha256.
  */
 import { z } from 'zod';
+import { isZ85Key } from '../transport/z85-key';
 
 /** Non-negative safe integer (counts, ranks, steps, sizes). */
 const count = z.int().min(0);
+/** A CURVE public key as 40 characters of Z85. */
+const curveKey = z.string().refine(isZ85Key, 'must be a 40-character Z85 CURVE public key');
 /** A finite, non-negative number (weights). */
 const weight = z.number().min(0).refine(Number.isFinite, 'must be finite');
 
@@ -160,6 +170,12 @@ export const HelloHeader = z.object({
   ringEndpoint: z.string().nullable(),
   /** Hash of the worker's pipeline file (must equal the coordinator's), or null when the worker takes the path from WELCOME. */
   pipelineHash: z.string().nullable(),
+  /**
+   * With CURVE: the worker's public key, the one it connected with and its
+   * ring socket serves with. The coordinator admits it only if its ZAP
+   * handler authenticated that key. Absent without CURVE.
+   */
+  curvePublicKey: curveKey.optional(),
 });
 export type HelloHeader = z.infer<typeof HelloHeader>;
 
@@ -184,6 +200,8 @@ export const WelcomeHeader = z
     }),
     /** Ring endpoints by rank; empty for the star reducer. */
     peers: z.array(z.string()),
+    /** With CURVE and the ring reducer: each rank's public key (HELLO.curvePublicKey), by rank. Absent otherwise. */
+    peerKeys: z.array(curveKey).optional(),
     /** Names of the weight frames in `payload`, when weights are sent. */
     weightNames: z.array(z.string()).optional(),
     /**
@@ -200,6 +218,10 @@ export const WelcomeHeader = z
   .refine((h) => h.peers.length === 0 || h.peers.length === h.worldSize, {
     message: 'peers must be empty or list one endpoint per rank',
     path: ['peers'],
+  })
+  .refine((h) => h.peerKeys === undefined || h.peerKeys.length === h.peers.length, {
+    message: 'peerKeys must list one public key per ring peer',
+    path: ['peerKeys'],
   })
   .refine((h) => (h.weightNames?.length ?? 0) === (h.payload?.lengths.length ?? 0), {
     message: 'weightNames must name every payload frame',

@@ -20,6 +20,8 @@ export interface Membership {
   readonly worldSize: number;
   /** Ring endpoints by rank (ring only; empty for star). */
   readonly peers: readonly string[];
+  /** CURVE public keys by rank, when the ring runs CURVE (WELCOME.peerKeys); absent otherwise. */
+  readonly peerKeys?: readonly string[];
 }
 
 /** Options every reducer takes. */
@@ -83,5 +85,11 @@ export function resolveReducerConfig(name: string, options: ReducerOptions = {})
 
 /** The Membership a WELCOME assigns. */
 export function membershipFromWelcome(header: WelcomeHeader): Membership {
-  return { generation: header.generation, rank: header.rank, worldSize: header.worldSize, peers: header.peers };
+  return {
+    generation: header.generation,
+    rank: header.rank,
+    worldSize: header.worldSize,
+    peers: header.peers,
+    ...(header.peerKeys === undefined ? {} : { peerKeys: header.peerKeys }),
+  };
 }

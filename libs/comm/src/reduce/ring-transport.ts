@@ -1,11 +1,14 @@
-import { Pull, Push } from 'zeromq';
+import { Context, Pull, Push } from 'zeromq';
 import { type DecodeLimits, type Envelope, type PayloadInit, decodeMessage, encodeMessage } from '../protocol/message-codec';
 import type { MessageInit, RingChunkHeader } from '../protocol/messages';
 import { ProtocolError } from '../protocol/protocol-error';
+import { type RingCurveOptions, curveClientSocketOptions } from '../transport/curve-options';
 import { type HeartbeatOptions, heartbeatSocketOptions } from '../transport/heartbeat-options';
 import { SendQueue } from '../transport/send-queue';
 import { SocketClosedError } from '../transport/transport-errors';
 import type { WaitOptions } from '../transport/wait-options';
+import { z85 } from '../transport/z85-key';
+import { ZapHandler } from '../transport/zap-handler';
 import type { Membership } from './gradient-reducer';
 import { Mailbox } from './mailbox';
 
@@ -29,7 +32,26 @@ export interface RingTransportOptions {
   readonly maxHeld?: number;
   /** Told about every message refused or dropped. Default: ignore. */
   readonly onError?: (error: Error) => void;
+  /**
+   * CURVE on the ring: the PULL becomes a CURVE server with this worker's
+   * key pair whose ZAP handler lets in only the keys of the membership
+   * given to connect() (`peerKeys`), and each PUSH a CURVE client towards
+   * the right neighbour's key. Default: off (plain TCP: anyone who reaches
+   * the port can send RING_CHUNKs, which are then only checked for form).
+   */
+  readonly curve?: RingCurveOptions;
 }
+
+/** The CURVE server side of a ring PULL: its context's ZAP handler and the keys it lets in. */
+interface RingCurveServer {
+  readonly options: RingCurveOptions;
+  readonly zap: ZapHandler;
+  /** Public keys of the current membership, read by the ZAP handler at every handshake. */
+  readonly allowed: Set<string>;
+}
+
+/** Default hold of a connection whose key is not (yet) a member, and the PULL's handshake timeout. */
+const DEFAULT_RING_HANDSHAKE_TIMEOUT_MS = 10_000;
 
 function contextOf(header: { type: string; generation: number; step: number }): { type: string; generation: number; step: number } {
   return { type: header.type, generation: header.generation, step: header.step };
@@ -56,24 +78,41 @@ export class RingTransport {
   private sends: SendQueue | undefined;
   private currentGeneration = -1;
   private rightEndpoint: string | undefined;
+  private readonly eventLoop: Promise<void> | undefined;
 
   private constructor(
     private readonly pull: Pull,
     /** The endpoint to announce in HELLO, e.g. `tcp://127.0.0.1:40123`. */
     readonly endpoint: string,
     private readonly options: RingTransportOptions,
+    private readonly curve: RingCurveServer | undefined,
   ) {
     this.mailbox = new Mailbox(options.maxHeld ?? 4096);
     this.loop = this.receiveLoop();
+    this.eventLoop = curve === undefined ? undefined : this.watchHandshakes(curve.options);
   }
 
   static async bind(options: RingTransportOptions = {}): Promise<RingTransport> {
-    const pull = new Pull({ linger: 0, ...heartbeatSocketOptions(options.heartbeat) });
+    const curve = await startCurveServer(options.curve);
+    const pull = new Pull({
+      linger: 0,
+      ...heartbeatSocketOptions(options.heartbeat),
+      ...(curve === undefined
+        ? {}
+        : {
+            context: curve.context,
+            curveServer: true,
+            curveSecretKey: z85(curve.options.keyPair.secretKey, 'ring secret'),
+            zapDomain: 'ganglion-ring',
+            handshakeInterval: curve.options.handshakeTimeoutMs ?? DEFAULT_RING_HANDSHAKE_TIMEOUT_MS,
+          }),
+    });
     const bindEndpoint = options.bindEndpoint ?? 'tcp://127.0.0.1:*';
     try {
       await pull.bind(bindEndpoint);
     } catch (error) {
       pull.close();
+      await curve?.zap.close();
       throw new Error(`Ring transport could not bind ${bindEndpoint}: ${(error as Error).message}. Choose a free port or interface.`, {
         cause: error,
       });
@@ -82,7 +121,12 @@ export class RingTransport {
     if (options.advertiseHost !== undefined) {
       endpoint = endpoint.replace(/^tcp:\/\/(\[[^\]]*\]|[^:]*):/, `tcp://${options.advertiseHost}:`);
     }
-    return new RingTransport(pull, endpoint, options);
+    return new RingTransport(pull, endpoint, options, curve);
+  }
+
+  /** This worker's CURVE public key, for HELLO's `curvePublicKey`; undefined without CURVE. */
+  get publicKey(): string | undefined {
+    return this.curve?.options.keyPair.publicKey;
   }
 
   get generation(): number {
@@ -99,6 +143,10 @@ export class RingTransport {
    * `peers[(rank + 1) % worldSize]` (none for a world of one) and drops held
    * chunks of older generations. Messages still queued to the old neighbour
    * are discarded (linger 0).
+   *
+   * With CURVE, `peerKeys` (one public key per rank) must come with it:
+   * from now on only those keys get through the PULL's handshake, and the
+   * PUSH checks that the right neighbour holds the secret of its key.
    */
   connect(membership: Membership): void {
     if (this.pull.closed) {
@@ -108,6 +156,7 @@ export class RingTransport {
     if (worldSize > 1 && peers.length !== worldSize) {
       throw new ProtocolError('unexpected-message', `The ring needs one endpoint per rank: got ${peers.length} for world size ${worldSize}.`);
     }
+    const peerKeys = this.adoptPeerKeys(membership);
     this.currentGeneration = generation;
     this.mailbox.discard((_key, envelope) => envelope.header.generation < generation);
     this.push?.close();
@@ -117,11 +166,13 @@ export class RingTransport {
     if (worldSize === 1) {
       return;
     }
-    const right = peers[(rank + 1) % worldSize];
+    const rightRank = (rank + 1) % worldSize;
+    const right = peers[rightRank];
     const push = new Push({
       linger: 0,
       sendTimeout: this.options.sendTimeoutMs ?? 10_000,
       ...heartbeatSocketOptions(this.options.heartbeat),
+      ...(this.curve === undefined || peerKeys === undefined ? {} : curveClientSocketOptions({ keyPair: this.curve.options.keyPair, serverKey: peerKeys[rightRank] })),
     });
     push.connect(right);
     this.push = push;
@@ -150,7 +201,55 @@ export class RingTransport {
       this.pull.close();
     }
     this.mailbox.close(new SocketClosedError('The ring transport was closed.'));
-    await this.loop;
+    await Promise.all([this.loop, this.eventLoop]);
+    await this.curve?.zap.close();
+  }
+
+  /** With CURVE: lets exactly the membership's keys through the PULL's handshake and returns them; without: checks none were sent. */
+  private adoptPeerKeys(membership: Membership): readonly string[] | undefined {
+    const { worldSize, peerKeys } = membership;
+    if (this.curve === undefined) {
+      if (peerKeys !== undefined && peerKeys.length > 0) {
+        throw new ProtocolError(
+          'unexpected-message',
+          "The job's ring runs CURVE (WELCOME carries peerKeys) but this worker's ring socket was bound without keys: give the worker its key pair (--curve-secret).",
+        );
+      }
+      return undefined;
+    }
+    if (worldSize > 1 && peerKeys?.length !== worldSize) {
+      throw new ProtocolError(
+        'unexpected-message',
+        `This worker's ring runs CURVE and needs every rank's public key (WELCOME.peerKeys), got ${peerKeys?.length ?? 'none'} for world size ${worldSize}. ` +
+          'Run the coordinator with CURVE (--curve-secret and --allow) and the same Ganglion version.',
+      );
+    }
+    const keys = worldSize > 1 ? (peerKeys as readonly string[]) : [];
+    this.curve.allowed.clear();
+    for (const key of keys) this.curve.allowed.add(z85(key, 'ring peer public'));
+    this.curve.zap.recheck();
+    return keys;
+  }
+
+  /**
+   * Reports connections refused before the ZAP handler is asked: a plain
+   * TCP peer or a CURVE client that does not know this worker's public key
+   * (both fail the handshake as a protocol error). Reads the events in
+   * receive mode (see CoordinatorSocket.watchEvents); ends with the PULL.
+   */
+  private async watchHandshakes(curve: RingCurveOptions): Promise<void> {
+    const observer = this.pull.events;
+    for (;;) {
+      let event: Awaited<ReturnType<Pull['events']['receive']>>;
+      try {
+        event = await observer.receive();
+      } catch {
+        return;
+      }
+      if (event.type === 'handshake:error:protocol') {
+        curve.onRefused?.('(no CURVE handshake with this worker\'s key: plain TCP, or the wrong server key)', event.address);
+      }
+    }
   }
 
   private async receiveLoop(): Promise<void> {
@@ -189,4 +288,17 @@ export class RingTransport {
       }
     }
   }
+}
+
+/** The CURVE server side of a ring PULL, in its own zeromq Context (one ZAP handler per context). */
+async function startCurveServer(options: RingCurveOptions | undefined): Promise<(RingCurveServer & { readonly context: Context }) | undefined> {
+  if (options === undefined) return undefined;
+  const context = new Context();
+  const allowed = new Set<string>();
+  const zap = await ZapHandler.start(context, {
+    allow: allowed,
+    onRefused: options.onRefused,
+    holdUnknownMs: options.handshakeTimeoutMs ?? DEFAULT_RING_HANDSHAKE_TIMEOUT_MS,
+  });
+  return { options, zap, allowed, context };
 }

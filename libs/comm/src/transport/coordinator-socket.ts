@@ -82,6 +82,7 @@ export class CoordinatorSocket {
     readonly endpoint: string,
     private readonly options: CoordinatorSocketOptions,
     private readonly zap?: ZapHandler,
+    private readonly authenticated: ReadonlySet<string> = new Set(),
   ) {
     const onError = options.onError ?? (() => undefined);
     this.inbox = new Inbox<Incoming>(
@@ -96,7 +97,11 @@ export class CoordinatorSocket {
   static async bind(options: CoordinatorSocketOptions = {}): Promise<CoordinatorSocket> {
     const curve = options.curve;
     const context = curve === undefined ? undefined : new Context();
-    const zap = curve === undefined || context === undefined ? undefined : await ZapHandler.start(context, { allow: curve.allow, onRefused: curve.onRefused });
+    const authenticated = new Set<string>();
+    const zap =
+      curve === undefined || context === undefined
+        ? undefined
+        : await ZapHandler.start(context, { allow: curve.allow, onRefused: curve.onRefused, onAccepted: (key) => authenticated.add(key) });
     const router = new Router({
       ...(context === undefined ? {} : { context }),
       ...(curve === undefined ? {} : { curveServer: true, curveSecretKey: z85(curve.keyPair.secretKey, 'coordinator secret'), zapDomain: 'ganglion' }),
@@ -115,11 +120,29 @@ export class CoordinatorSocket {
         cause: error,
       });
     }
-    return new CoordinatorSocket(router, router.lastEndpoint ?? endpoint, options, zap);
+    return new CoordinatorSocket(router, router.lastEndpoint ?? endpoint, options, zap, authenticated);
   }
 
   get closed(): boolean {
     return this.router.closed;
+  }
+
+  /** Whether this socket is a CURVE server with an allow-list (`curve` was given). */
+  get curve(): boolean {
+    return this.zap !== undefined;
+  }
+
+  /**
+   * With CURVE: whether some connection to this socket proved it holds the
+   * secret of `publicKey` and was let in by the allow-list (the ZAP
+   * handler records the key before the handshake completes, so before any
+   * message of that connection arrives). zeromq.js does not say which
+   * connection a message came on, so this ties a HELLO's declared key to
+   * an authenticated handshake, not to its routing id. Always false
+   * without CURVE.
+   */
+  isAuthenticatedKey(publicKey: string): boolean {
+    return this.authenticated.has(publicKey);
   }
 
   /** Encodes and sends one message to `peer`. Rejects with PeerUnreachableError when the peer is not connected. */

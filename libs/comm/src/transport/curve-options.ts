@@ -18,6 +18,25 @@ export interface CurveServerOptions {
   readonly onRefused?: (publicKey: string, address: string) => void;
 }
 
+/**
+ * CURVE on a worker's ring sockets: the PULL is a CURVE server with this
+ * worker's key pair that lets in only the keys of the current membership
+ * (WELCOME.peerKeys); the PUSH is a CURVE client, with the same pair,
+ * towards the right neighbour's key.
+ */
+export interface RingCurveOptions {
+  /** This worker's key pair (the one it connects to the coordinator with; its public key goes in HELLO). */
+  readonly keyPair: CurveKeyPair;
+  /** Told about every refused connection: the client's key (or why it had none) and its address. Default: ignore. */
+  readonly onRefused?: (publicKey: string, address: string) => void;
+  /**
+   * A connection whose key is not (yet) in the membership is held this
+   * long, in case the WELCOME naming it is still on its way, then refused
+   * and dropped; an honest early neighbour reconnects. Default 10000.
+   */
+  readonly handshakeTimeoutMs?: number;
+}
+
 /** CURVE settings of a client (DEALER) socket. */
 export interface CurveClientOptions {
   /** The client's own key pair; its public key must be on the server's allow-list. */

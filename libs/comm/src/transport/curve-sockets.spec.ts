@@ -54,6 +54,9 @@ describe('CURVE between CoordinatorSocket and WorkerSocket', () => {
     const incoming = await coord.receive({ timeoutMs: 5000 });
     expect(incoming).toMatchObject({ ok: true, peer: 'friend' });
     expect(refused).not.toContain(allowed.publicKey);
+    expect(coord.curve).toBe(true);
+    expect(coord.isAuthenticatedKey(allowed.publicKey)).toBe(true);
+    expect(coord.isAuthenticatedKey(stranger.publicKey)).toBe(false);
   });
 
   it('refuses a plain-TCP worker when the coordinator requires CURVE', async () => {
