@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { CoordinatorInterruptedError, type CoordinatorResult, type DistributedRunOverrides, type RunPaths } from '@ganglion/pipeline';
+import { CoordinatorInterruptedError, type CoordinatorResult, type DashboardListenOptions, type DistributedRunOverrides, type RunPaths } from '@ganglion/pipeline';
 
 export function positiveInt(value: string): number {
   const parsed = Number(value);
@@ -10,6 +10,13 @@ export function positiveInt(value: string): number {
 export function nonNegativeInt(value: string): number {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError(`expected a non-negative integer, got "${value}"`);
+  return parsed;
+}
+
+/** A TCP port, 0..65535 (0: any free port). */
+export function tcpPort(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) throw new InvalidArgumentError(`expected a port from 0 to 65535 (0: any free port), got "${value}"`);
   return parsed;
 }
 
@@ -47,6 +54,9 @@ export interface DistributedFlags extends OverrideFlags {
   bucketBytes?: number;
   joinTimeout: number;
   progress: 'auto' | 'bar' | 'lines';
+  dashboard?: boolean;
+  dashboardPort?: number;
+  dashboardHost?: string;
 }
 
 export function addOverrideOptions(command: Command): Command {
@@ -76,11 +86,20 @@ export function addDistributedOptions(command: Command): Command {
     .option('--checksum-every <n>', 'compare weight checksums across ranks every n steps (and at the end)', positiveInt)
     .option('--bucket-bytes <n>', 'largest gradient bucket in bytes (default 4 MiB)', positiveInt)
     .option('--join-timeout <seconds>', 'how long to wait for every worker to join and get ready', positiveSeconds, 300)
+    .option('--dashboard', 'serve the live training dashboard (workers, loss curves, throughput, latest samples) at http://127.0.0.1:6006/')
+    .option('--dashboard-port <n>', 'dashboard port (default 6006; 0 picks a free one, the URL is logged); implies --dashboard', tcpPort)
+    .option('--dashboard-host <host>', 'dashboard interface (default 127.0.0.1; the page has no login, wider binds are warned about); implies --dashboard')
     .addOption(
       new Option('--progress <mode>', 'coordinator progress: a live bar, a log line every --log-every steps, or auto (bar on a terminal with pretty logs)')
         .choices(['auto', 'bar', 'lines'])
         .default('auto'),
     );
+}
+
+/** `--dashboard` / `--dashboard-port` / `--dashboard-host` → where the dashboard listens, or undefined without any of them. */
+export function dashboardOf(flags: DistributedFlags): DashboardListenOptions | undefined {
+  if (flags.dashboard !== true && flags.dashboardPort === undefined && flags.dashboardHost === undefined) return undefined;
+  return { host: flags.dashboardHost, port: flags.dashboardPort };
 }
 
 export function overridesOf(flags: DistributedFlags): DistributedRunOverrides {

@@ -7,6 +7,7 @@ import {
   describeRun,
   type DistributedFlags,
   gpuList,
+  dashboardOf,
   overridesOf,
   positiveInt,
   positiveSeconds,
@@ -52,6 +53,7 @@ export function coordinatorCommand(setExitCode: (code: number) => void): Command
         outputDir: flags.out,
         logFormat: flags.logFormat,
         progress: flags.progress,
+        dashboard: dashboardOf(flags),
         signal,
         curve,
       });
@@ -124,6 +126,7 @@ async function launch(pipelineFile: string, flags: LaunchFlags): Promise<number>
       outputDir: flags.out,
       logFormat: flags.logFormat,
       progress: flags.progress,
+      dashboard: dashboardOf(flags),
       workerCommand: workerCommand(),
       signal,
     });
@@ -144,6 +147,7 @@ async function runFromEnv(pipelineFile: string, flags: LaunchFlags): Promise<num
       outputDir: flags.out,
       logFormat: flags.logFormat,
       progress: flags.progress,
+      dashboard: dashboardOf(flags),
       joinTimeoutMs: flags.joinTimeout * 1000,
       connectTimeoutMs: flags.connectTimeout * 1000,
       workerCommand: workerCommand(),
