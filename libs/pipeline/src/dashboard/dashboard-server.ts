@@ -124,7 +124,7 @@ export class DashboardServer implements CoordinatorEvents {
   /** The run ended; browsers still connected show it. */
   ended(status: 'finished' | 'failed', message: string | null = null): void {
     this.state.ended(status, message);
-    this.flushWorkers();
+    this.sendWorkers();
     this.sendRun();
   }
 

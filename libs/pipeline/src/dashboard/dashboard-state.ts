@@ -28,8 +28,8 @@ export interface DashboardWorker {
   readonly devices: readonly string[];
   /** Rank in the current generation, null before the first WELCOME or after it left. */
   readonly rank: number | null;
-  /** `joined`: admitted, waiting for the others; `alive`: ranked; `lost`: left the job. */
-  readonly status: 'joined' | 'alive' | 'lost';
+  /** `joined`: admitted, waiting for the others; `alive`: ranked; `lost`: left the job; `done`: the run ended with it in the job. */
+  readonly status: 'joined' | 'alive' | 'lost' | 'done';
   /** Why it left, when lost. */
   readonly lostReason: string | null;
   /** Wall-clock time (epoch ms) of its latest message. */
@@ -193,10 +193,13 @@ export class DashboardState {
     return this.sample;
   }
 
-  /** The run ended: `finished`, or `failed` with the reason. */
+  /** The run ended: `finished`, or `failed` with the reason. Workers still in the job are `done`. */
   ended(status: 'finished' | 'failed', message: string | null): void {
     this.status = status;
     this.message = message;
+    for (const [workerId, worker] of this.workers) {
+      if (worker.status !== 'lost') this.workers.set(workerId, { ...worker, status: 'done' });
+    }
   }
 }
 

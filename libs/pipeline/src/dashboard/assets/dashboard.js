@@ -8,6 +8,7 @@
 (function () {
   const PHASE_COLOURS = ['#3867d6', '#e8590c', '#2b8a3e', '#ae3ec9', '#c92a2a', '#1098ad'];
   const STALE_AFTER_MS = 10_000;
+  const STEP_INCREMENTS = [1, 2, 5].flatMap((m) => [1, 10, 100, 1000, 10_000, 100_000, 1_000_000].map((p) => m * p)).sort((a, b) => a - b);
 
   /** What the page knows; replaced wholesale by each snapshot. */
   const model = {
@@ -162,7 +163,7 @@
           cell(`${worker.host} · pid ${worker.pid}`),
           cell(backend),
           cell(worker.stepMs === null ? '–' : `${worker.stepMs.toFixed(0)} ms`, 'num'),
-          cell(worker.status === 'lost' ? '–' : `${(age / 1000).toFixed(1)} s ago`, age > STALE_AFTER_MS && worker.status !== 'lost' ? 'num stale' : 'num'),
+          cell(worker.status === 'lost' || worker.status === 'done' ? '–' : `${(age / 1000).toFixed(1)} s ago`, age > STALE_AFTER_MS && worker.status === 'alive' ? 'num stale' : 'num'),
           cell(state),
         ]);
         tr.dataset.rank = worker.rank === null ? '' : String(worker.rank);
@@ -222,7 +223,8 @@
     const lossHost = $('loss-chart');
     const throughputHost = $('throughput-chart');
     const axes = (label) => [
-      { label: 'step', stroke: '#6b7385', grid: { stroke: '#eef0f4' } },
+      // Steps are whole numbers: ticks at 1, 2, 5 × powers of ten, never at 2.5.
+      { label: 'step', stroke: '#6b7385', grid: { stroke: '#eef0f4' }, incrs: STEP_INCREMENTS },
       { label, stroke: '#6b7385', grid: { stroke: '#eef0f4' }, size: 60 },
     ];
     charts.loss = new uPlot(
