@@ -46,6 +46,8 @@ describe('registerTrainingKernels', () => {
       'Cast',
       'Sum',
       'UnsortedSegmentSum',
+      'GanglionLstmForward',
+      'GanglionLstmBackward',
     ]);
     expect(() => registerTrainingKernels('wasm')).not.toThrow();
     expect(registerTrainingKernels('wasm')).toEqual(names);

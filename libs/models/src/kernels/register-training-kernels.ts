@@ -6,6 +6,7 @@ import { wasmConv2DBackpropFilter } from './wasm-conv2d-backprop-filter';
 import { wasmConcat } from './wasm-concat';
 import { wasmConv2DBackpropInput } from './wasm-conv2d-backprop-input';
 import { wasmFusedMatMul } from './wasm-fused-mat-mul';
+import { wasmLstmBackward, wasmLstmForward } from './wasm-lstm-sequence';
 import { wasmCast, wasmIdentity } from './wasm-identity';
 import { cpuUnsortedSegmentSum, wasmUnsortedSegmentSum } from './unsorted-segment-sum';
 import { wasmSlice, wasmSplitV, wasmUnpack } from './wasm-slice';
@@ -32,7 +33,7 @@ interface TrainingKernelSet {
 const TRAINING_KERNELS: Readonly<Record<string, TrainingKernelSet>> = {
   wasm: {
     packageName: '@tensorflow/tfjs-backend-wasm',
-    uses: ['Conv2D', 'Transpose', 'Reshape', 'Slice', 'Unpack', 'SplitV', 'Concat', 'Identity', 'Cast', 'Sum', 'AvgPool', 'BatchMatMul', '_FusedMatMul'],
+    uses: ['Conv2D', 'Transpose', 'Reshape', 'Slice', 'Unpack', 'SplitV', 'Concat', 'Identity', 'Cast', 'Sum', 'AvgPool', 'BatchMatMul', '_FusedMatMul', 'Sigmoid'],
     create: (stock) => [
       wasmConv2DBackpropFilter(stock),
       wasmConv2DBackpropInput(stock),
@@ -46,6 +47,8 @@ const TRAINING_KERNELS: Readonly<Record<string, TrainingKernelSet>> = {
       wasmCast(stock),
       wasmSum(stock),
       wasmUnsortedSegmentSum(),
+      wasmLstmForward(stock),
+      wasmLstmBackward(stock),
     ],
   },
   cpu: {

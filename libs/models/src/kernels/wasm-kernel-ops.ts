@@ -90,6 +90,16 @@ export class WasmKernelOps {
     return this.run('BatchMatMul', { a, b }, { transposeA: false, transposeB: false });
   }
 
+  /** a × b + bias (bias [n]) through the stock _FusedMatMul kernel (XNNPACK), without transposes or activation. */
+  fusedMatMul(a: tf.TensorInfo, b: tf.TensorInfo, bias: tf.TensorInfo): tf.TensorInfo {
+    return this.run('_FusedMatMul', { a, b, bias }, { transposeA: false, transposeB: false, activation: 'linear' });
+  }
+
+  /** Elementwise logistic sigmoid through the stock (vectorised) kernel. */
+  sigmoid(x: tf.TensorInfo): tf.TensorInfo {
+    return this.run('Sigmoid', { x }, {});
+  }
+
   /** Frees tensors this class returned (decrements their refcount). */
   dispose(...infos: tf.TensorInfo[]): void {
     for (const info of infos) this.backend.disposeData(info.dataId);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { relativeError } from '../testing/model-checks';
 import { useTestBackend } from '../testing/test-backend';
+import { LSTM_FORWARD_KERNEL } from '../kernels/wasm-lstm-sequence';
 import { lstmSequence } from './lstm-sequence';
 
 /** Deterministic values in [-scale, scale). */
@@ -72,6 +73,35 @@ describe('lstmSequence', () => {
     expect(relativeError(outputs[0].dataSync(), outputs[1].dataSync())).toBeLessThan(1e-5);
     tf.dispose([x, r, outputs, actual.value, expected.value, Object.values(actual.grads), Object.values(expected.grads)]);
     layer.dispose();
+  });
+
+  // The fused kernels exist on WASM only; under GANGLION_TEST_BACKEND=cpu both runs would take the op path.
+  const onWasm = (process.env['GANGLION_TEST_BACKEND'] ?? 'wasm') === 'wasm' ? it : it.skip;
+  onWasm('gives the same outputs and gradients through the fused WASM kernels as op by op (the cpu backend has no fused kernels)', async () => {
+    const backend = tf.getBackend();
+    const c = CASES[2];
+    const run = () => {
+      const { layer, kernel, recurrentKernel, bias } = layerAndWeights(c, 11);
+      const x = tf.tensor3d(values(c.steps * c.count * c.inputSize, 9, 2), [c.steps, c.count, c.inputSize]);
+      const r = tf.tensor3d(values(c.steps * c.count * c.units, 10), [c.steps, c.count, c.units]);
+      const weights = { kernel, recurrentKernel, bias };
+      const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(lstmSequence(x, weights), r)) as tf.Scalar, [kernel, recurrentKernel, bias]);
+      const result = [value, ...[kernel, recurrentKernel, bias].map((v) => grads[v.name])].map((t) => t.dataSync().slice());
+      const outputs = tf.tidy(() => lstmSequence(x, weights).dataSync().slice());
+      tf.dispose([x, r, value, Object.values(grads)]);
+      layer.dispose();
+      return [outputs, ...result];
+    };
+    expect(tf.getKernel(LSTM_FORWARD_KERNEL, backend)).toBeDefined();
+    const fused = run();
+    try {
+      await tf.setBackend('cpu');
+      expect(tf.getKernel(LSTM_FORWARD_KERNEL, 'cpu')).toBeUndefined();
+      const byOps = run();
+      byOps.forEach((expected, i) => expect(relativeError(fused[i], expected)).toBeLessThan(1e-5));
+    } finally {
+      await tf.setBackend(backend);
+    }
   });
 
   it('treats x as data: only the weights get gradients', () => {
