@@ -5,8 +5,9 @@ import type { GenerativeModel } from '@ganglion/models';
  * The network of a model that draws images on its own, and how to drive it:
  * - `latent`: maps z ~ N(0, I) of `latentDim` values to an image (the DCGAN
  *   generator, the ConvVAE decoder);
- * - `rows`: reads a sequence of rows and predicts the next row's pixel
- *   probabilities (the RowLSTM), so images are written one row at a time.
+ * - `rows`: an LSTM first layer that reads a sequence of rows, then layers
+ *   that predict the next row's pixel probabilities (the RowLSTM), so
+ *   images are written one row at a time by stepping the LSTM's cell.
  */
 export type SamplerNetwork =
   | { readonly kind: 'latent'; readonly name: string; readonly network: tf.LayersModel; readonly latentDim: number }
@@ -20,7 +21,7 @@ export class UnsupportedExportError extends Error {
       .join(', ');
     super(
       `Cannot export the ${model.name} model: none of its networks (${shapes}) maps a latent vector [d] to an image ` +
-        `[${model.imageShape.join(', ')}], or reads rows [t, ${model.imageShape[1] * model.imageShape[2]}] and predicts the next one. ` +
+        `[${model.imageShape.join(', ')}], or reads rows [t, ${model.imageShape[1] * model.imageShape[2]}] with an LSTM and predicts the next one. ` +
         'Export supports the DCGAN generator, the ConvVAE decoder and the RowLSTM.',
     );
     this.name = 'UnsupportedExportError';
@@ -43,7 +44,11 @@ export function samplerNetworkOf(model: GenerativeModel): SamplerNetwork {
     const output = network.outputs[0].shape;
     if (input.length === 2 && typeof input[1] === 'number' && sameShape(output, [null, height, width, channels])) {
       found.push({ kind: 'latent', name, network, latentDim: input[1] });
-    } else if (sameShape(input, [null, null, rowWidth]) && sameShape(output, [null, null, rowWidth])) {
+    } else if (
+      sameShape(input, [null, null, rowWidth]) &&
+      sameShape(output, [null, null, rowWidth]) &&
+      network.layers[0]?.getClassName() === 'LSTM'
+    ) {
       found.push({ kind: 'rows', name, network, rowWidth });
     }
   }

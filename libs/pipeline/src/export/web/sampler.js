@@ -4,9 +4,10 @@
 // sampler.json says what the model is and how to drive it:
 //   kind 'latent': model/ maps z ~ N(0, I) of `latentDim` values to an image
 //                  (the DCGAN generator, the ConvVAE decoder);
-//   kind 'rows':   model/ reads the rows drawn so far and predicts the
-//                  probability of each pixel of the next row (the RowLSTM):
-//                  images are written one row at a time.
+//   kind 'rows':   model/ is a recurrent network that reads the rows drawn
+//                  so far and predicts the probability of each pixel of the
+//                  next row (the RowLSTM): images are written one row at a
+//                  time, stepping the LSTM's cell as Ganglion's sampler does.
 // Pixels come out in `pixelRange` ([-1, 1] for the DCGAN, [0, 1] otherwise).
 //
 // The page must be served over http (fetch cannot read file:// URLs), e.g.
@@ -70,35 +71,61 @@ function drawFromLatents(model, info) {
 }
 
 /**
- * `count` images written one row at a time: the model reads the rows drawn
- * so far (a zero row first) and predicts row t's pixel probabilities; each
- * pixel is then 1 with that probability ('bernoulli') or the probability
- * itself ('mean'). Returns a Float32Array, NHWC.
+ * `count` images written one row at a time: the network reads the rows
+ * drawn so far (a zero row first) and predicts the probability of each
+ * pixel of the next row; each pixel is then 1 with that probability
+ * ('bernoulli') or the probability itself ('mean'). Returns a Float32Array, NHWC.
  */
 async function drawRowByRow(model, info) {
   const [height, width, channels] = info.imageShape;
   const rowWidth = width * channels;
   const count = info.count;
   const images = new Float32Array(count * height * rowWidth);
-  for (let t = 0; t < height; t++) {
-    // The input sequence of every image: a zero row, then rows 0..t-1.
-    const inputs = new Float32Array(count * (t + 1) * rowWidth);
-    for (let i = 0; i < count; i++) {
-      inputs.set(images.subarray(i * height * rowWidth, (i * height + t) * rowWidth), (i * (t + 1) + 1) * rowWidth);
-    }
-    const probabilities = tf.tidy(() => {
-      const predicted = model.predict(tf.tensor3d(inputs, [count, t + 1, rowWidth]));
-      return predicted.slice([0, t, 0], [count, 1, rowWidth]).dataSync();
-    });
-    for (let i = 0; i < count; i++) {
-      for (let j = 0; j < rowWidth; j++) {
-        const p = probabilities[i * rowWidth + j];
-        images[(i * height + t) * rowWidth + j] = info.rowSampling === 'mean' ? p : Math.random() < p ? 1 : 0;
+  const next = nextRowFunction(model, count, rowWidth);
+  let previousRow = new Float32Array(count * rowWidth); // the zero row before row 0
+  try {
+    for (let t = 0; t < height; t++) {
+      const probabilities = next(previousRow);
+      const row = new Float32Array(count * rowWidth);
+      for (let k = 0; k < row.length; k++) {
+        row[k] = info.rowSampling === 'mean' ? probabilities[k] : Math.random() < probabilities[k] ? 1 : 0;
       }
+      for (let i = 0; i < count; i++) images.set(row.subarray(i * rowWidth, (i + 1) * rowWidth), (i * height + t) * rowWidth);
+      previousRow = row;
+      await tf.nextFrame(); // let the page repaint between rows
     }
-    await tf.nextFrame(); // let the page repaint between rows
+  } finally {
+    next.dispose();
   }
   return images;
+}
+
+/**
+ * A function previousRow -> probabilities of the next row, [count * rowWidth],
+ * that advances the network's first layer (a recurrent layer: the
+ * RowLSTM's LSTM) one row at a time through its cell, keeping its state,
+ * and applies the layers after it to the cell's output: the same weights
+ * and maths as the layer, `height` steps in all. `dispose()` frees the state.
+ */
+function nextRowFunction(model, count, rowWidth) {
+  const [recurrent, ...rest] = model.layers;
+  if (recurrent.cell === undefined) throw new Error(`The row network's first layer ${recurrent.name} is not recurrent; this page cannot step it.`);
+  let state = [tf.zeros([count, recurrent.cell.units]), tf.zeros([count, recurrent.cell.units])];
+  const next = (previousRow) => {
+    const [probabilities, hidden, memory] = tf.tidy(() => {
+      const [output, h, c] = recurrent.cell.call([tf.tensor2d(previousRow, [count, rowWidth]), state[0], state[1]], {});
+      let y = output;
+      for (const layer of rest) y = layer.apply(y);
+      return [y, h, c];
+    });
+    tf.dispose(state);
+    state = [hidden, memory];
+    const values = probabilities.dataSync();
+    probabilities.dispose();
+    return values;
+  };
+  next.dispose = () => tf.dispose(state);
+  return next;
 }
 
 /** Lays the images out in a grid, maps pixelRange to 0..255 and draws it on the canvas, scaled up. */
