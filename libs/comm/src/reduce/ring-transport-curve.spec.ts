@@ -2,6 +2,7 @@ import { Push, curveKeyPair } from 'zeromq';
 import { encodeMessage } from '../protocol/message-codec';
 import { WaitTimeoutError } from '../transport/transport-errors';
 import type { Membership } from './gradient-reducer';
+import { RingReducer } from './ring-reducer';
 import { RingTransport, ringKey } from './ring-transport';
 
 function chunk(rank: number, value: number) {
@@ -47,6 +48,27 @@ describe('RingTransport with CURVE', () => {
     const atA = await a.ring.take(ringKey(1, 0, 0, 0, 0), { timeoutMs: 5000 });
     expect(atA.header.rank).toBe(1);
     expect(Array.from(atA.payload[0])).toEqual([-2]);
+  });
+
+  it('keeps reducing after each rank adopts the membership again (its PUSH replaced)', async () => {
+    const a = await ringOf();
+    const b = await ringOf();
+    const reducers = [new RingReducer(a.ring, { bucketBytes: 1 << 20 }), new RingReducer(b.ring, { bucketBytes: 1 << 20 })];
+    const membership = (rank: number): Membership => ({
+      generation: 1,
+      rank,
+      worldSize: 2,
+      peers: [a.ring.endpoint, b.ring.endpoint],
+      peerKeys: [a.keyPair.publicKey, b.keyPair.publicKey],
+    });
+    for (let round = 0; round < 2; round++) {
+      for (const [rank, reducer] of reducers.entries()) await reducer.configure(membership(rank));
+    }
+    const n = 1_000_000;
+    for (let step = 0; step < 6; step++) {
+      const results = await Promise.all(reducers.map((reducer, rank) => reducer.allreduce(new Float32Array(n).fill(rank === 0 ? 1 : 3), 1, { generation: 1, step, phase: 0 })));
+      for (const result of results) expect([result[0], result[n - 1]]).toEqual([2, 2]);
+    }
   });
 
   it('lets nothing through from a key outside the membership or a plain-TCP peer, and reports both', async () => {

@@ -259,6 +259,11 @@ export class RingTransport {
       try {
         frames = await this.pull.receive();
       } catch (error) {
+        if ((error as { code?: string }).code === 'EAGAIN' && !this.pull.closed) {
+          // Spurious: zeromq.js saw the PULL readable, but the message was gone by the time it read (seen with
+          // CURVE when a neighbour's PUSH is replaced). No receive timeout is set, so nothing timed out: read on.
+          continue;
+        }
         if (!this.pull.closed) {
           report(new Error(`Ring transport receive failed: ${(error as Error).message}`, { cause: error }));
           this.pull.close();
