@@ -81,7 +81,7 @@
     model.connected = connected && source.readyState === EventSource.OPEN;
     const ended = model.status === 'finished' || model.status === 'failed';
     const badge = $('connection');
-    badge.className = 'connection ' + (model.connected ? 'live' : 'down');
+    badge.className = 'connection ' + (ended ? 'ended' : model.connected ? 'live' : 'down');
     badge.textContent = ended ? 'run ended' : model.connected ? 'live' : 'reconnecting…';
   }
 
