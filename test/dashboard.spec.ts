@@ -13,7 +13,7 @@ const OUTPUT_DIR = path.join(REPO_ROOT, 'tmp', 'test-output', 'dashboard');
 
 /** GANGLION_DOCS_IMAGES=1: a longer run (more to see in the curves and the samples) whose live screenshot becomes the README's. */
 const DOCS = process.env['GANGLION_DOCS_IMAGES'] === '1';
-const STEPS = DOCS ? 160 : 32;
+const STEPS = DOCS ? 160 : 24;
 /** How long the page may take to show the live view, then the end. */
 const WAIT_MS = DOCS ? 420_000 : 240_000;
 const SAMPLE_EVERY = DOCS ? 20 : 4;
