@@ -47,6 +47,8 @@ export { DatasetDownloader, hashFile } from './dataset-downloader';
 export { defaultCacheDir, DATA_DIR_ENV } from './default-cache-dir';
 
 export { gatherBatch } from './gather-batch';
+export { BatchPrefetcher } from './batch-prefetcher';
+export type { LocalBatch, LocalBatchKey } from './batch-prefetcher';
 export type { ShardedSamplerOptions, SamplerPosition } from './sharded-sampler';
 export { ShardedSampler } from './sharded-sampler';
 export { splitEvenly } from './split-evenly';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { inject, injectable, optional } from 'inversify';
-import { gatherBatch, SamplerFactory, splitEvenly, type BatchSampler, type ImageSet } from '@ganglion/data';
+import { BatchPrefetcher, SamplerFactory, splitEvenly, type BatchSampler, type ImageSet } from '@ganglion/data';
 import { GenerativeModel, type TrainingBatch } from '@ganglion/models';
 import { CheckpointStore } from './checkpoints/checkpoint-store';
 import { Clock } from './clock';
@@ -44,6 +44,9 @@ export interface TrainingSummary {
  */
 @injectable()
 export class Trainer {
+  /** Local batches of the current run, with the next one prefetched. */
+  private batches: BatchPrefetcher | undefined;
+
   constructor(
     @inject(GenerativeModel) private readonly model: GenerativeModel,
     @inject(TrainingImages) private readonly images: ImageSet,
@@ -98,6 +101,7 @@ export class Trainer {
       }
     } finally {
       this.progress?.stop();
+      this.batches?.clear();
     }
     return {
       steps: step - startStep,
@@ -173,10 +177,17 @@ export class Trainer {
     );
   }
 
+  /**
+   * This rank's slice of the step's global batch. The next step's slice is
+   * prefetched: gathered while this step waits on the gradient allreduce
+   * (BatchPrefetcher; a membership change in between just gathers anew).
+   */
   private localBatch(step: number, sampler: BatchSampler): TrainingBatch {
     const shardSizes = splitEvenly(this.settings.batchSize, this.group.worldSize());
-    const sampleIndices = sampler.localIndices(step, this.group.rank(), shardSizes);
-    const images = gatherBatch(this.images, sampleIndices, this.model.pixelRange);
+    const rank = this.group.rank();
+    if (this.batches?.sampler !== sampler) this.batches = new BatchPrefetcher(this.images, sampler, this.model.pixelRange);
+    const { images, sampleIndices } = this.batches.take({ step, rank, shardSizes });
+    if (step + 1 < this.settings.steps) this.batches.prefetch({ step: step + 1, rank, shardSizes });
     return { images, count: sampleIndices.length, sampleIndices, step };
   }
 
