@@ -54,6 +54,13 @@ export interface DistributedFlags extends OverrideFlags {
   bucketBytes?: number;
   joinTimeout: number;
   progress: 'auto' | 'bar' | 'lines';
+  checkpointEvery?: number;
+  keepCheckpoints?: number;
+  resume?: boolean | string;
+  minWorkers?: number;
+  maxWorkers?: number;
+  rejoinTimeout: number;
+  workerTimeout: number;
   dashboard?: boolean;
   dashboardPort?: number;
   dashboardHost?: string;
@@ -86,6 +93,13 @@ export function addDistributedOptions(command: Command): Command {
     .option('--checksum-every <n>', 'compare weight checksums across ranks every n steps (and at the end)', positiveInt)
     .option('--bucket-bytes <n>', 'largest gradient bucket in bytes (default 4 MiB)', positiveInt)
     .option('--join-timeout <seconds>', 'how long to wait for every worker to join and get ready', positiveSeconds, 300)
+    .option('--checkpoint-every <n>', 'rank 0 sends a checkpoint to the coordinator every n steps (and at the end)', nonNegativeInt)
+    .option('--keep-checkpoints <n>', 'checkpoints kept in the run folder', positiveInt)
+    .option('--resume [dir]', 'continue from the newest valid checkpoint: of the newest run under --out, or of a run or checkpoint folder')
+    .option('--min-workers <n>', 'keep training after losing workers while at least n remain (default --workers)', positiveInt)
+    .option('--max-workers <n>', 'admit workers joining the running job up to n (default --workers)', positiveInt)
+    .option('--rejoin-timeout <seconds>', 'below --min-workers, wait this long for workers to join before failing', positiveSeconds, 60)
+    .option('--worker-timeout <seconds>', 'drop a worker silent this long (hung or stopped) and go on without it', positiveSeconds, 30)
     .option('--dashboard', 'serve the live training dashboard (workers, loss curves, throughput, latest samples) at http://127.0.0.1:6006/')
     .option('--dashboard-port <n>', 'dashboard port (default 6006; 0 picks a free one, the URL is logged); implies --dashboard', tcpPort)
     .option('--dashboard-host <host>', 'dashboard interface (default 127.0.0.1; the page has no login, wider binds are warned about); implies --dashboard')
@@ -114,6 +128,25 @@ export function overridesOf(flags: DistributedFlags): DistributedRunOverrides {
     fp16: flags.fp16,
     checksumEvery: flags.checksumEvery,
     bucketBytes: flags.bucketBytes,
+    checkpointEvery: flags.checkpointEvery,
+    keepCheckpoints: flags.keepCheckpoints,
+  };
+}
+
+/** The fault-tolerance flags, as startDistributedCoordinator takes them. */
+export function elasticOf(flags: DistributedFlags): {
+  resume?: boolean | string;
+  minWorkers?: number;
+  maxWorkers?: number;
+  rejoinTimeoutMs: number;
+  workerTimeoutMs: number;
+} {
+  return {
+    resume: flags.resume,
+    minWorkers: flags.minWorkers,
+    maxWorkers: flags.maxWorkers,
+    rejoinTimeoutMs: flags.rejoinTimeout * 1000,
+    workerTimeoutMs: flags.workerTimeout * 1000,
   };
 }
 

@@ -12,6 +12,8 @@ interface WorkerFlags {
   logFormat: 'pretty' | 'json';
   curveSecret?: string;
   coordinatorKey?: string;
+  coordinatorTimeout: number;
+  waitForCoordinator?: boolean | number;
 }
 
 /**
@@ -29,6 +31,8 @@ export function buildWorkerCommand(setExitCode: (code: number) => void): Command
     .option('--advertise-host <host>', 'address other workers reach this one at (default: the first external IPv4 when binding 0.0.0.0)')
     .option('--connect-timeout <seconds>', 'give up when no coordinator answers within this time', seconds, 30)
     .option('--worker-id <id>', 'stable worker id (default <host>-<pid>)')
+    .option('--coordinator-timeout <seconds>', 'the coordinator counts as gone after this long without a heartbeat', seconds, 120)
+    .option('--wait-for-coordinator [seconds]', 'when the coordinator is gone, wait this long (default 600) for it to come back and rejoin, instead of exiting', seconds)
     .addOption(new Option('--log-format <format>', 'log lines for people or machines').choices(['pretty', 'json']).default('pretty'))
     .option('--curve-secret <file>', "CURVE: this worker's secret key file (`ganglion keygen`; the .pub beside it must be on the coordinator's --allow list)")
     .option('--coordinator-key <file>', "CURVE: the coordinator's public key file (its .pub)")
@@ -50,6 +54,8 @@ export function buildWorkerCommand(setExitCode: (code: number) => void): Command
         ringBind: flags.ringBind,
         advertiseHost: flags.advertiseHost,
         connectTimeoutMs: flags.connectTimeout * 1000,
+        silenceTimeoutMs: flags.coordinatorTimeout * 1000,
+        waitForCoordinatorMs: flags.waitForCoordinator === undefined || flags.waitForCoordinator === false ? undefined : flags.waitForCoordinator === true ? 600_000 : flags.waitForCoordinator * 1000,
         workerId: flags.workerId,
         logFormat: flags.logFormat,
       });

@@ -63,8 +63,12 @@ export class Trainer {
     @inject(ProgressReporter) @optional() private readonly progress?: ProgressReporter,
   ) {}
 
-  /** Trains steps `startStep`..steps-1; a resumed run passes the checkpoint's step (its weights already restored). */
-  async run(startStep = 0): Promise<TrainingSummary> {
+  /**
+   * Trains steps `startStep`..steps-1; a resumed run passes the checkpoint's step (its weights already restored).
+   * `startPhase` > 0 skips that many phases of the first step: they were applied before a data-parallel
+   * job's membership changed mid-step (the state a worker received says so).
+   */
+  async run(startStep = 0, startPhase = 0): Promise<TrainingSummary> {
     const { steps, batchSize, seed, logEvery, sampleEvery, sampleCount, checkpointEvery } = this.settings;
     this.checkImageShape();
     const sampler = this.samplerFactory({ datasetSize: this.images.count, globalBatchSize: batchSize, seed });
@@ -79,7 +83,7 @@ export class Trainer {
     try {
       for (; step < steps; step++) {
         if (!(await this.gate.beforeStep(step))) break;
-        const metrics = await this.trainStep(step, sampler);
+        const metrics = await this.trainStep(step, sampler, step === startStep ? startPhase : 0);
         this.metrics.write(metrics);
         await this.gate.afterStep(step, metrics);
         stepTimes.push(metrics.stepMs);
@@ -114,12 +118,13 @@ export class Trainer {
   }
 
   /** One synchronous step: every phase computes, reduces and applies. */
-  private async trainStep(step: number, sampler: BatchSampler): Promise<StepMetrics> {
+  private async trainStep(step: number, sampler: BatchSampler, firstPhase = 0): Promise<StepMetrics> {
     const started = this.clock.now();
     const batch = this.localBatch(step, sampler);
     const losses: Record<string, number> = {};
     let reduceMs = 0;
     for (const [phaseIndex, phase] of this.model.phases.entries()) {
+      if (phaseIndex < firstPhase) continue;
       const local = phase.computeGradients(batch);
       const reduced = await this.synchronizer.synchronize(
         { step, phaseIndex, phaseName: phase.name },

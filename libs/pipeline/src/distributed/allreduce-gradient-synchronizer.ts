@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import { inject, injectable } from 'inversify';
+import { inject, injectable, optional } from 'inversify';
 import { GradientReducer } from '@ganglion/comm';
 import { Clock } from '../clock';
 import type { GradientSynchronizer, PhaseKey, SynchronizedGradients } from '../gradient-synchronizer';
 import { DistributedProcessGroup } from './distributed-process-group';
+import { StepProgress } from './step-progress';
 
 /**
  * The data-parallel GradientSynchronizer (Horovod's DistributedOptimizer):
@@ -15,7 +16,11 @@ import { DistributedProcessGroup } from './distributed-process-group';
  * 2. allreduce(flat, localSampleCount, {generation, step, phase}): the
  *    sample-count-weighted mean over ranks, the same bytes on every rank.
  *    The weighted mean of local mean losses is the global mean loss.
- * 3. Cut the mean back into tensors of the gradients' shapes.
+ * 3. Cut the mean back into tensors of the gradients' shapes, and note in
+ *    StepProgress that the phase was reduced (the Trainer applies it
+ *    before it awaits anything else). A membership change aborts step 2
+ *    through the group's reduceSignal: nothing of the old generation is
+ *    applied.
  *
  * The array is fresh per call and never touched again, since the reducer
  * may send it without copying. With fp16 compression the loss travels as
@@ -27,6 +32,7 @@ export class AllreduceGradientSynchronizer implements GradientSynchronizer {
     @inject(GradientReducer) private readonly reducer: GradientReducer,
     @inject(DistributedProcessGroup) private readonly group: DistributedProcessGroup,
     @inject(Clock) private readonly clock: Clock,
+    @inject(StepProgress) @optional() private readonly progress?: StepProgress,
   ) {}
 
   async synchronize(key: PhaseKey, gradients: tf.Tensor[], loss: number, sampleCount: number): Promise<SynchronizedGradients> {
@@ -53,7 +59,9 @@ export class AllreduceGradientSynchronizer implements GradientSynchronizer {
       generation: this.group.generation(),
       step: key.step,
       phase: key.phaseIndex,
+      signal: this.group.reduceSignal?.(),
     });
+    this.progress?.phaseReduced(key.step, key.phaseIndex);
     const reduceMs = this.clock.now() - started;
     if (mean.length !== flat.length) {
       throw new Error(`The ${this.reducer.name} reducer returned ${mean.length} values for ${flat.length} sent (phase '${key.phaseName}', step ${key.step}).`);

@@ -7,6 +7,7 @@ import type { StepGate } from '../step-gate';
 import { readModelWeights } from './named-weights';
 import { stepMetricsToValues } from './step-metrics-values';
 import { WEIGHTS_CHECKSUM_ALGORITHM, weightsChecksum } from './weights-checksum';
+import { StepProgress } from './step-progress';
 import { WorkerSession } from './worker-session';
 
 /**
@@ -23,11 +24,13 @@ export class CoordinatedStepGate implements StepGate {
     @inject(WorkerSession) private readonly session: WorkerSession,
     @inject(GenerativeModel) private readonly model: GenerativeModel,
     @inject(PipelineSettings) private readonly settings: PipelineSettings,
+    @inject(StepProgress) private readonly progress: StepProgress,
   ) {}
 
   async beforeStep(step: number): Promise<boolean> {
     const command = await this.session.nextCommand(step);
     if (command.type === 'shutdown') return false;
+    this.progress.beginStep(step);
     this.checksumRequested = command.checksum;
     return true;
   }

@@ -1,5 +1,7 @@
 import {
   type CoordinatorSocket,
+  type PayloadInit,
+  type StateHeader,
   type Envelope,
   type HelloHeader,
   type Incoming,
@@ -19,7 +21,11 @@ import type { Logger } from '../logger';
 import type { StepMetrics } from '../metrics-sink';
 import type { PipelineSettings } from '../pipeline-definition';
 import type { ProgressReporter } from '../progress/progress-reporter';
+import type { VerifiedCheckpoint } from '../checkpoints/checkpoint-reader';
 import { ChecksumMismatchError, CoordinatorInterruptedError, JoinTimeoutError, WorkerFailedError } from './coordinator-errors';
+import type { CoordinatorCheckpoints } from './coordinator-checkpoints';
+import { CoordinatorMembers, describeWorker, type Member } from './coordinator-members';
+import { stateMessage, type StatePosition } from './state-message';
 import type { CoordinatorOutputs } from './coordinator-outputs';
 import { stepMetricsFromValues } from './step-metrics-values';
 import { meanLosses, median, roundToTenth } from '../step-statistics';
@@ -28,12 +34,22 @@ import type { CoordinatorEvents } from '../dashboard/coordinator-events';
 export interface CoordinatorOptions {
   /** The pipeline every worker must train: its file, the file's sha256 and the resolved settings (overrides applied). */
   readonly pipeline: { readonly file: string; readonly hash: string; readonly settings: PipelineSettings };
-  /** Number of workers the job waits for. */
+  /** Number of workers the job waits for before the first step. */
   readonly workers: number;
   /** Fail when fewer than `workers` joined, or they did not all get ready, within this many ms. */
   readonly joinTimeoutMs: number;
-  /** First step to train. Default 0. */
+  /** Fewest workers to train with after one was lost; below it the coordinator waits `rejoinTimeoutMs` for more. Default `workers`. */
+  readonly minWorkers?: number;
+  /** Most workers at once; a worker joining a running job beyond it is refused ('job-full'). Default `workers`. */
+  readonly maxWorkers?: number;
+  /** Below `minWorkers`, wait this long for workers to (re)join before failing. Default 60000. */
+  readonly rejoinTimeoutMs?: number;
+  /** First step to train (without `resume`). Default 0. */
   readonly startStep?: number;
+  /** Continue from this checkpoint: every worker gets its STATE after WELCOME and training starts at its step. */
+  readonly resume?: VerifiedCheckpoint;
+  /** Writes the checkpoints rank 0 sends (every `checkpointEvery` steps and at the end). Without it none are written. */
+  readonly checkpoints?: CoordinatorCheckpoints;
   /** HEARTBEAT to every worker this often (a send to a gone worker fails: that is how deaths are noticed). Default 2000. */
   readonly heartbeatIntervalMs?: number;
   /** After the last step, wait this long for rank 0's final weights. Default 300000. */
@@ -68,62 +84,84 @@ export interface CoordinatorResult {
   readonly finalWeights: string | undefined;
 }
 
-interface Member {
-  readonly peer: PeerId;
-  readonly hello: HelloHeader;
-  /** Generation this worker said it is ready for (RING_READY), or -1. */
-  readyFor: number;
-}
-
 interface StepReports {
   readonly metrics: Map<number, MetricsHeader>;
   readonly checksums: Map<number, string>;
   readonly done: Set<number>;
 }
 
+/** Where the workers' state comes from when a generation is formed. */
+type StateSource = 'fresh' | 'checkpoint' | 'rank0';
+
+/** Membership changed while training: the step loop stops and the group is formed again. */
+class MembershipChange extends Error {
+  override readonly name = 'MembershipChange';
+}
+
 /**
  * The coordinator of a data-parallel job. It holds the barrier, averages
- * gradients for the star reducer, and writes what the run produces; it
- * never computes with tfjs. The protocol (message by message in
- * @ganglion/comm's messages.ts), as this class runs it:
+ * gradients for the star reducer, writes what the run produces and keeps
+ * the job going when workers come and go; it never computes with tfjs.
+ * The protocol (message by message in @ganglion/comm's messages.ts), as
+ * this class runs it:
  *
  * 1. Admission. Every HELLO is checked: protocol version (a message that
  *    does not decode gets ERROR with the decoder's reason), pipeline hash
  *    (ERROR 'pipeline-mismatch' unless it equals ours or is null), a ring
- *    endpoint when the reducer is 'ring', a free place (ERROR 'job-full').
- *    A refused worker is not admitted; the coordinator keeps waiting. An
- *    admitted one gets a HEARTBEAT at once, so it knows it was heard.
- * 2. When `workers` are admitted: generation += 1, ranks in arrival order,
- *    WELCOME to each (rank, world size, generation, seed, start step,
- *    pipeline path + hash + resolved settings, reducer, ring peers).
- * 3. Each worker loads the pipeline, data and model and answers RING_READY
- *    (whatever the reducer). A worker that fails there (e.g. its copy of
- *    the pipeline differs) sends ERROR: it is dropped and the coordinator
- *    waits for another, then welcomes everyone again under a new
- *    generation. All this is bounded by `joinTimeoutMs`.
- * 4. Per step: STEP to every rank (checksum: true every
- *    `checksumEvery` steps and at the last); GRADS go to the
- *    StarAggregator as they come; each rank reports METRICS, CHECKSUM
- *    when asked, then STEP_DONE. With every STEP_DONE in: compare the
- *    checksums (a mismatch stops the run), write rank 0's metrics (its
- *    losses are the global means) to metrics.jsonl.
- *    SAMPLES from rank 0 are written as grids whenever they arrive.
- * 5. After the last step: wait for rank 0's WEIGHTS, write them.
- * 6. SHUTDOWN to every worker: at the end, on failure (ERROR from a
- *    worker, a worker gone, a checksum mismatch), or on the abort signal.
- * Throughout, HEARTBEAT to every worker every `heartbeatIntervalMs`; a
- * send that fails (ROUTER `mandatory`) means that worker is gone.
+ *    endpoint when the reducer is 'ring', a free place (ERROR 'job-full'
+ *    beyond `workers` before training, `maxWorkers` during it). An
+ *    admitted worker gets a HEARTBEAT at once, so it knows it was heard; a
+ *    repeated HELLO from the same process is only acknowledged again.
+ * 2. Forming a generation, when `workers` are admitted (later: after a
+ *    loss, or at the step boundary after a worker joined): generation
+ *    += 1 (above any generation a HELLO reported, so workers that
+ *    outlived an earlier coordinator accept it), ranks = survivors in
+ *    their old order, then joiners; WELCOME to each (rank, world size,
+ *    generation, seed, start step, pipeline path + hash + settings,
+ *    reducer, ring peers, syncState).
+ * 3. State. Fresh job: no STATE, every worker starts from the seeded
+ *    initial weights. `resume`: the checkpoint's STATE to every rank.
+ *    After a membership change: rank 0 (a survivor) sends its STATE and
+ *    the coordinator forwards it to every other rank, so all hold the
+ *    same weights, optimizer and position, whatever each had applied of
+ *    the interrupted step; training continues at rank 0's position (the
+ *    interrupted step, or the remaining phases of it). Each worker loads
+ *    it and answers RING_READY. A worker that fails there (ERROR) is
+ *    dropped and the generation formed again. Bounded by `joinTimeoutMs`.
+ * 4. Per step: STEP to every rank (checksum: true every `checksumEvery`
+ *    steps and at the last); GRADS go to the StarAggregator as they come;
+ *    each rank reports METRICS, CHECKSUM when asked, then STEP_DONE. With
+ *    every STEP_DONE in: compare the checksums (a mismatch stops the
+ *    run), write rank 0's metrics (its losses are the global means) to
+ *    metrics.jsonl. SAMPLES from rank 0 are written as grids, STATE from
+ *    rank 0 as checkpoints (CoordinatorCheckpoints), whenever they arrive.
+ * 5. Membership change during training. A worker is gone when a send to
+ *    it fails (ROUTER `mandatory`): killed, or dropped by the ZMTP
+ *    heartbeat timeout when hung. The coordinator logs which worker,
+ *    drops it, aborts the step (the new generation makes everything of
+ *    the old one stale: StarAggregator.setMembership forgets partial
+ *    sums, workers abandon their reduction) and forms a new generation
+ *    (2-3) with the survivors. Below `minWorkers` it waits up to
+ *    `rejoinTimeoutMs` for workers to (re)join, then fails. A worker
+ *    joining mid-run is admitted at the next step boundary the same way.
+ * 6. After the last step: wait for rank 0's final STATE (the last
+ *    checkpoint) and WEIGHTS, write them.
+ * 7. SHUTDOWN to every worker: at the end, on failure (ERROR from a
+ *    worker, a checksum mismatch, too few workers), or on the abort signal.
+ * Throughout, HEARTBEAT to every worker every `heartbeatIntervalMs`.
  */
 export class Coordinator {
   private readonly aggregator: StarAggregator;
-  private readonly members: Member[] = [];
-  private readonly lost = new Set<PeerId>();
+  private readonly members = new CoordinatorMembers();
   private generation = 0;
-  private welcomed = false;
+  /** Highest generation a HELLO reported (a worker that outlived an earlier coordinator). */
+  private helloGeneration = 0;
   private training = false;
   private failure: Error | undefined;
   private readonly samples: string[] = [];
   private finalWeights: Envelope<WeightsHeader> | undefined;
+  /** The newest checkpoint: the one resumed from, then each one written. */
+  private latestCheckpoint: VerifiedCheckpoint | undefined;
 
   constructor(
     private readonly socket: CoordinatorSocket,
@@ -132,23 +170,41 @@ export class Coordinator {
     private readonly logger: Logger,
     private readonly clock: Clock,
   ) {
-    if (!Number.isInteger(options.workers) || options.workers < 1) {
-      throw new RangeError(`The job needs at least one worker, got ${options.workers}.`);
+    const { workers, minWorkers = workers, maxWorkers = workers } = options;
+    if (!Number.isInteger(workers) || workers < 1) {
+      throw new RangeError(`The job needs at least one worker, got ${workers}.`);
+    }
+    if (!Number.isInteger(minWorkers) || minWorkers < 1 || minWorkers > workers) {
+      throw new RangeError(`--min-workers must be between 1 and --workers (${workers}), got ${minWorkers}.`);
+    }
+    if (!Number.isInteger(maxWorkers) || maxWorkers < workers) {
+      throw new RangeError(`--max-workers must be at least --workers (${workers}), got ${maxWorkers}.`);
     }
     this.aggregator = new StarAggregator(socket);
+    this.latestCheckpoint = options.resume;
   }
 
   private get settings(): PipelineSettings {
     return this.options.pipeline.settings;
   }
 
+  private get minWorkers(): number {
+    return this.options.minWorkers ?? this.options.workers;
+  }
+
+  private get maxWorkers(): number {
+    return this.options.maxWorkers ?? this.options.workers;
+  }
+
+  private get interval(): number {
+    return this.options.heartbeatIntervalMs ?? 2000;
+  }
+
   async run(): Promise<CoordinatorResult> {
-    const interval = this.options.heartbeatIntervalMs ?? 2000;
-    const heartbeat = setInterval(() => void this.beat(), interval);
+    const heartbeat = setInterval(() => void this.beat(), this.interval);
     const unroute = this.socket.route('GRADS', (incoming) => this.onGrads(incoming.peer, incoming.envelope));
     try {
-      await this.admit();
-      const result = await this.train();
+      const result = await this.runJob();
       await this.shutdownAll('training finished');
       return result;
     } catch (error) {
@@ -161,149 +217,38 @@ export class Coordinator {
     }
   }
 
-  // ---- 1-3: admission ----------------------------------------------------
-
-  private async admit(): Promise<void> {
-    const { workers, joinTimeoutMs } = this.options;
-    const { distributed } = this.settings;
+  private async runJob(): Promise<CoordinatorResult> {
+    const { workers } = this.options;
+    const { distributed, steps, logEvery } = this.settings;
     this.logger.info(
       { endpoint: this.socket.endpoint, workers, reducer: distributed.reducer },
       `waiting for ${workers} worker${workers === 1 ? '' : 's'} at ${this.socket.endpoint} (reducer ${distributed.reducer}${distributed.fp16 ? ', fp16' : ''})`,
     );
-    let deadline = this.clock.now() + joinTimeoutMs;
-    for (;;) {
-      if (this.members.length === workers && !this.welcomed) {
-        await this.welcomeAll();
-        deadline = this.clock.now() + joinTimeoutMs;
-      }
-      if (this.welcomed && this.members.every((m) => m.readyFor === this.generation)) return;
-      const remaining = deadline - this.clock.now();
-      if (remaining <= 0) throw this.joinTimeout();
-      const incoming = await this.next(Math.min(remaining, this.options.heartbeatIntervalMs ?? 2000));
-      if (incoming === undefined) continue;
-      if (!incoming.ok) {
-        await this.refuseUndecodable(incoming);
-        continue;
-      }
-      const { envelope, peer } = incoming;
-      if (isEnvelopeOf(envelope, 'HELLO')) await this.onHello(peer, envelope.header);
-      else if (isEnvelopeOf(envelope, 'RING_READY')) {
-        const member = this.memberOf(peer);
-        if (member !== undefined) this.options.events?.messageFrom(member.hello.workerId);
-        if (member !== undefined && envelope.header.generation === this.generation) member.readyFor = this.generation;
-      } else if (isEnvelopeOf(envelope, 'ERROR')) this.dropBeforeTraining(peer, `${envelope.header.code}: ${envelope.header.reason}`);
-    }
-  }
-
-  private async onHello(peer: PeerId, hello: HelloHeader): Promise<void> {
-    const { pipeline, workers } = this.options;
-    const who = `${hello.workerId} (${hello.host}, pid ${hello.pid})`;
-    const refuse = async (code: string, reason: string): Promise<void> => {
-      this.logger.warn({ worker: hello.workerId, host: hello.host, code }, `refused worker ${who}: ${reason}`);
-      await this.trySend(peer, { type: 'ERROR', generation: this.generation, step: 0, code, reason, fatal: true });
-    };
-    if (hello.pipelineHash !== null && hello.pipelineHash !== pipeline.hash) {
-      return refuse(
-        'pipeline-mismatch',
-        `Your pipeline file differs from the coordinator's ${pipeline.file} (sha256 ${hello.pipelineHash.slice(0, 12)} vs ${pipeline.hash.slice(0, 12)}). ` +
-          'The files differ: deploy the same code on every machine.',
-      );
-    }
-    if (this.settings.distributed.reducer === 'ring' && hello.ringEndpoint === null) {
-      return refuse('no-ring-endpoint', 'This job reduces over a ring: the worker must bind a ring socket and announce it in HELLO (ringEndpoint).');
-    }
-    if (this.memberOf(peer) !== undefined) {
-      return refuse('duplicate-worker', `A worker with id "${hello.workerId}" already joined; give each worker a distinct --worker-id.`);
-    }
-    if (this.members.length >= workers || this.training) {
-      return refuse('job-full', `The job already has its ${workers} worker${workers === 1 ? '' : 's'}${this.training ? ' and is training' : ''}; start a new job or raise --workers.`);
-    }
-    this.members.push({ peer, hello, readyFor: -1 });
-    this.options.events?.memberJoined(hello);
-    await this.trySend(peer, { type: 'HEARTBEAT', generation: this.generation, step: 0, sentAtMs: Date.now() });
-    this.logger.info(
-      { worker: hello.workerId, host: hello.host, pid: hello.pid, backend: hello.backend, devices: hello.devices },
-      `worker ${who} joined with backend ${hello.backend}${hello.devices.length > 0 ? ` on ${hello.devices.join(',')}` : ''} (${this.members.length}/${workers})`,
-    );
-  }
-
-  private async welcomeAll(): Promise<void> {
-    this.generation += 1;
-    const { pipeline } = this.options;
-    const { distributed, seed } = this.settings;
-    const worldSize = this.members.length;
-    const peers = distributed.reducer === 'ring' ? this.members.map((m) => m.hello.ringEndpoint as string) : [];
-    this.aggregator.setMembership(this.generation, this.members.map((m) => m.peer));
-    for (const [rank, member] of this.members.entries()) {
-      member.readyFor = -1;
-      await this.trySend(member.peer, {
-        type: 'WELCOME',
-        generation: this.generation,
-        step: this.options.startStep ?? 0,
-        rank,
-        worldSize,
-        seed,
-        pipeline: { path: pipeline.file, hash: pipeline.hash, options: this.settings as unknown as Record<string, unknown> },
-        reducer: { name: distributed.reducer, bucketBytes: distributed.bucketBytes, fp16: distributed.fp16 },
-        peers,
-      });
-    }
-    this.welcomed = true;
-    this.options.events?.generationChanged(this.generation, this.members.map((m) => m.hello.workerId));
-    this.logger.info(
-      { generation: this.generation, ranks: this.members.map((m) => m.hello.workerId) },
-      `all ${worldSize} workers joined; ranks ${this.members.map((m, rank) => `${rank}=${m.hello.workerId}`).join(' ')} (generation ${this.generation})`,
-    );
-  }
-
-  private dropBeforeTraining(peer: PeerId, reason: string): void {
-    const index = this.members.findIndex((m) => m.peer === peer);
-    if (index < 0) {
-      this.logger.warn({ peer, reason }, `a worker that is not in the job reported ${reason}`);
-      return;
-    }
-    const [member] = this.members.splice(index, 1);
-    this.options.events?.memberLost(member.hello.workerId, reason);
-    this.welcomed = false;
-    this.logger.error(
-      { worker: member.hello.workerId, host: member.hello.host, reason },
-      `worker ${member.hello.workerId} (${member.hello.host}) dropped out before training: ${reason}. Waiting for another worker (${this.members.length}/${this.options.workers}).`,
-    );
-  }
-
-  private joinTimeout(): JoinTimeoutError {
-    const { workers, joinTimeoutMs } = this.options;
-    const seconds = Math.round(joinTimeoutMs / 1000);
-    if (this.members.length < workers) {
-      return new JoinTimeoutError(
-        `Only ${this.members.length} of ${workers} workers joined within ${seconds} s. Start the missing workers with ` +
-          `\`ganglion worker --connect ${this.socket.endpoint}\` (from another machine: this machine's address), lower --workers, or raise --join-timeout.`,
-      );
-    }
-    const late = this.members.filter((m) => m.readyFor !== this.generation).map((m) => m.hello.workerId);
-    return new JoinTimeoutError(`All ${workers} workers joined but ${late.join(', ')} did not get ready (load the pipeline, data and model) within ${seconds} s.`);
-  }
-
-  // ---- 4-5: training ----------------------------------------------------
-
-  private async train(): Promise<CoordinatorResult> {
-    this.training = true;
-    const { steps, logEvery, distributed, batchSize } = this.settings;
-    const worldSize = this.members.length;
-    const start = this.options.startStep ?? 0;
-    this.logger.info(
-      { worldSize, reducer: distributed.reducer, bucketBytes: distributed.bucketBytes, fp16: distributed.fp16, steps, batchSize },
-      `training ${this.settings.name}: ${worldSize} worker${worldSize === 1 ? '' : 's'}, reducer ${distributed.reducer}${distributed.fp16 ? ' (fp16)' : ''}, ` +
-        `global batch ${batchSize}, steps ${start}..${steps - 1}`,
-    );
+    const resume = this.options.resume;
+    let source: StateSource = resume === undefined ? 'fresh' : 'checkpoint';
+    let position: StatePosition = { step: resume?.state.step ?? this.options.startStep ?? 0, phase: 0 };
     const history: StepMetrics[] = [];
     const checksumSteps: number[] = [];
-    const { progress } = this.options;
-    progress?.start(steps, start);
+    let worldSize = 0;
     try {
-      await this.trainSteps(start, history, checksumSteps);
+      for (;;) {
+        position = await this.form(source, position);
+        worldSize = this.members.ranked.length;
+        if (!this.training) this.startTraining(position.step);
+        const start = position.step;
+        const historyBefore = history.length;
+        try {
+          await this.trainSteps(position.step, history, checksumSteps);
+          break;
+        } catch (error) {
+          if (!(error instanceof MembershipChange)) throw error;
+          source = 'rank0';
+          // Rank 0's STATE says exactly where; the WELCOME names the last step every rank completed.
+          position = { step: start + history.length - historyBefore, phase: 0 };
+        }
+      }
     } finally {
-      progress?.stop();
+      this.options.progress?.stop();
     }
     await this.awaitFinalWeights(steps);
     const recent = history.slice(-logEvery);
@@ -321,21 +266,277 @@ export class Coordinator {
     };
   }
 
-  /** Step 4 for steps `start`..steps-1: appends each step's metrics to `history` and each checked step to `checksumSteps`. */
+  private startTraining(start: number): void {
+    this.training = true;
+    const { steps, distributed, batchSize } = this.settings;
+    const worldSize = this.members.ranked.length;
+    this.logger.info(
+      { worldSize, reducer: distributed.reducer, bucketBytes: distributed.bucketBytes, fp16: distributed.fp16, steps, batchSize },
+      `training ${this.settings.name}: ${worldSize} worker${worldSize === 1 ? '' : 's'}, reducer ${distributed.reducer}${distributed.fp16 ? ' (fp16)' : ''}, ` +
+        `global batch ${batchSize}, steps ${start}..${steps - 1}`,
+    );
+    this.options.progress?.start(steps, start);
+  }
+
+  // ---- 1: admission -------------------------------------------------------
+
+  private async onHello(peer: PeerId, hello: HelloHeader): Promise<void> {
+    const { pipeline, workers } = this.options;
+    const who = describeWorker(hello);
+    const refuse = async (code: string, reason: string): Promise<void> => {
+      this.logger.warn({ worker: hello.workerId, host: hello.host, code }, `refused worker ${who}: ${reason}`);
+      await this.trySend(peer, { type: 'ERROR', generation: this.generation, step: 0, code, reason, fatal: true });
+    };
+    if (hello.pipelineHash !== null && hello.pipelineHash !== pipeline.hash) {
+      return refuse(
+        'pipeline-mismatch',
+        `Your pipeline file differs from the coordinator's ${pipeline.file} (sha256 ${hello.pipelineHash.slice(0, 12)} vs ${pipeline.hash.slice(0, 12)}). ` +
+          'The files differ: deploy the same code on every machine.',
+      );
+    }
+    if (this.settings.distributed.reducer === 'ring' && hello.ringEndpoint === null) {
+      return refuse('no-ring-endpoint', 'This job reduces over a ring: the worker must bind a ring socket and announce it in HELLO (ringEndpoint).');
+    }
+    const existing = this.members.memberOf(peer);
+    if (existing !== undefined) {
+      if (existing.hello.pid === hello.pid && existing.hello.host === hello.host) {
+        // The same process again (its HELLO was queued while it reconnected): acknowledge only.
+        await this.trySend(peer, { type: 'HEARTBEAT', generation: this.generation, step: 0, sentAtMs: Date.now() });
+        return;
+      }
+      return refuse('duplicate-worker', `A worker with id "${hello.workerId}" already joined; give each worker a distinct --worker-id.`);
+    }
+    const limit = this.training ? this.maxWorkers : workers;
+    if (this.members.count >= limit) {
+      return refuse('job-full', `The job already has its ${limit} worker${limit === 1 ? '' : 's'}${this.training ? ' and is training' : ''}; start a new job or raise ${this.training ? '--max-workers' : '--workers'}.`);
+    }
+    this.helloGeneration = Math.max(this.helloGeneration, hello.generation);
+    this.members.admit(peer, hello);
+    this.options.events?.memberJoined(hello);
+    await this.trySend(peer, { type: 'HEARTBEAT', generation: this.generation, step: 0, sentAtMs: Date.now() });
+    this.logger.info(
+      { worker: hello.workerId, host: hello.host, pid: hello.pid, backend: hello.backend, devices: hello.devices },
+      `worker ${who} joined with backend ${hello.backend}${hello.devices.length > 0 ? ` on ${hello.devices.join(',')}` : ''} ` +
+        (this.training ? `mid-run; it gets a rank at the next step boundary (${this.members.count} workers)` : `(${this.members.count}/${workers})`),
+    );
+  }
+
+  /** Drops the members reported gone, logging each. True when any was dropped. */
+  private dropGone(): boolean {
+    const gone = this.members.takeGone();
+    for (const { member, reason } of gone) this.drop(member, reason);
+    return gone.length > 0;
+  }
+
+  private drop(member: Member, reason: string): void {
+    const rank = this.members.remove(member);
+    this.options.events?.memberLost(member.hello.workerId, reason);
+    const { hello } = member;
+    const where = rank >= 0 ? `rank ${rank} of generation ${this.generation}` : 'not yet ranked';
+    this.logger.error(
+      { worker: hello.workerId, host: hello.host, pid: hello.pid, rank, generation: this.generation, reason },
+      `worker ${hello.workerId} (${where}, on ${hello.host}, pid ${hello.pid}) left the job: ${reason}. ${this.members.count} worker${this.members.count === 1 ? '' : 's'} remain${this.members.count === 1 ? 's' : ''}.`,
+    );
+  }
+
+  // ---- 2-3: forming a generation -----------------------------------------
+
+  /** Forms a new generation from the workers there are and brings every rank to the same state; returns where training continues. */
+  private async form(source: StateSource, position: StatePosition): Promise<StatePosition> {
+    for (;;) {
+      this.dropGone();
+      await this.awaitEnoughWorkers();
+      this.members.promoteJoining();
+      const ranked = this.members.ranked;
+      let from = source;
+      if (from === 'rank0' && !(ranked[0]?.hasState ?? false)) {
+        const holder = ranked.findIndex((m) => m.hasState);
+        if (holder > 0) ranked.unshift(...ranked.splice(holder, 1));
+        else if (this.latestCheckpoint !== undefined) from = 'checkpoint';
+        else throw new WorkerFailedError('Every worker that held the training state is gone and no checkpoint was written yet; restart the job.');
+      }
+      if (from === 'checkpoint') position = { step: (this.latestCheckpoint as VerifiedCheckpoint).state.step, phase: 0 };
+      await this.welcomeAll(from, position.step);
+      const formed = await this.syncState(from, position);
+      if (formed !== undefined) {
+        for (const member of this.members.ranked) member.hasState = true;
+        return formed;
+      }
+    }
+  }
+
+  /** Waits until enough workers are admitted: `workers` before training, `minWorkers` after a loss. */
+  private async awaitEnoughWorkers(): Promise<void> {
+    const required = this.training ? this.minWorkers : this.options.workers;
+    if (this.members.count >= required) return;
+    const timeoutMs = this.training ? (this.options.rejoinTimeoutMs ?? 60_000) : this.options.joinTimeoutMs;
+    if (this.training) {
+      this.logger.warn(
+        { workers: this.members.count, minWorkers: required, waitMs: timeoutMs },
+        `only ${this.members.count} worker${this.members.count === 1 ? '' : 's'} left, below --min-workers ${required}: waiting up to ${Math.round(timeoutMs / 1000)} s for workers to join (\`ganglion worker --connect ${this.socket.endpoint}\`)`,
+      );
+    }
+    const deadline = this.clock.now() + timeoutMs;
+    while (this.members.count < required) {
+      const remaining = deadline - this.clock.now();
+      if (remaining <= 0) throw this.tooFew(required, timeoutMs);
+      const incoming = await this.next(Math.min(remaining, this.interval));
+      if (incoming !== undefined) await this.onFormingMessage(incoming, -1);
+      this.dropGone();
+    }
+  }
+
+  private async welcomeAll(source: StateSource, step: number): Promise<void> {
+    this.generation = Math.max(this.generation, this.helloGeneration) + 1;
+    const { pipeline } = this.options;
+    const { distributed, seed } = this.settings;
+    const ranked = this.members.ranked;
+    const worldSize = ranked.length;
+    const peers = distributed.reducer === 'ring' ? ranked.map((m) => m.hello.ringEndpoint as string) : [];
+    this.aggregator.setMembership(this.generation, ranked.map((m) => m.peer));
+    this.options.events?.generationChanged(this.generation, ranked.map((m) => m.hello.workerId));
+    for (const [rank, member] of ranked.entries()) {
+      member.readyFor = -1;
+      const syncState = source === 'fresh' ? undefined : source === 'rank0' && rank === 0 ? 'send' : 'receive';
+      await this.trySend(member.peer, {
+        type: 'WELCOME',
+        generation: this.generation,
+        step,
+        rank,
+        worldSize,
+        seed,
+        pipeline: { path: pipeline.file, hash: pipeline.hash, options: this.settings as unknown as Record<string, unknown> },
+        reducer: { name: distributed.reducer, bucketBytes: distributed.bucketBytes, fp16: distributed.fp16 },
+        peers,
+        ...(syncState === undefined ? {} : { syncState }),
+      });
+    }
+    const ranks = ranked.map((m, rank) => `${rank}=${m.hello.workerId}`).join(' ');
+    const how = source === 'rank0' ? `; rank 0 (${ranked[0].hello.workerId}) sends its state to the others` : source === 'checkpoint' ? `; state from ${this.latestCheckpoint?.folder}` : '';
+    this.logger.info(
+      { generation: this.generation, ranks: ranked.map((m) => m.hello.workerId), step, stateFrom: source },
+      `generation ${this.generation}: ${worldSize} worker${worldSize === 1 ? '' : 's'}, ranks ${ranks}, from step ${step}${how}`,
+    );
+  }
+
+  /**
+   * Step 3: gets the state to every rank and waits for all to be ready.
+   * Returns where training continues, or undefined when membership changed
+   * meanwhile (the caller forms the next generation).
+   */
+  private async syncState(source: StateSource, position: StatePosition): Promise<StatePosition | undefined> {
+    const ranked = this.members.ranked;
+    const generation = this.generation;
+    let at = position;
+    let state: { readonly header: StateHeader; readonly frames: readonly Buffer[] } | undefined;
+    if (source === 'checkpoint') {
+      const checkpoint = this.latestCheckpoint as VerifiedCheckpoint;
+      const { init, payload } = stateMessage(checkpoint.files, { generation, rank: 0, step: checkpoint.state.step, phase: 0 });
+      for (const member of ranked) await this.trySend(member.peer, init, payload);
+    }
+    const deadline = this.clock.now() + this.options.joinTimeoutMs;
+    for (;;) {
+      if (this.dropGone()) return undefined;
+      if (source === 'rank0' && state === undefined) {
+        state = this.takeSyncState(ranked[0], generation);
+        if (state !== undefined) {
+          at = { step: state.header.step, phase: state.header.phase };
+          const { type: _type, protocol: _protocol, payload: _payload, ...fields } = state.header;
+          for (const member of ranked.slice(1)) {
+            await this.trySend(member.peer, { type: 'STATE', ...fields, generation, rank: 0 }, { dtype: 'f32', encoded: state.frames });
+          }
+          this.logger.info(
+            { generation, step: at.step, phase: at.phase, to: ranked.length - 1 },
+            `generation ${generation}: rank 0's state (step ${at.step}${at.phase > 0 ? `, ${at.phase} phase${at.phase === 1 ? '' : 's'} of it applied` : ''}) sent to ${ranked.length - 1} other rank${ranked.length === 2 ? '' : 's'}`,
+          );
+        }
+      }
+      if ((source !== 'rank0' || state !== undefined) && ranked.every((m) => m.readyFor === generation)) return at;
+      const remaining = deadline - this.clock.now();
+      if (remaining <= 0) throw this.notReady();
+      const incoming = await this.next(Math.min(remaining, this.interval));
+      if (incoming !== undefined && (await this.onFormingMessage(incoming, generation))) return undefined;
+    }
+  }
+
+  private pendingState: Envelope<StateHeader> | undefined;
+
+  private takeSyncState(rank0: Member, generation: number): Envelope<StateHeader> | undefined {
+    const state = this.pendingState;
+    if (state === undefined || state.header.generation !== generation) return undefined;
+    this.pendingState = undefined;
+    return rank0 === this.members.ranked[0] ? state : undefined;
+  }
+
+  /** A message while forming (generation -1: waiting for workers). True when a member dropped out (form again). */
+  private async onFormingMessage(incoming: Incoming, generation: number): Promise<boolean> {
+    if (!incoming.ok) {
+      await this.refuseUndecodable(incoming);
+      return false;
+    }
+    const { envelope, peer } = incoming;
+    if (isEnvelopeOf(envelope, 'HELLO')) {
+      await this.onHello(peer, envelope.header);
+      return false;
+    }
+    const member = this.members.memberOf(peer);
+    if (member === undefined) {
+      await this.refuseStranger(peer, envelope.header.type);
+      return false;
+    }
+    this.options.events?.messageFrom(member.hello.workerId);
+    const { header } = envelope;
+    if (header.type === 'RING_READY') {
+      if (header.generation === generation) member.readyFor = generation;
+    } else if (header.type === 'STATE') {
+      if (header.generation === generation && member === this.members.ranked[0]) this.pendingState = envelope as Envelope<StateHeader>;
+    } else if (header.type === 'ERROR') {
+      this.drop(member, `it failed while ${generation < 0 ? 'waiting' : 'getting ready'}: ${header.code}: ${header.reason}`);
+      return true;
+    }
+    return false;
+  }
+
+  private tooFew(required: number, timeoutMs: number): JoinTimeoutError {
+    const seconds = Math.round(timeoutMs / 1000);
+    if (!this.training) {
+      return new JoinTimeoutError(
+        `Only ${this.members.count} of ${required} workers joined within ${seconds} s. Start the missing workers with ` +
+          `\`ganglion worker --connect ${this.socket.endpoint}\` (from another machine: this machine's address), lower --workers, or raise --join-timeout.`,
+      );
+    }
+    return new JoinTimeoutError(
+      `Only ${this.members.count} worker${this.members.count === 1 ? '' : 's'} left, below --min-workers ${required}, and none joined within ${seconds} s (--rejoin-timeout). ` +
+        `Stopping; the last checkpoint is ${this.latestCheckpoint?.folder ?? 'none'}: continue with --resume once workers are back, or lower --min-workers.`,
+    );
+  }
+
+  private notReady(): JoinTimeoutError {
+    const late = this.members.ranked.filter((m) => m.readyFor !== this.generation).map((m) => m.hello.workerId);
+    return new JoinTimeoutError(
+      `All ${this.members.ranked.length} workers joined but ${late.join(', ')} did not get ready (load the pipeline, data, model and state) within ${Math.round(this.options.joinTimeoutMs / 1000)} s.`,
+    );
+  }
+
+  // ---- 4-6: training ----------------------------------------------------
+
+  /** Step 4 for steps `start`..steps-1: appends each step's metrics to `history` and each checked step to `checksumSteps`. Throws MembershipChange. */
   private async trainSteps(start: number, history: StepMetrics[], checksumSteps: number[]): Promise<void> {
     const { steps, logEvery, distributed, batchSize } = this.settings;
     const { checksumEvery } = distributed;
     const { progress } = this.options;
-    const worldSize = this.members.length;
+    const worldSize = this.members.ranked.length;
     for (let step = start; step < steps; step++) {
+      if (this.members.joining.length > 0) throw new MembershipChange(`${this.members.joining.map((m) => m.hello.workerId).join(', ')} joined`);
       const checksum = (step + 1) % checksumEvery === 0 || step + 1 === steps;
       const started = this.clock.now();
       const reports: StepReports = { metrics: new Map(), checksums: new Map(), done: new Set() };
-      for (const member of this.members) {
-        await this.sendOrFail(member, { type: 'STEP', generation: this.generation, step, checksum });
+      for (const member of this.members.ranked) {
+        await this.trySend(member.peer, { type: 'STEP', generation: this.generation, step, checksum });
       }
       while (reports.done.size < worldSize) {
-        const incoming = await this.next(this.options.heartbeatIntervalMs ?? 2000);
+        if (this.members.hasGone) throw new MembershipChange('a worker is gone');
+        const incoming = await this.next(this.interval);
         if (incoming !== undefined) await this.onTrainingMessage(incoming, step, reports);
       }
       const stepMs = this.clock.now() - started;
@@ -361,28 +562,32 @@ export class Coordinator {
       return;
     }
     const { envelope, peer } = incoming;
-    const member = this.memberOf(peer);
     if (isEnvelopeOf(envelope, 'HELLO')) {
       await this.onHello(peer, envelope.header);
       return;
     }
+    const member = this.members.memberOf(peer);
     if (member === undefined) {
-      this.refuseStranger(peer, envelope.header.type);
+      await this.refuseStranger(peer, envelope.header.type);
       return;
     }
-    const rank = this.members.indexOf(member);
+    const rank = this.members.rankOf(member);
     this.options.events?.messageFrom(member.hello.workerId);
     const { header } = envelope;
     if (header.type === 'ERROR') {
       throw new WorkerFailedError(`Worker ${member.hello.workerId} (rank ${rank} on ${member.hello.host}) failed: ${header.reason}`);
     }
-    if (header.generation !== this.generation) return;
+    if (header.generation !== this.generation || rank < 0) return;
     if (header.type === 'SAMPLES') {
       this.writeSamples(envelope as Envelope<SamplesHeader>);
       return;
     }
     if (header.type === 'WEIGHTS') {
       this.finalWeights = envelope as Envelope<WeightsHeader>;
+      return;
+    }
+    if (header.type === 'STATE') {
+      if (rank === 0) this.writeCheckpoint(envelope as Envelope<StateHeader>);
       return;
     }
     if (header.type !== 'METRICS' && header.type !== 'CHECKSUM' && header.type !== 'STEP_DONE') return;
@@ -396,8 +601,18 @@ export class Coordinator {
     else reports.done.add(rank);
   }
 
+  private writeCheckpoint(envelope: Envelope<StateHeader>): void {
+    const { checkpoints } = this.options;
+    if (checkpoints === undefined || envelope.header.phase !== 0) return;
+    try {
+      this.latestCheckpoint = checkpoints.write(envelope);
+    } catch (error) {
+      this.logger.error({ step: envelope.header.step, error: (error as Error).message }, `could not write the checkpoint of step ${envelope.header.step}: ${(error as Error).message}`);
+    }
+  }
+
   private compareChecksums(step: number, checksums: ReadonlyMap<number, string>): void {
-    const values = this.members.map((_, rank) => checksums.get(rank));
+    const values = this.members.ranked.map((_, rank) => checksums.get(rank));
     const missing = values.flatMap((value, rank) => (value === undefined ? [rank] : []));
     if (missing.length > 0) {
       throw new ChecksumMismatchError(`Step ${step}: ranks ${missing.join(', ')} sent no weight checksum although the STEP asked for one.`);
@@ -412,12 +627,18 @@ export class Coordinator {
   }
 
   private async awaitFinalWeights(steps: number): Promise<void> {
-    const deadline = this.clock.now() + (this.options.finishTimeoutMs ?? 300_000);
+    const timeoutMs = this.options.finishTimeoutMs ?? 300_000;
+    const deadline = this.clock.now() + timeoutMs;
+    const rank0 = this.members.ranked[0];
     while (this.finalWeights === undefined) {
       const remaining = deadline - this.clock.now();
-      if (remaining <= 0) throw new WorkerFailedError(`Rank 0 did not send its final weights within ${Math.round((this.options.finishTimeoutMs ?? 300_000) / 1000)} s of step ${steps}.`);
-      const incoming = await this.next(Math.min(remaining, this.options.heartbeatIntervalMs ?? 2000));
+      if (remaining <= 0) throw new WorkerFailedError(`Rank 0 did not send its final weights within ${Math.round(timeoutMs / 1000)} s of step ${steps}.`);
+      const incoming = await this.next(Math.min(remaining, this.interval));
       if (incoming !== undefined) await this.onTrainingMessage(incoming, steps, { metrics: new Map(), checksums: new Map(), done: new Set() });
+      for (const { member, reason } of this.members.takeGone()) {
+        this.drop(member, reason);
+        if (member === rank0) throw new WorkerFailedError(`Rank 0 (${member.hello.workerId}) left before sending the final weights: ${reason}.`);
+      }
     }
   }
 
@@ -446,7 +667,7 @@ export class Coordinator {
     const lossText = Object.entries(losses)
       .map(([phase, loss]) => `${phase}=${loss.toFixed(4)}`)
       .join(' ');
-    const worldSize = this.members.length;
+    const worldSize = this.members.ranked.length;
     this.logger.info(
       { step: done, steps, losses, stepMs: roundToTenth(stepMs), reduceMs: roundToTenth(reduceMs), samplesPerSecond: roundToTenth((batchSize * 1000) / stepMs), worldSize, reducer: distributed.reducer },
       `step ${done}/${steps} loss ${lossText} ${stepMs.toFixed(0)} ms/step, reduce ${reduceMs.toFixed(1)} ms/step [${distributed.reducer}, world size ${worldSize}]`,
@@ -457,7 +678,6 @@ export class Coordinator {
 
   /** The next message, or undefined after `timeoutMs`; throws a recorded failure or the interruption. */
   private async next(timeoutMs: number): Promise<Incoming | undefined> {
-    this.processLost();
     if (this.failure !== undefined) throw this.failure;
     try {
       return await this.socket.receive({ timeoutMs, signal: this.options.signal });
@@ -466,34 +686,16 @@ export class Coordinator {
       if (error instanceof WaitAbortedError) throw this.interruption();
       throw error;
     } finally {
-      this.processLost();
+      if (this.failure !== undefined) throw this.failure;
     }
-  }
-
-  private processLost(): void {
-    for (const peer of this.lost) {
-      this.lost.delete(peer);
-      const member = this.memberOf(peer);
-      if (member === undefined) continue;
-      this.options.events?.memberLost(member.hello.workerId, 'its connection dropped');
-      if (this.training) {
-        this.failure ??= new WorkerFailedError(
-          `Worker ${member.hello.workerId} (rank ${this.members.indexOf(member)} on ${member.hello.host}, pid ${member.hello.pid}) disconnected. ` +
-            'Membership changes during training are not supported yet: restart the job.',
-        );
-      } else {
-        this.dropBeforeTraining(peer, 'its connection dropped');
-      }
-    }
-    if (this.failure !== undefined) throw this.failure;
   }
 
   private async beat(): Promise<void> {
-    for (const member of [...this.members]) {
+    for (const member of this.members.all) {
       try {
         await this.socket.send(member.peer, { type: 'HEARTBEAT', generation: this.generation, step: 0, sentAtMs: Date.now() });
       } catch (error) {
-        if (error instanceof PeerUnreachableError) this.lost.add(member.peer);
+        if (error instanceof PeerUnreachableError) this.members.reportGone(member.peer, GONE_REASON);
       }
     }
   }
@@ -501,8 +703,8 @@ export class Coordinator {
   private onGrads(peer: PeerId, envelope: Envelope): void {
     if (!isEnvelopeOf(envelope, 'GRADS')) return;
     // Only the peer admitted for a rank may send its gradients: a stranger's GRADS never reach the aggregator (nor fail the job).
-    if (this.memberOf(peer) === undefined) {
-      this.refuseStranger(peer, `GRADS claiming rank ${envelope.header.rank}`);
+    if (this.members.memberOf(peer) === undefined) {
+      void this.refuseStranger(peer, `GRADS claiming rank ${envelope.header.rank}`);
       return;
     }
     void this.aggregator.accept(peer, envelope).then(
@@ -510,7 +712,7 @@ export class Coordinator {
         if (result.status === 'refused' && result.error.code !== 'stale-generation') {
           this.failure ??= new WorkerFailedError(`Gradients from ${JSON.stringify(peer)} were refused: ${result.error.message}`);
         } else if (result.status === 'reduced') {
-          for (const { peer: gone } of result.failed) this.lost.add(gone);
+          for (const { peer: gone } of result.failed) this.members.reportGone(gone, GONE_REASON);
         }
       },
       (error: unknown) => {
@@ -519,8 +721,20 @@ export class Coordinator {
     );
   }
 
-  /** A well-formed message from a peer that is not a worker of this job: logged and dropped. */
-  private refuseStranger(peer: PeerId, what: string): void {
+  /** A well-formed message from a peer that is not a worker of this job: logged and dropped; a dropped worker is told to stop. */
+  private async refuseStranger(peer: PeerId, what: string): Promise<void> {
+    if (this.members.wasDropped(peer)) {
+      this.logger.warn({ peer, refused: what }, `refused ${what} from ${JSON.stringify(peer)}: it was dropped from the job; told it to stop`);
+      await this.trySend(peer, {
+        type: 'ERROR',
+        generation: this.generation,
+        step: 0,
+        code: 'dropped',
+        reason: `This worker was dropped from the job (it stopped answering or its connection failed) and the others went on without it; restart it to rejoin.`,
+        fatal: true,
+      });
+      return;
+    }
     this.logger.warn({ peer, refused: what }, `refused ${what} from ${JSON.stringify(peer)}: it is not a worker of this job; dropped`);
   }
 
@@ -528,30 +742,18 @@ export class Coordinator {
     const { error, peer } = incoming;
     this.logger.warn({ peer, code: error.code }, `refused a message from ${JSON.stringify(peer)}: ${error.message}`);
     await this.trySend(peer, { type: 'ERROR', generation: this.generation, step: 0, code: error.code, reason: error.message, fatal: true });
-    if (this.training && this.memberOf(peer) !== undefined) {
+    if (this.training && this.members.memberOf(peer) !== undefined) {
       throw new WorkerFailedError(`Worker ${JSON.stringify(peer)} sent a message the coordinator cannot read: ${error.message}`);
     }
   }
 
-  private async sendOrFail(member: Member, init: MessageInit): Promise<void> {
+  private async trySend(peer: PeerId, init: MessageInit, payload?: PayloadInit): Promise<boolean> {
     try {
-      await this.socket.send(member.peer, init);
-    } catch (error) {
-      if (error instanceof PeerUnreachableError) {
-        this.lost.add(member.peer);
-        this.processLost();
-      }
-      throw error;
-    }
-  }
-
-  private async trySend(peer: PeerId, init: MessageInit): Promise<boolean> {
-    try {
-      await this.socket.send(peer, init);
+      await this.socket.send(peer, init, payload);
       return true;
     } catch (error) {
       if (error instanceof PeerUnreachableError) {
-        this.lost.add(peer);
+        this.members.reportGone(peer, GONE_REASON);
         return false;
       }
       throw error;
@@ -560,14 +762,10 @@ export class Coordinator {
 
   private async shutdownAll(reason: string): Promise<void> {
     await Promise.allSettled(
-      this.members.map((member) => this.socket.send(member.peer, { type: 'SHUTDOWN', generation: this.generation, step: 0, reason })),
+      this.members.all.map((member) => this.socket.send(member.peer, { type: 'SHUTDOWN', generation: this.generation, step: 0, reason })),
     );
     // linger is 0: let the I/O thread put the SHUTDOWNs on the wire before the caller closes the socket.
     await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-
-  private memberOf(peer: PeerId): Member | undefined {
-    return this.members.find((m) => m.peer === peer);
   }
 
   private interruption(): Error {
@@ -581,3 +779,6 @@ export class Coordinator {
     return error instanceof Error ? error : new Error(String(error));
   }
 }
+
+/** Why a worker counts as gone when a send to it fails. */
+const GONE_REASON = 'it is unreachable (the process died, or it stopped answering past --worker-timeout and its connection was dropped)';

@@ -7,16 +7,22 @@ import { loadPipelineFile } from '../pipeline-file';
 import { BarProgressReporter } from '../progress/bar-progress-reporter';
 import { resolveProgressMode } from '../progress/create-progress-reporter';
 import type { ProgressMode } from '../progress/progress-reporter';
-import { runPathsFor, type RunPaths } from '../run-paths';
+import { runPathsFor, runPathsIn, type RunPaths } from '../run-paths';
 import { Coordinator, type CoordinatorResult } from './coordinator';
 import { CoordinatorInterruptedError } from './coordinator-errors';
 import { RunFolderOutputs } from './coordinator-outputs';
+import { CoordinatorCheckpoints } from './coordinator-checkpoints';
+import { findResumeCheckpoint } from '../checkpoints/checkpoint-store';
+import { checkResumable, dropMetricsFrom } from '../checkpoints/resume-checks';
 import { isLoopbackEndpoint } from './network-address';
 import type { DashboardRunInfo } from '../dashboard/dashboard-state';
 import { type DashboardListenOptions, openDashboard } from '../dashboard/open-dashboard';
 
 /** Settings a command line may replace in a data-parallel run. */
-export type DistributedRunOverrides = Partial<Pick<PipelineSpec, 'steps' | 'batchSize' | 'seed' | 'sampleEvery' | 'logEvery' | 'nonFiniteGradients'>> & Partial<DistributedSettings>;
+export type DistributedRunOverrides = Partial<
+  Pick<PipelineSpec, 'steps' | 'batchSize' | 'seed' | 'sampleEvery' | 'logEvery' | 'nonFiniteGradients' | 'checkpointEvery' | 'keepCheckpoints'>
+> &
+  Partial<DistributedSettings>;
 
 export interface DistributedCoordinatorOptions {
   /** Path of the pipeline file. */
@@ -29,6 +35,21 @@ export interface DistributedCoordinatorOptions {
   readonly workers: number;
   /** How long to wait for them to join and get ready, in ms. Default 300000. */
   readonly joinTimeoutMs?: number;
+  /** Keep training with this many workers after losing some (`--min-workers`). Default `workers`. */
+  readonly minWorkers?: number;
+  /** Admit workers joining a running job up to this many (`--max-workers`). Default `workers`. */
+  readonly maxWorkers?: number;
+  /** Below minWorkers, wait this long for workers to (re)join before failing, in ms (`--rejoin-timeout`). Default 60000. */
+  readonly rejoinTimeoutMs?: number;
+  /** A worker silent this long (ZMTP heartbeats: a hung or stopped process) is dropped from the job, in ms (`--worker-timeout`). Default 30000. */
+  readonly workerTimeoutMs?: number;
+  /**
+   * Continue a run from its newest valid checkpoint (`--resume [dir]`):
+   * true looks under `outputDir` for the newest run of the pipeline; a
+   * string is a run folder or one checkpoint folder. The run goes on in
+   * the checkpoint's run folder.
+   */
+  readonly resume?: boolean | string;
   /** Folder that holds runs/<name>/<timestamp>/. */
   readonly outputDir: string;
   readonly logFormat?: 'pretty' | 'json';
@@ -81,8 +102,20 @@ export async function startDistributedCoordinator(options: DistributedCoordinato
   const definition = withOverrides(loaded.definition, { ...plain, distributed });
   const { settings } = definition;
   splitEvenly(settings.batchSize, options.workers); // Throws, with what to do, when the batch cannot be split.
-  const paths = runPathsFor(options.outputDir, settings.name, new Date());
+  const early = options.resume ? createLogger({ format: options.logFormat, base: { role: 'coordinator' } }) : undefined;
+  const resumed = options.resume
+    ? findResumeCheckpoint(options.resume === true ? undefined : options.resume, options.outputDir, settings.name, early as Logger)
+    : undefined;
+  const paths = resumed?.runFolder !== undefined ? runPathsIn(resumed.runFolder) : runPathsFor(options.outputDir, settings.name, new Date());
   const logger = createLogger({ format: options.logFormat, file: paths.log, base: { role: 'coordinator' } });
+  if (resumed !== undefined) {
+    checkResumable(resumed.checkpoint, loaded.hash, settings, logger);
+    dropMetricsFrom(paths.metrics, resumed.checkpoint.state.step);
+    logger.info(
+      { checkpoint: resumed.checkpoint.folder, step: resumed.checkpoint.state.step, steps: settings.steps },
+      `resuming from ${resumed.checkpoint.folder} at step ${resumed.checkpoint.state.step} of ${settings.steps}`,
+    );
+  }
   const bind = options.bind ?? DEFAULT_COORDINATOR_ENDPOINT;
   if (options.curve !== undefined) {
     logger.info(
@@ -93,15 +126,12 @@ export async function startDistributedCoordinator(options: DistributedCoordinato
   } else if (!isLoopbackEndpoint(bind)) {
     logger.warn({ bind }, unencryptedBindWarning(bind));
   }
-  if (settings.checkpointEvery > 0) {
-    logger.warn(
-      { checkpointEvery: settings.checkpointEvery },
-      'checkpointEvery is set, but data-parallel runs do not write checkpoints yet (only final-weights.json); use `ganglion train` for checkpoints and --resume.',
-    );
-  }
+  const workerTimeoutMs = options.workerTimeoutMs ?? 30_000;
   const socket = await CoordinatorSocket.bind({
     endpoint: bind,
     sendTimeoutMs: 5000,
+    // ZMTP heartbeats: libzmq drops the connection of a worker silent past the timeout (hung, SIGSTOPped); the next send to it fails.
+    heartbeat: { intervalMs: Math.min(1000, Math.max(100, Math.round(workerTimeoutMs / 5))), timeoutMs: workerTimeoutMs },
     onError: (error) => logger.debug({ error: error.message }, 'coordinator socket'),
     curve:
       options.curve === undefined
@@ -125,6 +155,11 @@ export async function startDistributedCoordinator(options: DistributedCoordinato
       pipeline: { file: loaded.file, hash: loaded.hash, settings },
       workers: options.workers,
       joinTimeoutMs: options.joinTimeoutMs ?? 300_000,
+      minWorkers: options.minWorkers,
+      maxWorkers: options.maxWorkers,
+      rejoinTimeoutMs: options.rejoinTimeoutMs,
+      resume: resumed?.checkpoint,
+      checkpoints: new CoordinatorCheckpoints({ folder: paths.checkpoints, keep: settings.keepCheckpoints }, logger),
       signal: options.signal,
       progress: progressMode === 'bar' ? new BarProgressReporter() : undefined,
       events: dashboard,

@@ -7,6 +7,8 @@ import type { ProcessGroup } from '../process-group';
  */
 export interface DistributedProcessGroup extends ProcessGroup {
   generation(): number;
+  /** Aborted when this generation ends (a newer WELCOME, the coordinator gone): a reduction in flight must be abandoned. */
+  reduceSignal?(): AbortSignal;
 }
 
 export const DistributedProcessGroup = Symbol('DistributedProcessGroup');

@@ -2,6 +2,7 @@ import { ContainerModule } from 'inversify';
 import { Dataset } from '@ganglion/data';
 import { GenerativeModel } from '@ganglion/models';
 import { GradientReducer } from '@ganglion/comm';
+import { CheckpointStore } from '../checkpoints/checkpoint-store';
 import { GradientSynchronizer } from '../gradient-synchronizer';
 import { Logger } from '../logger';
 import { MetricsSink } from '../metrics-sink';
@@ -14,6 +15,8 @@ import { CoordinatedStepGate } from './coordinated-step-gate';
 import { DistributedProcessGroup } from './distributed-process-group';
 import { NullMetricsSink } from './null-metrics-sink';
 import { RemoteSampleWriter } from './remote-sample-writer';
+import { RemoteCheckpointStore } from './remote-checkpoint-store';
+import { StepProgress } from './step-progress';
 import { WorkerSession } from './worker-session';
 
 /** What one worker of a data-parallel job binds: its pipeline, logger, session and reducer. */
@@ -30,7 +33,9 @@ export interface DistributedWorkerContext {
  * seams a worker rebinds: GradientSynchronizer (allreduce), ProcessGroup
  * (the WELCOME's rank), StepGate (STEP / METRICS / CHECKSUM / STEP_DONE),
  * MetricsSink (none: the coordinator writes metrics.jsonl) and
- * SampleWriter (rank 0 sends SAMPLES).
+ * SampleWriter (rank 0 sends SAMPLES); plus CheckpointStore (rank 0
+ * sends STATE, the coordinator writes the checkpoint) and the
+ * StepProgress the gate and synchronizer keep.
  */
 export function distributedWorkerModule(context: DistributedWorkerContext): ContainerModule {
   const { definition, logger, session, reducer } = context;
@@ -51,5 +56,8 @@ export function distributedWorkerModule(context: DistributedWorkerContext): Cont
     rebindSync(StepGate).to(CoordinatedStepGate).inSingletonScope();
     bind(MetricsSink).to(NullMetricsSink).inSingletonScope();
     bind(SampleWriter).to(RemoteSampleWriter).inSingletonScope();
+    bind(StepProgress).toConstantValue(new StepProgress());
+    bind(RemoteCheckpointStore).toSelf().inSingletonScope();
+    bind(CheckpointStore).toService(RemoteCheckpointStore);
   });
 }

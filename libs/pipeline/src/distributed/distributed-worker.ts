@@ -19,10 +19,14 @@ import type { PipelineDefinition, PipelineSettings } from '../pipeline-definitio
 import { loadPipelineFile, pipelineFileHash } from '../pipeline-file';
 import { pipelineModule } from '../pipeline-module';
 import { Trainer, TrainingImages } from '../trainer';
+import { restoreCheckpoint, verifyCheckpointFiles } from '../checkpoints/checkpoint-reader';
 import { distributedWorkerModule } from './distributed-worker-module';
 import { readModelWeights } from './named-weights';
 import { defaultAdvertiseHost, isLoopbackEndpoint } from './network-address';
-import { WorkerSession } from './worker-session';
+import { RemoteCheckpointStore } from './remote-checkpoint-store';
+import { stateFiles, type StatePosition } from './state-message';
+import { StepProgress } from './step-progress';
+import { CoordinatorLostError, WorkerSession } from './worker-session';
 
 export interface DistributedWorkerOptions {
   /** The coordinator's endpoint, e.g. `tcp://10.0.0.1:5555`. */
@@ -44,8 +48,14 @@ export interface DistributedWorkerOptions {
   readonly advertiseHost?: string;
   /** Give up when the coordinator has not answered HELLO within this many ms. Default 30000. */
   readonly connectTimeoutMs?: number;
-  /** Give up when the coordinator has been silent this long (it sends heartbeats every few seconds). Default 120000. */
+  /** The coordinator counts as gone when silent this long (it sends heartbeats every 2 s; time this process spent computing does not count). Default 120000. */
   readonly silenceTimeoutMs?: number;
+  /**
+   * When the coordinator is gone, wait this long for it to come back (a
+   * restarted `ganglion coordinator --resume` on the same endpoint) and
+   * rejoin with HELLO, instead of exiting with an error. Default: exit.
+   */
+  readonly waitForCoordinatorMs?: number;
   /** Stable id (the DEALER routing id). Default `<host>-<pid>`. */
   readonly workerId?: string;
   readonly logFormat?: 'pretty' | 'json';
@@ -87,8 +97,15 @@ export class WorkerConnectError extends Error {
  *    included), so every rank trains the same thing.
  * 4. Create the reducer the WELCOME names; load the dataset; build the
  *    model; tell the coordinator it is ready.
- * 5. Trainer.run(start step): the StepGate follows the coordinator's STEPs.
- * 6. Rank 0 sends the final weights (WEIGHTS); wait for SHUTDOWN.
+ * 5. State (WELCOME.syncState): send this worker's state (STATE) or load
+ *    the one the coordinator sends; tell the coordinator it is ready.
+ * 6. Trainer.run(start step, phase): the StepGate follows the
+ *    coordinator's STEPs; rank 0's CheckpointStore sends STATE at
+ *    checkpoint steps. A newer WELCOME (a worker left or joined) aborts
+ *    the step in flight: adopt it and go back to 5. The coordinator gone
+ *    (no heartbeat): exit with an error, or with waitForCoordinatorMs
+ *    HELLO until a restarted coordinator WELCOMEs this worker, then 5.
+ * 7. Rank 0 sends the final weights (WEIGHTS); wait for SHUTDOWN.
  * On failure the worker sends a fatal ERROR with the reason, best effort.
  */
 export async function runDistributedWorker(options: DistributedWorkerOptions): Promise<DistributedWorkerResult> {
@@ -125,18 +142,21 @@ export async function runDistributedWorker(options: DistributedWorkerOptions): P
   let model: GenerativeModel | undefined;
   try {
     const pipelineHash = options.pipelineFile === undefined ? null : pipelineFileHash(existingFile(options.pipelineFile));
-    await socket.send({
-      type: 'HELLO',
-      generation: 0,
-      step: 0,
-      workerId,
-      host: os.hostname(),
-      pid: process.pid,
-      backend: backend.name,
-      devices,
-      ringEndpoint: ring?.endpoint ?? null,
-      pipelineHash,
-    });
+    const hello = (generation: number): Promise<void> =>
+      socket.send({
+        type: 'HELLO',
+        generation,
+        step: 0,
+        workerId,
+        host: os.hostname(),
+        pid: process.pid,
+        backend: backend.name,
+        devices,
+        ringEndpoint: ring?.endpoint ?? null,
+        pipelineHash,
+        ...(options.curve === undefined ? {} : { curvePublicKey: options.curve.keyPair.publicKey }),
+      });
+    await hello(0);
     logger.info(
       { coordinator: options.connect, ring: ring?.endpoint ?? null, curve: options.curve !== undefined },
       `connecting to the coordinator at ${options.connect}${options.curve === undefined ? '' : ` (CURVE, this worker's key ${options.curve.keyPair.publicKey})`}`,
@@ -159,8 +179,7 @@ export async function runDistributedWorker(options: DistributedWorkerOptions): P
       `rank ${welcome.rank} of ${welcome.worldSize}, reducer ${reducerInfo.name} (${formatBytes(reducerInfo.bucketBytes)} buckets${reducerInfo.fp16 ? ', fp16' : ''}), pipeline ${definition.settings.name}`,
     );
 
-    // The Trainer's lines carry the rank and world size of this generation.
-    const rankLogger = logger.child({ rank: welcome.rank, worldSize: welcome.worldSize }, { msgPrefix: `[rank ${welcome.rank}/${welcome.worldSize}] ` });
+    const rankLogger = logger.child({}, { msgPrefix: '[trainer] ' });
     container.loadSync(distributedWorkerModule({ definition, logger: rankLogger, session, reducer }));
     if (definition.spec.overrides !== undefined) container.loadSync(definition.spec.overrides);
     const images = await container.get<Dataset>(Dataset).load();
@@ -168,16 +187,45 @@ export async function runDistributedWorker(options: DistributedWorkerOptions): P
     container.bind(TrainingImages).toConstantValue(images);
     model = container.get<GenerativeModel>(GenerativeModel);
     assertUniqueVariableNames(model.name, model.phases.flatMap((phase) => phase.variables));
-    await session.ready();
 
-    const summary = await container.get(Trainer).run(session.welcome.step);
+    const trainer = container.get(Trainer);
+    const progress = container.get(StepProgress);
+    const states = container.get(RemoteCheckpointStore);
+    let steps = 0;
+    for (let current = welcome; ; ) {
+      try {
+        const position = await syncState(session, current, model, states, progress, logger);
+        if (position === undefined) break; // SHUTDOWN while getting ready.
+        progress.resumeAt(position);
+        await session.ready();
+        const summary = await trainer.run(position.step, position.phase);
+        steps += summary.steps;
+        break;
+      } catch (error) {
+        if (session.stoppedBecause !== undefined) throw error;
+        if (session.membershipChanged) {
+          current = await session.adoptPending();
+          continue;
+        }
+        const lost = session.coordinatorLost ?? (error instanceof CoordinatorLostError ? error : undefined);
+        if (lost === undefined) throw error;
+        logger.error({ coordinator: options.connect, error: lost.message }, `coordinator lost: ${lost.message}`);
+        if (options.waitForCoordinatorMs === undefined) {
+          throw new CoordinatorLostError(`${lost.message} Exiting; start workers with --wait-for-coordinator to wait for a restarted coordinator (\`ganglion coordinator ... --resume\`).`);
+        }
+        current = await awaitCoordinatorBack(socket, hello, session.generation(), options.connect, options.waitForCoordinatorMs, logger);
+        await session.rejoin(current);
+        logger.info({ rank: current.rank, worldSize: current.worldSize, generation: current.generation }, `rejoined: rank ${current.rank} of ${current.worldSize} (generation ${current.generation})`);
+      }
+    }
+    const { steps: lastStep } = definition.settings;
     if (session.stoppedBecause === undefined && session.rank() === 0) {
       const weights = readModelWeights(model);
       await session.send(
         {
           type: 'WEIGHTS',
           generation: session.generation(),
-          step: session.welcome.step + summary.steps,
+          step: lastStep,
           rank: 0,
           names: weights.map((w) => w.name),
           shapes: weights.map((w) => [...w.shape]),
@@ -187,7 +235,7 @@ export async function runDistributedWorker(options: DistributedWorkerOptions): P
     }
     const shutdownReason = await session.awaitShutdown();
     logger.info({ reason: shutdownReason }, `coordinator: ${shutdownReason}; exiting`);
-    return { rank: session.rank(), worldSize: session.worldSize(), steps: summary.steps, shutdownReason };
+    return { rank: session.rank(), worldSize: session.worldSize(), steps, shutdownReason };
   } catch (error) {
     const stoppedBecause = session?.stoppedBecause;
     if (session !== undefined && stoppedBecause !== undefined) {
@@ -195,7 +243,7 @@ export async function runDistributedWorker(options: DistributedWorkerOptions): P
       logger.info({ reason: stoppedBecause }, `coordinator: ${stoppedBecause}; stopped mid-step, exiting`);
       return { rank: session.rank(), worldSize: session.worldSize(), steps: Math.max(0, session.stepsStarted - 1), shutdownReason: stoppedBecause };
     }
-    if (welcomed !== undefined) await reportFailure(socket, session?.generation() ?? welcomed.generation, error);
+    if (welcomed !== undefined && !(error instanceof CoordinatorLostError)) await reportFailure(socket, session?.generation() ?? welcomed.generation, error);
     throw error;
   } finally {
     session?.close();
@@ -204,6 +252,75 @@ export async function runDistributedWorker(options: DistributedWorkerOptions): P
     await ring?.close();
     await socket.close();
   }
+}
+
+/**
+ * Brings this worker to the state the WELCOME asks for and returns where
+ * it continues: 'send' (rank 0 after a membership change) sends its own
+ * state to the coordinator; 'receive' loads the STATE the coordinator
+ * sends (checked against its manifest); neither: a fresh job at the
+ * WELCOME's step. Undefined on SHUTDOWN.
+ */
+async function syncState(
+  session: WorkerSession,
+  welcome: WelcomeHeader,
+  model: GenerativeModel,
+  states: RemoteCheckpointStore,
+  progress: StepProgress,
+  logger: Logger,
+): Promise<StatePosition | undefined> {
+  if (welcome.syncState === 'send') {
+    const position = progress.position(model.phases.length);
+    await states.sendState(model, position);
+    logger.info({ generation: welcome.generation, ...position }, `sent this worker's state (step ${position.step}, phase ${position.phase}) to the coordinator for the other ranks`);
+    return position;
+  }
+  if (welcome.syncState === 'receive') {
+    const envelope = await session.receiveState();
+    if (envelope === undefined) return undefined;
+    const checkpoint = verifyCheckpointFiles(`STATE from the coordinator (generation ${welcome.generation})`, stateFiles(envelope));
+    await restoreCheckpoint(model, checkpoint);
+    const { step, phase } = envelope.header;
+    logger.info({ generation: welcome.generation, step, phase }, `loaded the job's state: step ${step}${phase > 0 ? `, ${phase} phase${phase === 1 ? '' : 's'} of it already applied` : ''}`);
+    return { step, phase };
+  }
+  return { step: welcome.step, phase: 0 };
+}
+
+/** After the coordinator was lost: HELLO every 2 s until a (restarted) coordinator WELCOMEs this worker, or `waitMs` passed. */
+async function awaitCoordinatorBack(
+  socket: WorkerSocket,
+  hello: (generation: number) => Promise<void>,
+  generation: number,
+  endpoint: string,
+  waitMs: number,
+  logger: Logger,
+): Promise<WelcomeHeader> {
+  logger.warn({ coordinator: endpoint, waitMs }, `waiting up to ${Math.round(waitMs / 1000)} s for a coordinator at ${endpoint} to come back (--wait-for-coordinator)`);
+  const deadline = Date.now() + waitMs;
+  let lastHello = 0;
+  while (Date.now() < deadline) {
+    if (Date.now() - lastHello >= 2000) {
+      await hello(generation);
+      lastHello = Date.now();
+    }
+    let received;
+    try {
+      received = await socket.receive({ timeoutMs: Math.max(1, Math.min(1000, deadline - Date.now())) });
+    } catch (error) {
+      if (error instanceof WaitTimeoutError) continue;
+      throw error;
+    }
+    if (!received.ok) continue;
+    const { envelope } = received;
+    if (isEnvelopeOf(envelope, 'WELCOME') && envelope.header.generation > generation) return envelope.header;
+    if (isEnvelopeOf(envelope, 'ERROR') && envelope.header.fatal) {
+      throw new WorkerConnectError(`The coordinator at ${endpoint} refused this worker when it rejoined (${envelope.header.code}): ${envelope.header.reason}`);
+    }
+  }
+  throw new WorkerConnectError(
+    `No coordinator came back at ${endpoint} within ${Math.round(waitMs / 1000)} s (--wait-for-coordinator). Restart it with \`ganglion coordinator ... --resume\` and start this worker again.`,
+  );
 }
 
 async function awaitWelcome(

@@ -28,6 +28,8 @@ export interface ScheduledRunOptions {
   readonly joinTimeoutMs?: number;
   /** Other processes: how long to wait for process 0's coordinator. Default 300000 (they may start first). */
   readonly connectTimeoutMs?: number;
+  /** Process 0 continues from a checkpoint (`--resume [dir]`, see DistributedCoordinatorOptions.resume). */
+  readonly resume?: boolean | string;
   /** How process 0 starts its own worker (see LocalLaunchOptions.workerCommand). */
   readonly workerCommand: readonly string[];
   readonly signal?: AbortSignal;
@@ -68,6 +70,7 @@ export async function runScheduledJob(options: ScheduledRunOptions): Promise<Sch
       dashboard: options.dashboard,
       backend: options.backend,
       joinTimeoutMs: options.joinTimeoutMs,
+      resume: options.resume,
       signal: options.signal,
       output: options.output,
       workers: 1,

@@ -4,7 +4,8 @@ import {
   type GradientReducer,
   type Membership,
   type MessageInit,
-  type ShutdownHeader,
+  type HeaderOf,
+  type MessageType,
   type WaitOptions,
   type WelcomeHeader,
   WaitAbortedError,
@@ -13,7 +14,7 @@ import {
   encodeMessage,
 } from '@ganglion/comm';
 import { createLogger } from '../logger';
-import { CoordinatorRefusedError, type CoordinatorChannel, WorkerSession } from './worker-session';
+import { CoordinatorLostError, CoordinatorRefusedError, type CoordinatorChannel, MembershipChangedError, WorkerSession } from './worker-session';
 
 /** An in-memory coordinator channel: messages pushed by the test, sends recorded. */
 class FakeChannel implements CoordinatorChannel {
@@ -21,12 +22,13 @@ class FakeChannel implements CoordinatorChannel {
   readonly sent: MessageInit[] = [];
   private readonly queue: DecodeResult[] = [];
   private waiter: { resolve: (r: DecodeResult) => void; reject: (e: Error) => void } | undefined;
-  private shutdownHandler: ((envelope: Envelope<ShutdownHeader>) => void) | undefined;
+  private readonly handlers = new Map<string, (envelope: Envelope) => void>();
 
   push(init: MessageInit): void {
     const envelope = decodeMessageOrThrow(encodeMessage(init));
-    if (envelope.header.type === 'SHUTDOWN' && this.shutdownHandler !== undefined) {
-      this.shutdownHandler(envelope as Envelope<ShutdownHeader>);
+    const handler = this.handlers.get(envelope.header.type);
+    if (handler !== undefined) {
+      handler(envelope);
       return;
     }
     const waiter = this.waiter;
@@ -58,9 +60,9 @@ class FakeChannel implements CoordinatorChannel {
     });
   }
 
-  route(_type: 'SHUTDOWN', handler: (envelope: Envelope<ShutdownHeader>) => void): () => void {
-    this.shutdownHandler = handler;
-    return () => (this.shutdownHandler = undefined);
+  route<T extends MessageType>(type: T, handler: (envelope: Envelope<HeaderOf<T>>) => void): () => void {
+    this.handlers.set(type, handler as (envelope: Envelope) => void);
+    return () => this.handlers.delete(type);
   }
 }
 
@@ -119,22 +121,28 @@ describe('WorkerSession', () => {
     expect(channel.sent).toEqual([{ type: 'RING_READY', generation: 1, step: 0, rank: 1 }]);
   });
 
-  it('skips heartbeats and adopts a newer WELCOME (a re-rank before training) before returning the STEP', async () => {
+  it('a newer WELCOME ends the generation at once: the reduce signal aborts, waits throw until it is adopted', async () => {
     channel.push({ type: 'HEARTBEAT', generation: 1, step: 0, sentAtMs: 1 });
+    channel.push({ type: 'STEP', generation: 1, step: 0, checksum: false });
+    expect(await session.nextCommand(0)).toEqual({ type: 'step', checksum: false });
+    const signal = session.reduceSignal();
+    const waiting = session.nextCommand(1);
+    channel.push(welcome(1, 0, 2) as MessageInit); // Not newer: ignored.
+    expect(signal.aborted).toBe(false);
     channel.push(welcome(2, 0, 2) as MessageInit);
-    channel.push({ type: 'STEP', generation: 1, step: 0, checksum: false }); // From the old generation: ignored.
-    channel.push({ type: 'STEP', generation: 2, step: 0, checksum: true });
-    expect(await session.nextCommand(0)).toEqual({ type: 'step', checksum: true });
+    expect(signal.aborted).toBe(true);
+    await expect(waiting).rejects.toThrow(MembershipChangedError);
+    expect(session.membershipChanged).toBe(true);
+    expect((await session.adoptPending()).generation).toBe(2);
     expect([session.rank(), session.worldSize(), session.generation()]).toEqual([0, 2, 2]);
+    expect(session.reduceSignal().aborted).toBe(false);
     expect(reducer.memberships.at(-1)).toMatchObject({ generation: 2, rank: 0, worldSize: 2 });
-    expect(channel.sent).toContainEqual({ type: 'RING_READY', generation: 2, step: 0, rank: 0 });
+    channel.push({ type: 'STEP', generation: 1, step: 1, checksum: false }); // From the old generation: ignored.
+    channel.push({ type: 'STEP', generation: 2, step: 1, checksum: true });
+    expect(await session.nextCommand(1)).toEqual({ type: 'step', checksum: true });
   });
 
-  it('refuses a re-rank once training started, and a STEP out of order', async () => {
-    channel.push({ type: 'STEP', generation: 1, step: 0, checksum: false });
-    await session.nextCommand(0);
-    channel.push(welcome(2, 0, 2) as MessageInit);
-    await expect(session.nextCommand(1)).rejects.toThrow(/re-ranked the job \(generation 2\) after training started/);
+  it('refuses a STEP out of order', async () => {
     channel.push({ type: 'STEP', generation: 1, step: 5, checksum: false });
     await expect(session.nextCommand(1)).rejects.toThrow(/started step 5 while this worker expected step 1/);
   });
@@ -151,6 +159,8 @@ describe('WorkerSession', () => {
   it('turns a fatal ERROR into CoordinatorRefusedError and long silence into an error naming the coordinator', async () => {
     channel.push({ type: 'ERROR', generation: 1, step: 0, code: 'job-full', reason: 'no room', fatal: true });
     await expect(session.nextCommand(0)).rejects.toThrow(CoordinatorRefusedError);
-    await expect(session.nextCommand(0)).rejects.toThrow(/No word from the coordinator at tcp:\/\/coordinator:5555 for 1 s while waiting for STEP 0/);
+    await expect(session.nextCommand(0)).rejects.toThrow(CoordinatorLostError);
+    expect(session.coordinatorLost?.message).toMatch(/No word from the coordinator at tcp:\/\/coordinator:5555 for 1 s \(no heartbeat/);
+    expect(session.reduceSignal().aborted).toBe(true);
   });
 });

@@ -2,13 +2,16 @@ import {
   type DecodeResult,
   type Envelope,
   type GradientReducer,
+  type HeaderOf,
   type MessageInit,
+  type MessageType,
   type PayloadInit,
-  type ShutdownHeader,
+  type StateHeader,
   type WaitOptions,
   type WelcomeHeader,
   WaitAbortedError,
   WaitTimeoutError,
+  isEnvelopeOf,
   membershipFromWelcome,
 } from '@ganglion/comm';
 import type { Logger } from '../logger';
@@ -20,7 +23,7 @@ export interface CoordinatorChannel {
   readonly endpoint: string;
   send(init: MessageInit, payload?: PayloadInit): Promise<void>;
   receive(options?: WaitOptions): Promise<DecodeResult>;
-  route(type: 'SHUTDOWN', handler: (envelope: Envelope<ShutdownHeader>) => void): () => void;
+  route<T extends MessageType>(type: T, handler: (envelope: Envelope<HeaderOf<T>>) => void): () => void;
 }
 
 /** What the coordinator asked for next. */
@@ -38,26 +41,49 @@ export class CoordinatorRefusedError extends Error {
   }
 }
 
+/** A newer WELCOME arrived: the current generation ended (the worker adopts it with adoptPending()). */
+export class MembershipChangedError extends Error {
+  override readonly name = 'MembershipChangedError';
+}
+
+/** The coordinator has been silent past the timeout (no HEARTBEAT): it died, hangs, or the network failed. */
+export class CoordinatorLostError extends Error {
+  override readonly name = 'CoordinatorLostError';
+}
+
 /**
  * A worker's side of one job: the coordinator channel, the reducer and the
  * membership the latest WELCOME assigned (this is the worker's
  * ProcessGroup). Between steps it reads the coordinator's commands:
- * STEP, SHUTDOWN, a newer WELCOME (re-ranking before training starts, when
- * a worker was refused), ERROR, HEARTBEAT. Silence longer than
- * `silenceTimeoutMs` means the coordinator is gone: the coordinator sends
- * a HEARTBEAT every few seconds.
+ * STEP, SHUTDOWN, ERROR, HEARTBEAT.
  *
- * SHUTDOWN takes effect at once, even mid-step: it aborts the reduction in
- * flight (closing the reducer), so a worker stuck waiting for a dead peer
- * still stops; the caller sees `stoppedBecause` set and treats the
- * resulting error as a clean stop.
+ * Three things take effect at once, even mid-step, because they are
+ * routed past the queue:
+ * - SHUTDOWN aborts the reduction in flight (closing the reducer), so a
+ *   worker stuck waiting for a dead peer still stops; the caller sees
+ *   `stoppedBecause` set and treats the resulting error as a clean stop.
+ * - A WELCOME of a newer generation (a worker left or joined) ends the
+ *   current generation: reduceSignal() aborts, the reduction in flight
+ *   rejects without anything being applied, and nextCommand() throws
+ *   MembershipChangedError until the caller adopts it (adoptPending()).
+ * - HEARTBEAT proves the coordinator alive. Silence longer than
+ *   `silenceTimeoutMs` (time the event loop was blocked by computing does
+ *   not count) means it is gone: reduceSignal() aborts and every wait
+ *   throws CoordinatorLostError, until rejoin() with a new coordinator's
+ *   WELCOME.
  */
 export class WorkerSession implements DistributedProcessGroup {
   private current: WelcomeHeader;
+  private pending: WelcomeHeader | undefined;
   private stepsStartedCount = 0;
   private shutdownReason: string | undefined;
+  private lost: CoordinatorLostError | undefined;
   private readonly stopped = new AbortController();
-  private unrouteShutdown: (() => void) | undefined;
+  private generationEnded = new AbortController();
+  private readonly unroutes: Array<() => void> = [];
+  private lastHeardMs = Date.now();
+  private lastTickMs = Date.now();
+  private watchdog: ReturnType<typeof setInterval> | undefined;
 
   constructor(
     private readonly channel: CoordinatorChannel,
@@ -81,6 +107,10 @@ export class WorkerSession implements DistributedProcessGroup {
     return this.current.generation;
   }
 
+  reduceSignal(): AbortSignal {
+    return this.generationEnded.signal;
+  }
+
   get welcome(): WelcomeHeader {
     return this.current;
   }
@@ -95,19 +125,45 @@ export class WorkerSession implements DistributedProcessGroup {
     return this.shutdownReason;
   }
 
-  /** Adopts the current WELCOME's membership in the reducer. Call once, before ready(). */
+  /** A newer WELCOME waits to be adopted. */
+  get membershipChanged(): boolean {
+    return this.pending !== undefined;
+  }
+
+  /** Set once the coordinator went silent past the timeout. */
+  get coordinatorLost(): CoordinatorLostError | undefined {
+    return this.lost;
+  }
+
+  /** Adopts the current WELCOME's membership in the reducer and starts listening. Call once, before ready(). */
   async start(): Promise<void> {
-    this.unrouteShutdown = this.channel.route('SHUTDOWN', (envelope) => {
-      this.shutdownReason ??= envelope.header.reason;
-      this.stopped.abort();
-      void this.reducer.close();
-    });
+    this.unroutes.push(
+      this.channel.route('SHUTDOWN', (envelope) => {
+        this.heard();
+        this.shutdownReason ??= envelope.header.reason;
+        this.stopped.abort();
+        void this.reducer.close();
+      }),
+      this.channel.route('WELCOME', (envelope) => {
+        this.heard();
+        const welcome = envelope.header;
+        if (welcome.generation <= (this.pending ?? this.current).generation) return;
+        this.pending = welcome;
+        this.generationEnded.abort(new MembershipChangedError(`membership changed to generation ${welcome.generation}`));
+      }),
+      this.channel.route('HEARTBEAT', () => this.heard()),
+    );
+    const tickMs = Math.max(50, Math.min(1000, this.silenceTimeoutMs / 4));
+    this.lastTickMs = Date.now();
+    this.watchdog = setInterval(() => this.checkCoordinator(tickMs), tickMs);
+    this.watchdog.unref?.();
     await this.reducer.configure(membershipFromWelcome(this.current));
   }
 
-  /** Stops listening for SHUTDOWN. */
+  /** Stops listening. */
   close(): void {
-    this.unrouteShutdown?.();
+    for (const unroute of this.unroutes.splice(0)) unroute();
+    if (this.watchdog !== undefined) clearInterval(this.watchdog);
   }
 
   /** Tells the coordinator this worker is set up for the current generation (RING_READY, for either reducer). */
@@ -119,10 +175,11 @@ export class WorkerSession implements DistributedProcessGroup {
     return this.channel.send(init, payload);
   }
 
-  /** Waits for the coordinator's go-ahead for `step` (or a SHUTDOWN). */
+  /** Waits for the coordinator's go-ahead for `step` (or a SHUTDOWN). Throws MembershipChangedError or CoordinatorLostError. */
   async nextCommand(step: number): Promise<CoordinatorCommand> {
     for (;;) {
       if (this.shutdownReason !== undefined) return { type: 'shutdown', reason: this.shutdownReason };
+      this.throwIfInterrupted();
       const received = await this.receive(`STEP ${step}`);
       if (received === undefined) continue;
       if (!received.ok) {
@@ -141,9 +198,6 @@ export class WorkerSession implements DistributedProcessGroup {
         case 'SHUTDOWN':
           this.shutdownReason = header.reason;
           return { type: 'shutdown', reason: header.reason };
-        case 'WELCOME':
-          await this.adopt(header);
-          continue;
         case 'ERROR':
           this.onError(header.code, header.reason, header.fatal);
           continue;
@@ -153,10 +207,48 @@ export class WorkerSession implements DistributedProcessGroup {
     }
   }
 
+  /**
+   * After a WELCOME whose syncState is 'receive': the STATE of the current
+   * generation from the coordinator. Undefined on SHUTDOWN; throws
+   * MembershipChangedError or CoordinatorLostError.
+   */
+  async receiveState(): Promise<Envelope<StateHeader> | undefined> {
+    for (;;) {
+      if (this.shutdownReason !== undefined) return undefined;
+      this.throwIfInterrupted();
+      const received = await this.receive(`STATE of generation ${this.current.generation}`);
+      if (received === undefined || !received.ok) continue;
+      const { envelope } = received;
+      if (isEnvelopeOf(envelope, 'STATE') && envelope.header.generation === this.current.generation) return envelope;
+      if (isEnvelopeOf(envelope, 'ERROR')) this.onError(envelope.header.code, envelope.header.reason, envelope.header.fatal);
+    }
+  }
+
+  /** Adopts the newer WELCOME that ended the generation: new rank, world size and reducer membership. */
+  async adoptPending(): Promise<WelcomeHeader> {
+    const welcome = this.pending;
+    if (welcome === undefined) throw new Error('adoptPending(): no newer WELCOME arrived.');
+    this.pending = undefined;
+    await this.adopt(welcome);
+    this.logger.info(
+      { rank: welcome.rank, worldSize: welcome.worldSize, generation: welcome.generation, step: welcome.step },
+      `membership changed: now rank ${welcome.rank} of ${welcome.worldSize} (generation ${welcome.generation}); the interrupted step is abandoned`,
+    );
+    return welcome;
+  }
+
+  /** Joins a (restarted) coordinator's job with its WELCOME, after the previous one was lost. */
+  async rejoin(welcome: WelcomeHeader): Promise<void> {
+    this.lost = undefined;
+    this.pending = undefined;
+    await this.adopt(welcome);
+  }
+
   /** After the last step: waits for the coordinator's SHUTDOWN. */
   async awaitShutdown(): Promise<string> {
     for (;;) {
       if (this.shutdownReason !== undefined) return this.shutdownReason;
+      if (this.lost !== undefined) throw this.lost;
       const received = await this.receive('SHUTDOWN');
       if (received === undefined || !received.ok) continue;
       const { header } = received.envelope;
@@ -169,20 +261,33 @@ export class WorkerSession implements DistributedProcessGroup {
   }
 
   private async adopt(welcome: WelcomeHeader): Promise<void> {
-    if (welcome.generation <= this.current.generation) return;
-    if (this.stepsStartedCount > 0) {
-      throw new CoordinatorRefusedError(
-        'membership-change',
-        `The coordinator re-ranked the job (generation ${welcome.generation}) after training started; resuming a running job is not supported yet. Restart the job.`,
-      );
-    }
     this.current = welcome;
+    this.generationEnded = new AbortController();
+    this.lastHeardMs = Date.now();
     await this.reducer.configure(membershipFromWelcome(welcome));
-    this.logger.info(
-      { rank: welcome.rank, worldSize: welcome.worldSize, generation: welcome.generation },
-      `re-ranked before training: rank ${welcome.rank} of ${welcome.worldSize} (generation ${welcome.generation})`,
+  }
+
+  private throwIfInterrupted(): void {
+    if (this.lost !== undefined) throw this.lost;
+    if (this.pending !== undefined) throw new MembershipChangedError(`The coordinator re-ranked the job (generation ${this.pending.generation}).`);
+  }
+
+  private heard(): void {
+    this.lastHeardMs = Date.now();
+  }
+
+  /** The watchdog: time the event loop was blocked (a long step) is not silence. */
+  private checkCoordinator(tickMs: number): void {
+    const now = Date.now();
+    const late = now - this.lastTickMs - tickMs;
+    this.lastTickMs = now;
+    if (late > tickMs) this.lastHeardMs += late;
+    if (this.lost !== undefined || this.shutdownReason !== undefined || now - this.lastHeardMs <= this.silenceTimeoutMs) return;
+    this.lost = new CoordinatorLostError(
+      `No word from the coordinator at ${this.channel.endpoint} for ${Math.round((now - this.lastHeardMs) / 1000)} s (no heartbeat; --coordinator-timeout ${Math.round(this.silenceTimeoutMs / 1000)} s): ` +
+        'it died, hangs, or the network between us failed.',
     );
-    await this.ready();
+    this.generationEnded.abort(this.lost);
   }
 
   private onError(code: string, reason: string, fatal: boolean): void {
@@ -190,18 +295,22 @@ export class WorkerSession implements DistributedProcessGroup {
     this.logger.warn({ code, reason }, `coordinator: ${reason}`);
   }
 
-  /** The next message; undefined once SHUTDOWN arrived (it is routed past the queue). */
+  /** The next message; undefined once SHUTDOWN arrived, a newer WELCOME ended the generation or the coordinator was lost. */
   private async receive(what: string): Promise<DecodeResult | undefined> {
     try {
-      return await this.channel.receive({ timeoutMs: this.silenceTimeoutMs, signal: this.stopped.signal });
+      const received = await this.channel.receive({ timeoutMs: this.silenceTimeoutMs, signal: AbortSignal.any([this.stopped.signal, this.generationEnded.signal]) });
+      this.heard();
+      return received;
     } catch (error) {
       if (error instanceof WaitAbortedError) return undefined;
       if (error instanceof WaitTimeoutError) {
-        throw new Error(
-          `No word from the coordinator at ${this.channel.endpoint} for ${Math.round(this.silenceTimeoutMs / 1000)} s while waiting for ${what}: ` +
-            'it stopped or the network between us failed. Check the coordinator\'s log.',
+        this.lost ??= new CoordinatorLostError(
+          `No word from the coordinator at ${this.channel.endpoint} for ${Math.round(this.silenceTimeoutMs / 1000)} s (no heartbeat) while waiting for ${what}: ` +
+            'it died, hangs, or the network between us failed. Check the coordinator\'s log.',
           { cause: error },
         );
+        this.generationEnded.abort(this.lost);
+        throw this.lost;
       }
       throw error;
     }
