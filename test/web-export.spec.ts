@@ -137,10 +137,19 @@ if (CHROMIUM === undefined) {
   console.warn('test/web-export.spec.ts skipped: no Chromium found (install it with "apt-get install -y chromium" or set CHROMIUM_PATH).');
 }
 
+/** The little of the DOM that readCanvas uses (the e2e project compiles without the DOM library). */
+interface PageDocument {
+  getElementById(id: string): {
+    readonly width: number;
+    readonly height: number;
+    getContext(kind: '2d'): { getImageData(x: number, y: number, width: number, height: number): { data: Uint8ClampedArray; width: number; height: number } };
+  };
+}
+
 /** Runs in the page: the canvas's size, its distinct red levels inside the images, and a fingerprint of its pixels. */
 function readCanvas(): CanvasPixels {
-  const canvas = document.getElementById('grid') as HTMLCanvasElement;
-  const { data, width, height } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+  const canvas = (globalThis as unknown as { document: PageDocument }).document.getElementById('grid');
+  const { data, width, height } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
   const scale = 4;
   const pitch = (28 + 2) * scale;
   const levels = new Set<number>();

@@ -14,6 +14,7 @@ import {
   positiveSeconds,
   withInterrupts,
 } from './cli-options';
+import { addCurveOptions, type CurveFlags, launchCurve, scheduledCurve } from './curve-flags';
 
 /** How a launcher starts a worker process: this same command, `ganglion worker`. */
 function workerCommand(): string[] {
@@ -66,7 +67,7 @@ export function coordinatorCommand(setExitCode: (code: number) => void): Command
   });
 }
 
-interface LaunchFlags extends DistributedFlags {
+interface LaunchFlags extends DistributedFlags, CurveFlags {
   workers?: number;
   gpus?: string[];
   backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
@@ -107,7 +108,7 @@ export function runCommand(setExitCode: (code: number) => void): Command {
 }
 
 function schedulerOptions(command: Command): Command {
-  return command
+  return addCurveOptions(command)
     .addOption(new Option('--backend <name>', 'compute backend of the workers').choices(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'))
     .option('--bind-host <host>', 'scheduled jobs: interface the coordinator and ring sockets bind', '0.0.0.0')
     .option('--advertise-host <host>', "scheduled jobs: this machine's address for other workers (default: first external IPv4)")
@@ -132,6 +133,7 @@ async function launch(pipelineFile: string, flags: LaunchFlags): Promise<number>
       dashboard: dashboardOf(flags),
       workerCommand: workerCommand(),
       signal,
+      ...launchCurve(flags, workers),
     });
     process.stdout.write(describeRun(result, paths));
   });
@@ -156,6 +158,7 @@ async function runFromEnv(pipelineFile: string, flags: LaunchFlags): Promise<num
       connectTimeoutMs: flags.connectTimeout * 1000,
       workerCommand: workerCommand(),
       signal,
+      curve: scheduledCurve(flags),
     });
     if (run.role === 'coordinator') process.stdout.write(describeRun(run.result, run.paths));
     else process.stdout.write(`Process ${run.placement.rank} of ${run.placement.worldSize} (${run.placement.scheduler}): worker rank ${run.worker.rank} trained ${run.worker.steps} steps.\n`);

@@ -81,14 +81,14 @@ export { distributedWorkerModule } from './distributed/distributed-worker-module
 export type { DistributedWorkerContext } from './distributed/distributed-worker-module';
 export { Fnv1a64 } from './distributed/fnv1a64';
 export { launchLocalJob } from './distributed/local-launch';
-export type { LocalLaunchOptions, LocalLaunchResult } from './distributed/local-launch';
+export type { LocalLaunchOptions, LocalLaunchResult, LocalWorkerCurve } from './distributed/local-launch';
 export { readModelWeights } from './distributed/named-weights';
 export type { NamedWeights } from './distributed/named-weights';
 export { defaultAdvertiseHost, endpointHost, isLoopbackEndpoint } from './distributed/network-address';
 export { NullMetricsSink } from './distributed/null-metrics-sink';
 export { RemoteSampleWriter, sampleGridName } from './distributed/remote-sample-writer';
 export { runScheduledJob } from './distributed/scheduled-run';
-export type { ScheduledRunOptions, ScheduledRunResult } from './distributed/scheduled-run';
+export type { ScheduledRunCurve, ScheduledRunOptions, ScheduledRunResult } from './distributed/scheduled-run';
 export { SchedulerEnvironmentError, schedulerPlacementFromEnv } from './distributed/scheduler-placement';
 export type { SchedulerPlacement, SchedulerPlacementOptions } from './distributed/scheduler-placement';
 export { stepMetricsFromValues, stepMetricsToValues } from './distributed/step-metrics-values';

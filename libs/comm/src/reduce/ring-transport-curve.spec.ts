@@ -12,6 +12,15 @@ function chunk(rank: number, value: number) {
   };
 }
 
+/** Resolves once `condition` holds, polling; rejects after `timeoutMs`. */
+async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 describe('RingTransport with CURVE', () => {
   const closers: (() => Promise<void> | void)[] = [];
   afterEach(async () => {
@@ -53,7 +62,7 @@ describe('RingTransport with CURVE', () => {
   it('keeps reducing after each rank adopts the membership again (its PUSH replaced)', async () => {
     const a = await ringOf();
     const b = await ringOf();
-    const reducers = [new RingReducer(a.ring, { bucketBytes: 1 << 20 }), new RingReducer(b.ring, { bucketBytes: 1 << 20 })];
+    const reducers = [new RingReducer(a.ring, { bucketBytes: 1 << 18 }), new RingReducer(b.ring, { bucketBytes: 1 << 18 })];
     const membership = (rank: number): Membership => ({
       generation: 1,
       rank,
@@ -64,12 +73,12 @@ describe('RingTransport with CURVE', () => {
     for (let round = 0; round < 2; round++) {
       for (const [rank, reducer] of reducers.entries()) await reducer.configure(membership(rank));
     }
-    const n = 1_000_000;
+    const n = 250_000;
     for (let step = 0; step < 6; step++) {
       const results = await Promise.all(reducers.map((reducer, rank) => reducer.allreduce(new Float32Array(n).fill(rank === 0 ? 1 : 3), 1, { generation: 1, step, phase: 0 })));
       for (const result of results) expect([result[0], result[n - 1]]).toEqual([2, 2]);
     }
-  });
+  }, 30_000);
 
   it('lets nothing through from a key outside the membership or a plain-TCP peer, and reports both', async () => {
     const a = await ringOf();
@@ -85,9 +94,8 @@ describe('RingTransport with CURVE', () => {
     void curvePush.send(encodeMessage(chunk(1, 9).init, chunk(1, 9).payload)).catch(() => undefined);
     void plainPush.send(encodeMessage(chunk(1, 9).init, chunk(1, 9).payload)).catch(() => undefined);
 
-    await expect(a.ring.take(ringKey(1, 0, 0, 0, 0), { timeoutMs: 1500 })).rejects.toBeInstanceOf(WaitTimeoutError);
-    expect(a.refused).toContain(stranger.publicKey);
-    expect(a.refused.some((reason) => reason.includes('no CURVE handshake'))).toBe(true);
+    await until(() => a.refused.includes(stranger.publicKey) && a.refused.some((reason) => reason.includes('no CURVE handshake')));
+    await expect(a.ring.take(ringKey(1, 0, 0, 0, 0), { timeoutMs: 500 })).rejects.toBeInstanceOf(WaitTimeoutError);
     expect(a.refused).not.toContain(member.publicKey);
   });
 
@@ -97,8 +105,8 @@ describe('RingTransport with CURVE', () => {
     a.ring.connect({ generation: 1, rank: 0, worldSize: 1, peers: [a.ring.endpoint], peerKeys: [a.keyPair.publicKey] });
     b.ring.connect({ generation: 1, rank: 1, worldSize: 2, peers: [a.ring.endpoint, b.ring.endpoint], peerKeys: [a.keyPair.publicKey, b.keyPair.publicKey] });
     void b.ring.send(chunk(1, 3).init, chunk(1, 3).payload).catch(() => undefined);
-    await expect(a.ring.take(ringKey(1, 0, 0, 0, 0), { timeoutMs: 1200 })).rejects.toBeInstanceOf(WaitTimeoutError);
-    expect(a.refused).toContain(b.keyPair.publicKey);
+    await until(() => a.refused.includes(b.keyPair.publicKey));
+    await expect(a.ring.take(ringKey(1, 0, 0, 0, 0), { timeoutMs: 500 })).rejects.toBeInstanceOf(WaitTimeoutError);
   });
 
   it('says what is missing when CURVE and the membership disagree', async () => {

@@ -27,6 +27,7 @@ import type { CoordinatorCheckpoints } from './coordinator-checkpoints';
 import { CoordinatorMembers, describeWorker, type Member } from './coordinator-members';
 import { stateMessage, type StatePosition } from './state-message';
 import type { CoordinatorOutputs } from './coordinator-outputs';
+import { curveKeyRefusal, ringPeerKeys } from './curve-admission';
 import { stepMetricsFromValues } from './step-metrics-values';
 import { meanLosses, median, roundToTenth } from '../step-statistics';
 import type { CoordinatorEvents } from '../dashboard/coordinator-events';
@@ -306,6 +307,8 @@ export class Coordinator {
       }
       return refuse('duplicate-worker', `A worker with id "${hello.workerId}" already joined; give each worker a distinct --worker-id.`);
     }
+    const keyRefusal = curveKeyRefusal(hello, this.socket);
+    if (keyRefusal !== undefined) return refuse(keyRefusal.code, keyRefusal.reason);
     const limit = this.training ? this.maxWorkers : workers;
     if (this.members.count >= limit) {
       return refuse('job-full', `The job already has its ${limit} worker${limit === 1 ? '' : 's'}${this.training ? ' and is training' : ''}; start a new job or raise ${this.training ? '--max-workers' : '--workers'}.`);
@@ -408,6 +411,7 @@ export class Coordinator {
         pipeline: { path: pipeline.file, hash: pipeline.hash, options: this.settings as unknown as Record<string, unknown> },
         reducer: { name: distributed.reducer, bucketBytes: distributed.bucketBytes, fp16: distributed.fp16 },
         peers,
+        ...ringPeerKeys(this.socket, distributed.reducer, ranked),
         ...(syncState === undefined ? {} : { syncState }),
       });
     }

@@ -15,6 +15,7 @@ import { CoordinatorCheckpoints } from './coordinator-checkpoints';
 import { findResumeCheckpoint } from '../checkpoints/checkpoint-store';
 import { checkResumable, dropMetricsFrom } from '../checkpoints/resume-checks';
 import { isLoopbackEndpoint } from './network-address';
+import { unencryptedBindWarning } from './unencrypted-bind-warning';
 import type { DashboardRunInfo } from '../dashboard/dashboard-state';
 import { type DashboardListenOptions, openDashboard } from '../dashboard/open-dashboard';
 
@@ -63,9 +64,10 @@ export interface DistributedCoordinatorOptions {
   readonly signal?: AbortSignal;
   /**
    * CURVE encryption with an allow-list of worker keys (its `onRefused` is
-   * filled in to log each refused key). Default: off. With CURVE the
-   * reducer is forced to 'star': the workers' ring sockets are not
-   * encrypted yet, so all traffic goes through this one CURVE socket.
+   * filled in to log each refused key). Default: off. With CURVE every
+   * HELLO must declare the key its connection authenticated with, and a
+   * ring job's WELCOMEs carry every rank's key, so the workers' ring
+   * sockets are CURVE too and admit only the job's members.
    */
   readonly curve?: Omit<CurveServerOptions, 'onRefused'>;
   /** Serve the live dashboard here while the job runs (`--dashboard`). Default: off. */
@@ -94,8 +96,7 @@ export interface StartedCoordinator {
  */
 export async function startDistributedCoordinator(options: DistributedCoordinatorOptions): Promise<StartedCoordinator> {
   const loaded = loadPipelineFile(options.pipelineFile);
-  const { reducer: requestedReducer, fp16, bucketBytes, checksumEvery, ...plain } = options.overrides ?? {};
-  const reducer = options.curve === undefined ? requestedReducer : 'star';
+  const { reducer, fp16, bucketBytes, checksumEvery, ...plain } = options.overrides ?? {};
   const distributed = Object.fromEntries(
     Object.entries({ ...loaded.definition.spec.distributed, reducer, fp16, bucketBytes, checksumEvery }).filter(([, v]) => v !== undefined),
   );
@@ -121,10 +122,10 @@ export async function startDistributedCoordinator(options: DistributedCoordinato
     logger.info(
       { bind, allowedKeys: options.curve.allow.size, coordinatorKey: options.curve.keyPair.publicKey },
       `CURVE on: traffic to ${bind} is encrypted and only the ${options.curve.allow.size} allowed worker key${options.curve.allow.size === 1 ? '' : 's'} can join; ` +
-        `reducer forced to star${requestedReducer === 'ring' ? ' (ring was asked for)' : ''} because ring sockets between workers are not encrypted yet`,
+        `ring sockets between workers are CURVE too and admit only the job's members`,
     );
   } else if (!isLoopbackEndpoint(bind)) {
-    logger.warn({ bind }, unencryptedBindWarning(bind));
+    logger.warn({ bind }, unencryptedBindWarning(bind, 'coordinator'));
   }
   const workerTimeoutMs = options.workerTimeoutMs ?? 30_000;
   const socket = await CoordinatorSocket.bind({
@@ -204,20 +205,4 @@ export async function startDistributedCoordinator(options: DistributedCoordinato
 function dashboardRunInfo(settings: PipelineSettings, workers: number, paths: RunPaths): DashboardRunInfo {
   const { name, steps, distributed, batchSize } = settings;
   return { pipeline: name, steps, startStep: 0, reducer: distributed.reducer, batchSize, workers, runFolder: paths.root };
-}
-
-/** The multi-line warning for a coordinator reachable beyond loopback with no CURVE keys. */
-function unencryptedBindWarning(bind: string): string {
-  const rule = '!'.repeat(78);
-  return [
-    `binding ${bind} beyond loopback WITHOUT encryption or authentication`,
-    rule,
-    '!! WARNING: anyone who can reach this port can join the job, read the weights and',
-    '!! gradients, or disturb the training. Use trusted networks only, or turn on CURVE:',
-    '!!   ganglion keygen --out keys --name coordinator',
-    '!!   ganglion keygen --out keys/workers --name worker-1      (one per worker)',
-    '!!   ganglion coordinator ... --curve-secret keys/coordinator.key --allow keys/workers',
-    '!!   ganglion worker ... --curve-secret keys/workers/worker-1.key --coordinator-key keys/coordinator.pub',
-    rule,
-  ].join('\n');
 }

@@ -4,7 +4,7 @@ import { Container } from 'inversify';
 import {
   type CurveClientOptions,
   type GradientReducer,
-  RingTransport,
+  type RingTransport,
   WaitTimeoutError,
   type WelcomeHeader,
   WorkerSocket,
@@ -20,6 +20,7 @@ import { loadPipelineFile, pipelineFileHash } from '../pipeline-file';
 import { pipelineModule } from '../pipeline-module';
 import { Trainer, TrainingImages } from '../trainer';
 import { restoreCheckpoint, verifyCheckpointFiles } from '../checkpoints/checkpoint-reader';
+import { bindWorkerRing } from './bind-worker-ring';
 import { distributedWorkerModule } from './distributed-worker-module';
 import { readModelWeights } from './named-weights';
 import { defaultAdvertiseHost, isLoopbackEndpoint } from './network-address';
@@ -63,8 +64,9 @@ export interface DistributedWorkerOptions {
   readonly env?: NodeJS.ProcessEnv;
   /**
    * CURVE towards a CURVE coordinator: this worker's key pair and the
-   * coordinator's public key. Default: off. With CURVE no ring socket is
-   * bound (the coordinator forces the star reducer).
+   * coordinator's public key. Default: off. With CURVE the HELLO declares
+   * the public key and the ring socket is CURVE with the same key pair,
+   * admitting only the keys of the job's members (WELCOME.peerKeys).
    */
   readonly curve?: CurveClientOptions;
 }
@@ -125,16 +127,8 @@ export async function runDistributedWorker(options: DistributedWorkerOptions): P
   const coordinatorOnLoopback = isLoopbackEndpoint(options.connect);
   const ringBind = options.ringBind ?? (coordinatorOnLoopback ? 'tcp://127.0.0.1:*' : 'tcp://0.0.0.0:*');
   const advertiseHost = options.advertiseHost ?? (ringBind.startsWith('tcp://0.0.0.0:') ? defaultAdvertiseHost() : undefined);
-  // With CURVE the job reduces through the coordinator (star): no plain-TCP ring socket is opened.
-  const ring =
-    options.curve === undefined
-      ? await RingTransport.bind({
-          bindEndpoint: ringBind,
-          advertiseHost,
-          onError: (error) => logger.warn({ ringRefused: true, code: (error as { code?: string }).code }, `refused a ring message: ${error.message}`),
-        })
-      : undefined;
-  if (ring !== undefined) logger.info({ ringEndpoint: ring.endpoint }, `ring socket bound at ${ring.endpoint}`);
+  // With CURVE the ring is CURVE too, with this worker's key pair (bindWorkerRing).
+  const ring: RingTransport | undefined = await bindWorkerRing({ bindEndpoint: ringBind, advertiseHost, curve: options.curve, logger });
   const socket = WorkerSocket.connect({ endpoint: options.connect, workerId, sendTimeoutMs: Math.max(connectTimeoutMs, 10_000), curve: options.curve });
   let reducer: GradientReducer | undefined;
   let welcomed: WelcomeHeader | undefined;

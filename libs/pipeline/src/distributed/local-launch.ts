@@ -24,6 +24,21 @@ export interface LocalLaunchOptions extends Omit<DistributedCoordinatorOptions, 
   readonly env?: NodeJS.ProcessEnv;
   /** Where the workers' prefixed output goes. Default: this process's stdout and stderr. */
   readonly output?: OutputStreams;
+  /**
+   * CURVE keys of the local workers (with `curve`, the coordinator's):
+   * worker i gets `--curve-secret secretKeyFiles[i] --coordinator-key
+   * coordinatorKeyFile`, so its connection and its ring socket are CURVE.
+   * Default: off.
+   */
+  readonly workerCurve?: LocalWorkerCurve;
+}
+
+/** Key files of the workers a launcher starts. */
+export interface LocalWorkerCurve {
+  /** One secret key file per local worker (its `.pub` beside it), in worker order; its public key must be on the coordinator's allow-list. */
+  readonly secretKeyFiles: readonly string[];
+  /** The coordinator's public key file. */
+  readonly coordinatorKeyFile: string;
 }
 
 export interface LocalLaunchResult {
@@ -43,6 +58,18 @@ export async function launchLocalJob(options: LocalLaunchOptions): Promise<Local
   if (!Number.isInteger(workers) || workers < 1) throw new RangeError(`--workers must be a positive integer, got ${workers}.`);
   if (gpus !== undefined && gpus.length !== workers) {
     throw new RangeError(`--gpus lists ${gpus.length} GPU${gpus.length === 1 ? '' : 's'} (${gpus.join(',')}) but ${workers} workers were asked for; one worker runs per GPU.`);
+  }
+  if ((options.curve === undefined) !== (options.workerCurve === undefined)) {
+    throw new RangeError(
+      options.curve === undefined
+        ? 'The workers were given CURVE keys but the coordinator was not: give the coordinator its secret key and allow-list too (--curve-secret, --allow, or --curve-keys).'
+        : 'The coordinator runs CURVE but the local workers have no keys: give them their secret keys (--worker-secret, or --curve-keys).',
+    );
+  }
+  if (options.workerCurve !== undefined && options.workerCurve.secretKeyFiles.length < workers) {
+    throw new RangeError(
+      `CURVE: ${workers} local workers need ${workers} secret keys, got ${options.workerCurve.secretKeyFiles.length}. Create more with \`ganglion keygen --out <dir> --workers ${workers}\`.`,
+    );
   }
   const totalWorkers = options.totalWorkers ?? workers;
   const stop = new AbortController();
@@ -82,6 +109,7 @@ export async function launchLocalJob(options: LocalLaunchOptions): Promise<Local
         '--log-format',
         options.logFormat ?? 'pretty',
         ...(options.workerArgs ?? []),
+        ...(options.workerCurve === undefined ? [] : ['--curve-secret', options.workerCurve.secretKeyFiles[index], '--coordinator-key', options.workerCurve.coordinatorKeyFile]),
       ],
       env: gpu === undefined ? { ...baseEnv } : { ...baseEnv, CUDA_VISIBLE_DEVICES: gpu, TF_FORCE_GPU_ALLOW_GROWTH: 'true' },
     });

@@ -1,7 +1,10 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { publicKeyFileFor, readAllowList, readCurveKeyPair, readPublicKey } from '@ganglion/comm';
 import type { RequestedBackend } from '@ganglion/models';
 import type { DistributedRunOverrides } from './distributed-coordinator';
 import { type DistributedWorkerResult, runDistributedWorker } from './distributed-worker';
-import { type LocalLaunchResult, launchLocalJob } from './local-launch';
+import { type LocalLaunchOptions, type LocalLaunchResult, launchLocalJob } from './local-launch';
 import { defaultAdvertiseHost } from './network-address';
 import { type SchedulerPlacement, SchedulerEnvironmentError, schedulerPlacementFromEnv } from './scheduler-placement';
 import type { ProgressMode } from '../progress/progress-reporter';
@@ -36,6 +39,20 @@ export interface ScheduledRunOptions {
   readonly output?: OutputStreams;
   /** Process 0: serve the live dashboard (see DistributedCoordinatorOptions.dashboard). */
   readonly dashboard?: DashboardListenOptions;
+  /** CURVE key files; every process reads only the ones its role needs. Default: off. */
+  readonly curve?: ScheduledRunCurve;
+}
+
+/** Key files of a CURVE job started by a scheduler (see `ganglion keygen --workers`). */
+export interface ScheduledRunCurve {
+  /** Process 0 only: the coordinator's secret key file (its `.pub` beside it). */
+  readonly coordinatorSecretFile?: string;
+  /** Process 0 only: public keys allowed to join, a file or a folder of `*.pub`. Default: workerSecret when it is a folder (its `*.pub` files). */
+  readonly allow?: string;
+  /** The coordinator's public key file. Default: the `.pub` beside coordinatorSecretFile. */
+  readonly coordinatorKeyFile?: string;
+  /** This process's worker secret key: a file, or a folder holding `worker-<RANK>.key` for every scheduler rank. */
+  readonly workerSecret: string;
 }
 
 export type ScheduledRunResult =
@@ -60,6 +77,7 @@ export async function runScheduledJob(options: ScheduledRunOptions): Promise<Sch
   const bindHost = options.bindHost ?? '0.0.0.0';
   const advertiseHost = options.advertiseHost ?? (bindHost === '0.0.0.0' ? defaultAdvertiseHost() : bindHost);
   const ringBind = `tcp://${bindHost}:*`;
+  const keys = options.curve === undefined ? undefined : curveFilesFor(options.curve, placement.rank);
   if (placement.rank === 0) {
     const launched = await launchLocalJob({
       pipelineFile: options.pipelineFile,
@@ -78,6 +96,7 @@ export async function runScheduledJob(options: ScheduledRunOptions): Promise<Sch
       bind: `tcp://${bindHost}:${placement.coordinatorPort}`,
       workerCommand: options.workerCommand,
       workerArgs: ['--ring-bind', ringBind, '--advertise-host', advertiseHost],
+      ...(keys === undefined ? {} : coordinatorCurve(keys)),
     });
     return { role: 'coordinator', placement, ...launched };
   }
@@ -90,6 +109,45 @@ export async function runScheduledJob(options: ScheduledRunOptions): Promise<Sch
     connectTimeoutMs: options.connectTimeoutMs ?? 300_000,
     logFormat: options.logFormat,
     env: options.env,
+    curve: keys === undefined ? undefined : { keyPair: readCurveKeyPair(keys.workerSecretFile), serverKey: readPublicKey(keys.coordinatorKeyFile) },
   });
   return { role: 'worker', placement, worker };
+}
+
+/** The key files one process of a scheduled CURVE job uses. */
+interface ProcessKeyFiles {
+  readonly coordinatorSecretFile?: string;
+  readonly allow?: string;
+  readonly coordinatorKeyFile: string;
+  readonly workerSecretFile: string;
+}
+
+function curveFilesFor(curve: ScheduledRunCurve, rank: number): ProcessKeyFiles {
+  const inFolder = fs.existsSync(curve.workerSecret) && fs.statSync(curve.workerSecret).isDirectory();
+  const workerSecretFile = inFolder ? path.join(curve.workerSecret, `worker-${rank}.key`) : curve.workerSecret;
+  if (!fs.existsSync(workerSecretFile)) {
+    throw new SchedulerEnvironmentError(
+      `CURVE: process ${rank} has no worker key at ${workerSecretFile}. Give each process its key (\`ganglion keygen --out keys --workers <WORLD_SIZE>\` makes worker-<rank>.key for every rank).`,
+    );
+  }
+  const coordinatorKeyFile = curve.coordinatorKeyFile ?? (curve.coordinatorSecretFile === undefined ? undefined : publicKeyFileFor(curve.coordinatorSecretFile));
+  if (coordinatorKeyFile === undefined) {
+    throw new SchedulerEnvironmentError("CURVE: the workers need the coordinator's public key: pass --coordinator-key <file> (or --curve-keys <dir>).");
+  }
+  const allow = curve.allow ?? (inFolder ? curve.workerSecret : undefined);
+  return { coordinatorSecretFile: curve.coordinatorSecretFile, allow, coordinatorKeyFile, workerSecretFile };
+}
+
+/** Process 0's coordinator keys and its one local worker's. */
+function coordinatorCurve(keys: ProcessKeyFiles): Pick<LocalLaunchOptions, 'curve' | 'workerCurve'> {
+  if (keys.coordinatorSecretFile === undefined) {
+    throw new SchedulerEnvironmentError('CURVE: process 0 runs the coordinator and needs its secret key: pass --curve-secret <file> (or --curve-keys <dir>).');
+  }
+  if (keys.allow === undefined) {
+    throw new SchedulerEnvironmentError("CURVE: process 0 needs the workers' public keys: pass --allow <file-or-dir> (or --curve-keys <dir>).");
+  }
+  return {
+    curve: { keyPair: readCurveKeyPair(keys.coordinatorSecretFile), allow: readAllowList(keys.allow) },
+    workerCurve: { secretKeyFiles: [keys.workerSecretFile], coordinatorKeyFile: keys.coordinatorKeyFile },
+  };
 }
