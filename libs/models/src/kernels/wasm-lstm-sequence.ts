@@ -93,6 +93,7 @@ function lstmForward(
   const tanhCells = ops.empty([steps, count, units]);
   const hStep = ops.empty([1, count, units]);
   const twoC = ops.empty([count, units]);
+  const zeroCells = new Float32Array(cellsPerStep);
 
   for (let t = 0; t < steps; t++) {
     // z' = h_{t-1}·R' + x_t·K' + b'; at t = 0 h is zero.
@@ -115,14 +116,17 @@ function lstmForward(
       const cv = ops.view(cells);
       const twoCv = ops.view(twoC);
       const c0 = t * cellsPerStep;
-      const cPrev = c0 - cellsPerStep;
+      // The cell before step 0 is zero.
+      const previous = t === 0 ? zeroCells : cv;
+      const p0 = t === 0 ? 0 : c0 - cellsPerStep;
       for (let n = 0; n < count; n++) {
         const row = n * width;
+        const rowF = row + units;
+        const rowC = row + 2 * units;
+        const k0 = n * units;
         for (let u = 0; u < units; u++) {
-          const input = av[row + u];
-          const g = 2 * av[row + 2 * units + u] - 1; // tanh(z_c)
-          const k = n * units + u;
-          const c = t === 0 ? input * g : av[row + units + u] * cv[cPrev + k] + input * g;
+          const k = k0 + u;
+          const c = av[rowF + u] * previous[p0 + k] + av[row + u] * (2 * av[rowC + u] - 1); // f·c + i·tanh(z_c)
           cv[c0 + k] = c;
           twoCv[k] = 2 * c;
         }
@@ -172,32 +176,36 @@ function lstmBackward(ops: WasmKernelOps, inputs: Record<string, tf.TensorInfo>)
   }
   const dz = ops.empty([1, rows, width]);
   const dzStep = ops.empty([1, count, width]);
-  // dc carried to the step before, already multiplied by that step's forget gate.
+  // dc carried to the step before, already multiplied by that step's forget gate (zero after the last step).
   const carry = new Float32Array(cellsPerStep);
+  // dh from the step after (zero after the last step), and the cell before step 0.
+  const zeros = new Float32Array(cellsPerStep);
 
   for (let t = steps - 1; t >= 0; t--) {
     const fromNext = t < steps - 1 ? ops.matMul(dzStep, recurrentT) : undefined;
     const dyv = ops.view(dy);
-    const mv = fromNext === undefined ? undefined : ops.view(fromNext);
+    const mv = fromNext === undefined ? zeros : ops.view(fromNext);
     const av = ops.view(gates);
-    const cv = ops.view(cells);
+    const cv = t > 0 ? ops.view(cells) : zeros;
     const tv = ops.view(tanhCells);
     const dzs = ops.view(dzStep);
     const c0 = t * cellsPerStep;
+    const p0 = t > 0 ? c0 - cellsPerStep : 0;
     const g0 = t * gatesPerStep;
     for (let n = 0; n < count; n++) {
       const row = g0 + n * width;
       const out = n * width;
+      const k0 = n * units;
       for (let u = 0; u < units; u++) {
-        const k = n * units + u;
-        const dh = mv === undefined ? dyv[c0 + k] : dyv[c0 + k] + mv[k];
+        const k = k0 + u;
+        const dh = dyv[c0 + k] + mv[k];
         const input = av[row + u];
         const forget = av[row + units + u];
         const cellGate = av[row + 2 * units + u];
         const output = av[row + 3 * units + u];
         const tanhC = tv[c0 + k];
-        const cPrev = t > 0 ? cv[c0 - cellsPerStep + k] : 0;
-        const dc = dh * output * (1 - tanhC * tanhC) + (t < steps - 1 ? carry[k] : 0);
+        const cPrev = cv[p0 + k];
+        const dc = dh * output * (1 - tanhC * tanhC) + carry[k];
         carry[k] = dc * forget;
         dzs[out + u] = dc * (2 * cellGate - 1) * input * (1 - input);
         dzs[out + units + u] = dc * cPrev * forget * (1 - forget);
