@@ -109,8 +109,9 @@ export class ZapHandler {
       const curveKey = mechanism?.toString() === 'CURVE' && credentials[0]?.length === 32 ? z85Encode(credentials[0]) : undefined;
       const address = addressFrame?.toString() ?? '?';
       const reply = (allowed: boolean): void => {
-        const frames = [routingId, delimiter ?? Buffer.alloc(0), '1.0', requestId, allowed ? '200' : '400', allowed ? 'OK' : 'Public key not on the allow-list', allowed ? (curveKey ?? '') : '', ''];
-        void this.replies.push(frames as Buffer[]).catch(() => undefined); // Closed while answering.
+        const text = ['1.0', requestId, allowed ? '200' : '400', allowed ? 'OK' : 'Public key not on the allow-list', allowed ? (curveKey ?? '') : '', ''];
+        const frames = [routingId, delimiter ?? Buffer.alloc(0), ...text.map((frame) => (typeof frame === 'string' ? Buffer.from(frame) : frame))];
+        void this.replies.push(frames).catch(() => undefined); // Closed while answering.
       };
       if (version?.toString() !== '1.0' || curveKey === undefined) {
         this.options.onRefused?.(`(${mechanism?.toString() ?? 'no'} mechanism, no CURVE key)`, address);
