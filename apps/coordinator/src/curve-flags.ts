@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import { publicKeyFileFor, readAllowList, readCurveKeyPair } from '@ganglion/comm';
 import type { DistributedCoordinatorOptions, LocalWorkerCurve, ScheduledRunCurve } from '@ganglion/pipeline';
 
@@ -36,7 +36,7 @@ export function curveRequested(flags: CurveFlags): boolean {
 function resolved(flags: CurveFlags): CurveFlags {
   const dir = flags.curveKeys;
   if (dir === undefined) return flags;
-  if (!fs.existsSync(dir)) throw new InvalidArgumentError(`--curve-keys ${dir} does not exist; create it with \`ganglion keygen --out ${dir} --workers <n>\`.`);
+  if (!fs.existsSync(dir)) throw new CurveFlagError(`--curve-keys ${dir} does not exist; create it with \`ganglion keygen --out ${dir} --workers <n>\`.`);
   return {
     curveSecret: flags.curveSecret ?? path.join(dir, 'coordinator.key'),
     allow: flags.allow ?? path.join(dir, 'workers'),
@@ -50,7 +50,7 @@ export function launchCurve(flags: CurveFlags, workers: number): Pick<Distribute
   if (!curveRequested(flags)) return {};
   const { curveSecret, allow, coordinatorKey, workerSecret } = resolved(flags);
   if (curveSecret === undefined || workerSecret === undefined) {
-    throw new InvalidArgumentError(
+    throw new CurveFlagError(
       'CURVE on launch needs the coordinator\'s and the workers\' secret keys: --curve-secret <file> and --worker-secret <file-or-dir>, or --curve-keys <dir> from `ganglion keygen --out <dir> --workers N`.',
     );
   }
@@ -66,7 +66,7 @@ export function scheduledCurve(flags: CurveFlags): ScheduledRunCurve | undefined
   if (!curveRequested(flags)) return undefined;
   const { curveSecret, allow, coordinatorKey, workerSecret } = resolved(flags);
   if (workerSecret === undefined) {
-    throw new InvalidArgumentError("CURVE on run needs this process's worker key: --worker-secret <file-or-dir>, or --curve-keys <dir> from `ganglion keygen --out <dir> --workers N`.");
+    throw new CurveFlagError("CURVE on run needs this process's worker key: --worker-secret <file-or-dir>, or --curve-keys <dir> from `ganglion keygen --out <dir> --workers N`.");
   }
   return { coordinatorSecretFile: curveSecret, allow, coordinatorKeyFile: coordinatorKey, workerSecret };
 }
@@ -77,13 +77,18 @@ function isFolder(file: string): boolean {
 
 /** A secret key file, or the `*.key` files of a folder in name order. */
 function secretKeyFilesIn(fileOrDir: string): string[] {
-  if (!fs.existsSync(fileOrDir)) throw new InvalidArgumentError(`--worker-secret ${fileOrDir} does not exist; create keys with \`ganglion keygen --out <dir> --workers <n>\`.`);
+  if (!fs.existsSync(fileOrDir)) throw new CurveFlagError(`--worker-secret ${fileOrDir} does not exist; create keys with \`ganglion keygen --out <dir> --workers <n>\`.`);
   if (!isFolder(fileOrDir)) return [fileOrDir];
   const files = fs
     .readdirSync(fileOrDir)
     .filter((name) => name.endsWith('.key'))
     .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))
     .map((name) => path.join(fileOrDir, name));
-  if (files.length === 0) throw new InvalidArgumentError(`${fileOrDir} holds no *.key files; create keys with \`ganglion keygen --out <dir> --workers <n>\`.`);
+  if (files.length === 0) throw new CurveFlagError(`${fileOrDir} holds no *.key files; create keys with \`ganglion keygen --out <dir> --workers <n>\`.`);
   return files;
+}
+
+/** A CURVE flag is missing or names a file that is not there (printed as is by the `ganglion` command). */
+export class CurveFlagError extends Error {
+  override readonly name = 'CurveFlagError';
 }
