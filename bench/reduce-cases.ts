@@ -7,7 +7,13 @@ export type ReduceMethod =
   /** Raw node:net sockets in a ring, each rank streaming what a ring allreduce sends per rank, 2(N-1)/N of the vector. */
   | 'tcp-ring'
   /** Raw node:net sockets to a hub (this parent process): each rank sends the vector and gets as many bytes back. */
-  | 'tcp-star';
+  | 'tcp-star'
+  /**
+   * Raw ZeroMQ PUSH/PULL in a ring (what RingTransport uses) with the ring
+   * allreduce's message pattern: 2(N-1) rounds, each sending one chunk of
+   * vector/N to the right and receiving one from the left, no arithmetic.
+   */
+  | 'zmq-ring';
 
 /** One cell of the reducer table. */
 export interface ReduceCase {
@@ -35,6 +41,8 @@ export function reduceMethodLabel(method: ReduceMethod, fp16: boolean): string {
       return 'raw TCP ring';
     case 'tcp-star':
       return 'raw TCP star';
+    case 'zmq-ring':
+      return 'raw ZeroMQ ring';
   }
 }
 

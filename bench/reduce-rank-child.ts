@@ -7,11 +7,16 @@
  *   bytes a ring allreduce sends per rank to its right neighbour while
  *   reading as many from its left (no arithmetic: the ring's ceiling);
  * - `tcp-star`: raw node:net to the parent's hub, send the vector and read
- *   as many bytes back (the star's ceiling).
+ *   as many bytes back (the star's ceiling);
+ * - `zmq-ring`: raw ZeroMQ PUSH/PULL in a ring (the sockets RingTransport
+ *   uses), the ring allreduce's rounds without its arithmetic or codec:
+ *   2(N-1) rounds of sending one chunk right while receiving one from the
+ *   left.
  * Each measured call follows a barrier so all ranks start together; the
  * reply is this rank's times in ms.
  */
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { Pull, Push } from 'zeromq';
 import { performance } from 'node:perf_hooks';
 import {
   createDefaultReducerRegistry,
@@ -28,6 +33,7 @@ import { StreamReader, writeAll } from './stream-reader';
 export type RankRequest = ReduceRuns & { readonly rank: number; readonly floats: number } & (
     | { readonly kind: 'reducer'; readonly endpoint: string }
     | { readonly kind: 'tcp-ring'; readonly worldSize: number }
+    | { readonly kind: 'zmq-ring'; readonly worldSize: number }
     | { readonly kind: 'tcp-star'; readonly hubPort: number }
   );
 
@@ -151,6 +157,35 @@ async function tcpRingRank(request: RankRequest & { kind: 'tcp-ring' }): Promise
   return times;
 }
 
+async function zmqRingRank(request: RankRequest & { kind: 'zmq-ring' }): Promise<number[]> {
+  const { rank, worldSize } = request;
+  const pull = new Pull({ linger: 0 });
+  await pull.bind('tcp://127.0.0.1:*');
+  const port = Number(/:(\d+)$/.exec(pull.lastEndpoint ?? '')?.[1]);
+  const ports = portsFromParent();
+  process.send?.({ kind: 'port', rank, port } satisfies RingPortMessage);
+  const push = new Push({ linger: 0 });
+  push.connect(`tcp://127.0.0.1:${(await ports)[(rank + 1) % worldSize]}`);
+  // One frame per round, never mutated (zeromq.js does not copy frames above 128 bytes).
+  const chunkFloats = Math.ceil(request.floats / worldSize);
+  const rounds = 2 * (worldSize - 1);
+  const chunks = Array.from({ length: rounds }, (_, round) => Buffer.from(randomVector(chunkFloats, rank * 64 + round + 1).buffer));
+  const token = Buffer.alloc(1);
+  const times: number[] = [];
+  try {
+    for (let run = 0; run < request.warmup + request.runs; run++) {
+      for (let round = 0; round < worldSize - 1; round++) await Promise.all([push.send(token), pull.receive()]);
+      const started = performance.now();
+      for (let round = 0; round < rounds; round++) await Promise.all([push.send(chunks[round]), pull.receive()]);
+      if (run >= request.warmup) times.push(performance.now() - started);
+    }
+  } finally {
+    push.close();
+    pull.close();
+  }
+  return times;
+}
+
 async function tcpStarRank(request: RankRequest & { kind: 'tcp-star' }): Promise<number[]> {
   const socket = await connect(request.hubPort);
   socket.setNoDelay(true);
@@ -178,6 +213,8 @@ function main(request: RankRequest): Promise<number[]> {
       return tcpRingRank(request);
     case 'tcp-star':
       return tcpStarRank(request);
+    case 'zmq-ring':
+      return zmqRingRank(request);
   }
 }
 

@@ -26,6 +26,7 @@ const METHODS: ReadonlyArray<{ method: ReduceMethod; fp16: boolean }> = [
   { method: 'star', fp16: false },
   { method: 'star', fp16: true },
   { method: 'tcp-ring', fp16: false },
+  { method: 'zmq-ring', fp16: false },
   { method: 'ring', fp16: false },
   { method: 'ring', fp16: true },
 ];
@@ -54,7 +55,7 @@ export async function runReduceSection(
           const samples = await timeReduceCase(reduceCase, runs, 3 * 60_000);
           const ms = summaryStats(samples);
           if (method.startsWith('tcp-')) ceilings.set(method, ms.median);
-          const ceiling = ceilings.get(method === 'star' ? 'tcp-star' : method === 'ring' ? 'tcp-ring' : method);
+          const ceiling = ceilings.get(method === 'star' ? 'tcp-star' : method === 'ring' || method === 'zmq-ring' ? 'tcp-ring' : method);
           rows.push({ ...reduceCase, label, ms, timesCeiling: ceiling === undefined ? Number.NaN : ms.median / ceiling, samples });
         } catch (error) {
           skipped.push({ what: `${label}, ${mebibytes} MiB, ${worldSize} processes`, why: `failed: ${(error as Error).message.split('\n')[0]}` });

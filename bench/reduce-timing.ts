@@ -20,7 +20,8 @@ export async function timeReduceCase(reduceCase: ReduceCase, runs: ReduceRuns, t
     case 'ring':
       return timeReducer(reduceCase, runs, timeoutMs);
     case 'tcp-ring':
-      return timeTcpRing(reduceCase, runs, timeoutMs);
+    case 'zmq-ring':
+      return timeRawRing(reduceCase.method, reduceCase, runs, timeoutMs);
     case 'tcp-star':
       return timeTcpStar(reduceCase, runs, timeoutMs);
   }
@@ -102,13 +103,15 @@ async function timeReducer(reduceCase: ReduceCase, runs: ReduceRuns, timeoutMs: 
   }
 }
 
-/** Raw TCP in a ring: this process only tells each rank where its neighbour listens. */
-function timeTcpRing(reduceCase: ReduceCase, runs: ReduceRuns, timeoutMs: number): Promise<number[]> {
+/** Raw TCP (node:net) or raw ZeroMQ in a ring: this process only tells each rank where its neighbour listens. */
+function timeRawRing(method: 'tcp-ring' | 'zmq-ring', reduceCase: ReduceCase, runs: ReduceRuns, timeoutMs: number): Promise<number[]> {
   const { worldSize } = reduceCase;
   const floats = floatsIn(reduceCase.mebibytes);
   const ports = new Array<number>(worldSize).fill(0);
   const waiting: ChildProcess[] = [];
-  const requests = Array.from({ length: worldSize }, (_, rank): RankRequest => ({ kind: 'tcp-ring', rank, worldSize, floats, ...runs }));
+  const requests = Array.from({ length: worldSize }, (_, rank): RankRequest =>
+    method === 'tcp-ring' ? { kind: 'tcp-ring', rank, worldSize, floats, ...runs } : { kind: 'zmq-ring', rank, worldSize, floats, ...runs },
+  );
   return runRanks(requests, timeoutMs, (message, child) => {
     const port = message as RingPortMessage;
     if (port.kind !== 'port') return;
