@@ -80,6 +80,21 @@ export class GanglionProcess {
     if (this.running) this.child.kill('SIGKILL');
   }
 
+  /** Stops the process (SIGSTOP): a hang, as its peers see it. */
+  pause(): void {
+    if (this.running) this.child.kill('SIGSTOP');
+  }
+
+  /** Lets a paused process go on (SIGCONT). */
+  resume(): void {
+    if (this.running) this.child.kill('SIGCONT');
+  }
+
+  /** The process id, for logs. */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   private notify(): void {
     for (const watcher of [...this.watchers]) watcher();
   }

@@ -163,6 +163,8 @@ export class Coordinator {
   private finalWeights: Envelope<WeightsHeader> | undefined;
   /** The newest checkpoint: the one resumed from, then each one written. */
   private latestCheckpoint: VerifiedCheckpoint | undefined;
+  /** The STATE rank 0 sent for the generation being formed. */
+  private pendingState: Envelope<StateHeader> | undefined;
 
   constructor(
     private readonly socket: CoordinatorSocket,
@@ -442,7 +444,7 @@ export class Coordinator {
     for (;;) {
       if (this.dropGone()) return undefined;
       if (source === 'rank0' && state === undefined) {
-        state = this.takeSyncState(ranked[0], generation);
+        state = this.takeSyncState(generation);
         if (state !== undefined) {
           at = { step: state.header.step, phase: state.header.phase };
           const { type: _type, protocol: _protocol, payload: _payload, ...fields } = state.header;
@@ -463,13 +465,12 @@ export class Coordinator {
     }
   }
 
-  private pendingState: Envelope<StateHeader> | undefined;
-
-  private takeSyncState(rank0: Member, generation: number): Envelope<StateHeader> | undefined {
+  /** Rank 0's STATE for `generation`, once it arrived. */
+  private takeSyncState(generation: number): Envelope<StateHeader> | undefined {
     const state = this.pendingState;
     if (state === undefined || state.header.generation !== generation) return undefined;
     this.pendingState = undefined;
-    return rank0 === this.members.ranked[0] ? state : undefined;
+    return state;
   }
 
   /** A message while forming (generation -1: waiting for workers). True when a member dropped out (form again). */

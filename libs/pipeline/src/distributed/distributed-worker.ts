@@ -207,8 +207,8 @@ export async function runDistributedWorker(options: DistributedWorkerOptions): P
         if (options.waitForCoordinatorMs === undefined) {
           throw new CoordinatorLostError(`${lost.message} Exiting; start workers with --wait-for-coordinator to wait for a restarted coordinator (\`ganglion coordinator ... --resume\`).`);
         }
-        current = await awaitCoordinatorBack(socket, hello, session.generation(), options.connect, options.waitForCoordinatorMs, logger);
-        await session.rejoin(current);
+        await awaitCoordinatorBack(session, hello, options.connect, options.waitForCoordinatorMs, logger);
+        current = await session.rejoin();
         logger.info({ rank: current.rank, worldSize: current.worldSize, generation: current.generation }, `rejoined: rank ${current.rank} of ${current.worldSize} (generation ${current.generation})`);
       }
     }
@@ -281,40 +281,36 @@ async function syncState(
   return { step: welcome.step, phase: 0 };
 }
 
-/** After the coordinator was lost: HELLO every 2 s until a (restarted) coordinator WELCOMEs this worker, or `waitMs` passed. */
+/**
+ * After the coordinator was lost: HELLO every 2 s until a (restarted)
+ * coordinator answers with a WELCOME (the session takes it: see
+ * WorkerSession.rejoin), or `waitMs` passed. A refusal (fatal ERROR)
+ * stays queued: the session throws it once it reads on.
+ */
 async function awaitCoordinatorBack(
-  socket: WorkerSocket,
+  session: WorkerSession,
   hello: (generation: number) => Promise<void>,
-  generation: number,
   endpoint: string,
   waitMs: number,
   logger: Logger,
-): Promise<WelcomeHeader> {
+): Promise<void> {
   logger.warn({ coordinator: endpoint, waitMs }, `waiting up to ${Math.round(waitMs / 1000)} s for a coordinator at ${endpoint} to come back (--wait-for-coordinator)`);
   const deadline = Date.now() + waitMs;
   let lastHello = 0;
-  while (Date.now() < deadline) {
+  while (!session.membershipChanged) {
+    if (Date.now() >= deadline) {
+      throw new WorkerConnectError(
+        `No coordinator came back at ${endpoint} within ${Math.round(waitMs / 1000)} s (--wait-for-coordinator). Restart it with \`ganglion coordinator ... --resume\` and start this worker again.`,
+      );
+    }
     if (Date.now() - lastHello >= 2000) {
-      await hello(generation);
       lastHello = Date.now();
+      // Queued until a coordinator is there; one that cannot even be queued is retried.
+      await hello(session.generation()).catch((error: unknown) => logger.debug({ error: (error as Error).message }, 'HELLO not sent yet'));
     }
-    let received;
-    try {
-      received = await socket.receive({ timeoutMs: Math.max(1, Math.min(1000, deadline - Date.now())) });
-    } catch (error) {
-      if (error instanceof WaitTimeoutError) continue;
-      throw error;
-    }
-    if (!received.ok) continue;
-    const { envelope } = received;
-    if (isEnvelopeOf(envelope, 'WELCOME') && envelope.header.generation > generation) return envelope.header;
-    if (isEnvelopeOf(envelope, 'ERROR') && envelope.header.fatal) {
-      throw new WorkerConnectError(`The coordinator at ${endpoint} refused this worker when it rejoined (${envelope.header.code}): ${envelope.header.reason}`);
-    }
+    // Only watch: the WELCOME is routed to the session, and what follows it (the STATE) must stay queued for the session.
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new WorkerConnectError(
-    `No coordinator came back at ${endpoint} within ${Math.round(waitMs / 1000)} s (--wait-for-coordinator). Restart it with \`ganglion coordinator ... --resume\` and start this worker again.`,
-  );
 }
 
 async function awaitWelcome(

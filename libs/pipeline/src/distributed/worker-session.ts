@@ -237,11 +237,14 @@ export class WorkerSession implements DistributedProcessGroup {
     return welcome;
   }
 
-  /** Joins a (restarted) coordinator's job with its WELCOME, after the previous one was lost. */
-  async rejoin(welcome: WelcomeHeader): Promise<void> {
+  /** Joins a (restarted) coordinator's job with the WELCOME it sent, after the previous coordinator was lost. */
+  async rejoin(): Promise<WelcomeHeader> {
+    const welcome = this.pending;
+    if (welcome === undefined) throw new Error('rejoin(): no WELCOME from a coordinator arrived.');
     this.lost = undefined;
     this.pending = undefined;
     await this.adopt(welcome);
+    return welcome;
   }
 
   /** After the last step: waits for the coordinator's SHUTDOWN. */
