@@ -83,17 +83,28 @@
  * 7. STEP_DONE (worker → coordinator): the barrier. The coordinator sends
  *    the next STEP when every rank of the generation reported.
  *
- * 8. HEARTBEAT (both ways, any time): `sentAtMs`. ZMTP heartbeats
- *    (`HeartbeatOptions`) detect dead connections; application heartbeats
- *    (PeerLiveness) detect a process that is alive but hung.
+ * 8. HEARTBEAT (coordinator → workers every few seconds; any time): `sentAtMs`.
+ *    ZMTP heartbeats on the ROUTER (`HeartbeatOptions`, timeout
+ *    --worker-timeout) drop the connection of a worker that stopped
+ *    answering (hung, SIGSTOPped), so the next send to it fails. A worker
+ *    that hears no HEARTBEAT for --coordinator-timeout (time its own event
+ *    loop was blocked by computing excluded) counts the coordinator as
+ *    gone: it exits non-zero, or with --wait-for-coordinator sends HELLO
+ *    until a restarted coordinator (`--resume`) welcomes it.
  *
- * 9. Membership change: a worker's heartbeat expires, a socket reports a
- *    disconnect, or a new HELLO arrives. The coordinator bumps the
- *    generation, forgets the step in flight (StarAggregator.setMembership
- *    drops its partial sums), re-ranks the live workers and sends each a
- *    WELCOME (step 2) starting at the last completed step. Every receiver
- *    refuses messages of an older generation, so nothing from the aborted
- *    step can leak into the new one.
+ * 9. Membership change: a send to a worker fails (killed; or hung, and
+ *    dropped by the ZMTP heartbeat timeout), or a new HELLO arrives during
+ *    training (admitted at the next step boundary). The coordinator bumps
+ *    the generation, forgets the step in flight (StarAggregator.setMembership
+ *    drops its partial sums), re-ranks the workers (survivors first, in
+ *    their old order, then joiners) and sends each a WELCOME (step 2) with
+ *    `syncState`: 'send' to rank 0, 'receive' to the others. A worker that
+ *    gets a newer WELCOME mid-step abandons its reduction without applying
+ *    it. Rank 0 sends its STATE (13), the coordinator forwards it to every
+ *    other rank, so all continue from rank 0's exact position (the
+ *    interrupted step, or its remaining phases). Every receiver refuses
+ *    messages of an older generation, so nothing from the aborted step can
+ *    leak into the new one.
  *
  * 10. WEIGHTS (worker → coordinator, rank 0) after the last step: the
  *    trained weights, one f32 frame per variable named by `names` with
