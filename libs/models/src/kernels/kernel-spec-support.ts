@@ -20,6 +20,8 @@ export const CONV_CASES: readonly ReferenceConv[] = [
   { inputShape: [1, 7, 9, 4], filterShape: [5, 5, 4, 2], stride: 2, padding: 'valid' },
   { inputShape: [2, 9, 7, 6], filterShape: [5, 5, 6, 3], stride: 1, padding: 'valid' },
   { inputShape: [2, 8, 8, 1], filterShape: [5, 5, 1, 8], stride: 2, padding: 'same' },
+  // Few taps, many output channels: im2col takes its swapped product (dyᵀ · patches).
+  { inputShape: [2, 8, 8, 1], filterShape: [3, 3, 1, 64], stride: 2, padding: 'same' },
   { inputShape: [2, 9, 7, 1], filterShape: [3, 3, 1, 5], stride: 1, padding: 'valid' },
   { inputShape: [2, 8, 9, 1], filterShape: [5, 5, 1, 3], stride: 2, padding: 'valid' },
   { inputShape: [1, 7, 9, 1], filterShape: [2, 3, 1, 2], stride: 3, padding: [2, 0, 1, 3] },

@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { backendDataIds, seededValues } from './kernel-spec-support';
 import { referenceMatMul, relativeError } from './reference-kernels';
 import { isTrainingKernelRegistered, registerTrainingKernels } from './register-training-kernels';
-import { shouldTransposeFirst } from './wasm-batch-mat-mul';
+import { shouldSwapOperands, shouldTransposeFirst, swapSavesPacking } from './wasm-batch-mat-mul';
 
 // Error measure throughout: max|got − ref| / max|ref| against float64 loops.
 const TOLERANCE = 1e-5;
@@ -15,6 +15,7 @@ const SHAPES: ReadonlyArray<[number, number, number]> = [
   [17, 33, 9],
   [64, 100, 31],
   [200, 64, 1],
+  [16, 64, 300],
 ];
 const FLAGS: ReadonlyArray<[boolean, boolean]> = [
   [false, false],
@@ -70,6 +71,22 @@ describe('WASM BatchMatMul and _FusedMatMul with transposes', () => {
     // xᵀ·dy of a 6272→1 dense layer: 0.4 multiply-adds per copied element.
     expect(shouldTransposeFirst(info([64, 6272]), info([64, 1]), true, false)).toBe(false);
     expect(shouldTransposeFirst(info([64, 6272]), info([6272, 1]), false, false)).toBe(false);
+  });
+
+  it('computes aᵀ·b as (bᵀ·a)ᵀ where packing b would cost more than the transposes', () => {
+    const info = (shape: number[]) => ({ dataId: {}, shape, dtype: 'float32' as const });
+    // zᵀ·dy of the VAE decoder's 16→3136 dense layer at batch 64: dy is the big operand.
+    expect(shouldSwapOperands(info([64, 16]), info([64, 3136]))).toBe(true);
+    // xᵀ·dy of the encoder's 3136→16 layer: x is the big operand, packing dy is cheap.
+    expect(shouldSwapOperands(info([64, 3136]), info([64, 16]))).toBe(false);
+    // The [16, 64, 300] case above takes the swapped path.
+    expect(shouldSwapOperands(info([64, 16]), info([64, 300]))).toBe(true);
+    // im2col filter gradients of the 1-channel first layers at batch 64: ConvVAE k3 → 32 gains,
+    // DCGAN k5 → 64 measured slower swapped.
+    expect(swapSavesPacking(64 * 14 * 14, 9, 32)).toBe(true);
+    expect(swapSavesPacking(64 * 14 * 14, 25, 64)).toBe(false);
+    // The conv case x[2,8,8,1] w[3,3,1,64] s2 of kernel-spec-support exercises the swapped im2col.
+    expect(swapSavesPacking(2 * 4 * 4, 9, 64)).toBe(true);
   });
 
   // [outer dims of a, outer dims of b]: batched × batched, batched × shared, shared × batched.
