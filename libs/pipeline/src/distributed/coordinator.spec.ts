@@ -51,17 +51,22 @@ interface FakeWorkerOptions {
   readonly failAtStep?: number;
   /** Called on the first message from the coordinator (the HEARTBEAT that acknowledges HELLO, or an ERROR). */
   readonly onAnswer?: () => void;
+  /** Close the socket (as a killed process) when this step starts. */
+  readonly dieAtStep?: number;
 }
 
 interface FakeWorkerLog {
   readonly welcomes: HeaderOf<'WELCOME'>[];
+  readonly states: HeaderOf<'STATE'>[];
+  readonly steps: Array<[generation: number, step: number]>;
   readonly errors: HeaderOf<'ERROR'>[];
   shutdown?: string;
 }
 
 /** A scripted worker over a real WorkerSocket: no tfjs, just the protocol. */
 async function fakeWorker(endpoint: string, workerId: string, options: FakeWorkerOptions = {}): Promise<FakeWorkerLog> {
-  const log: FakeWorkerLog = { welcomes: [], errors: [] };
+  const log: FakeWorkerLog = { welcomes: [], states: [], steps: [], errors: [] };
+  let done = 0;
   const socket = WorkerSocket.connect({ endpoint, workerId });
   try {
     await socket.send({
@@ -80,10 +85,20 @@ async function fakeWorker(endpoint: string, workerId: string, options: FakeWorke
           await socket.send({ type: 'ERROR', generation: envelope.header.generation, step: 0, code: 'pipeline-mismatch', reason: 'files differ', fatal: true });
           return log;
         }
-        await socket.send({ type: 'RING_READY', generation: envelope.header.generation, step: 0, rank: envelope.header.rank });
+        const { generation, rank, syncState } = envelope.header;
+        if (syncState === 'send') {
+          await socket.send({ type: 'STATE', generation, step: done, rank, phase: 0, texts: { 'trainer-state.json': `{"step":${done}}` }, binaries: [] }, { values: [] });
+        }
+        if (syncState !== 'receive') await socket.send({ type: 'RING_READY', generation, step: 0, rank });
+      } else if (isEnvelopeOf(envelope, 'STATE') && welcome !== undefined) {
+        log.states.push(envelope.header);
+        done = envelope.header.step;
+        await socket.send({ type: 'RING_READY', generation: welcome.generation, step: 0, rank: welcome.rank });
       } else if (isEnvelopeOf(envelope, 'STEP') && welcome !== undefined) {
         const { step, generation } = envelope.header;
         const { rank } = welcome;
+        log.steps.push([generation, step]);
+        if (step === options.dieAtStep) return log;
         if (step === options.failAtStep) {
           await socket.send({ type: 'ERROR', generation, step, code: 'worker-failed', reason: 'out of memory', fatal: true });
           continue;
@@ -93,6 +108,7 @@ async function fakeWorker(endpoint: string, workerId: string, options: FakeWorke
           await socket.send({ type: 'CHECKSUM', generation, step, rank, value: (options.checksum ?? (() => 'same'))(rank, step), algorithm: 'fnv1a64' });
         }
         await socket.send({ type: 'STEP_DONE', generation, step, rank });
+        done = step + 1;
         if (rank === 0 && step === settings.steps - 1) {
           await socket.send(
             { type: 'SAMPLES', generation, step: step + 1, rank, count: 1, height: 1, width: 2, channels: 1, pixelRange: [0, 1] },
@@ -222,6 +238,34 @@ describe('Coordinator (scripted workers over real sockets)', () => {
     await expect(running).rejects.toThrow(JoinTimeoutError);
     await expect(running).rejects.toThrow(/Only 1 of 2 workers joined within 1 s\. Start the missing workers with `ganglion worker --connect tcp:\/\/127\.0\.0\.1:\d+`/);
     expect((await lonely).shutdown).toMatch(/Only 1 of 2 workers joined/);
+  });
+
+  it('goes on without a worker that died: new generation, rank 0's state to the others, training continues from rank 0's position', async () => {
+    const running = coordinator({ workers: 3, minWorkers: 2 }).run();
+    const { log: a } = await joined('a');
+    const { log: b } = await joined('b');
+    const { log: c } = await joined('c', { dieAtStep: 1 });
+    const [result, logA, logB, logC] = await Promise.all([running, a, b, c]);
+    expect(logC.steps).toEqual([[1, 0], [1, 1]]);
+    // a and b: generation 2 with ranks 0 and 1; a (rank 0) was told to send its state, b to receive it.
+    expect(logA.welcomes.map((w) => [w.generation, w.rank, w.worldSize, w.syncState])).toEqual([[1, 0, 3, undefined], [2, 0, 2, 'send']]);
+    expect(logB.welcomes.map((w) => [w.generation, w.rank, w.worldSize, w.syncState])).toEqual([[1, 1, 3, undefined], [2, 1, 2, 'receive']]);
+    // a (rank 0) had finished step 1 when c died: its state is at step 2, which b loads; step 1 is not trained twice.
+    expect(logB.states.map((s) => [s.generation, s.step, s.rank, s.texts['trainer-state.json']])).toEqual([[2, 2, 0, '{"step":2}']]);
+    expect(logB.steps).toEqual([[1, 0], [1, 1], [2, 2]]);
+    expect(result).toMatchObject({ steps: 3, worldSize: 2 });
+    expect(outputs.lines.map((m) => m.step)).toEqual([0, 1, 2]);
+    expect(logA.shutdown).toBe('training finished');
+  });
+
+  it('below --min-workers, waits for a worker to join, then fails after the rejoin timeout', async () => {
+    const running = coordinator({ workers: 2, minWorkers: 2, rejoinTimeoutMs: 1000 }).run();
+    const { log: a } = await joined('a');
+    const { log: b } = await joined('b', { dieAtStep: 1 });
+    await expect(running).rejects.toThrow(JoinTimeoutError);
+    await expect(running).rejects.toThrow(/Only 1 worker left, below --min-workers 2, and none joined within 1 s \(--rejoin-timeout\)/);
+    expect((await a).shutdown).toMatch(/below --min-workers 2/);
+    await b;
   });
 
   it('refuses a worker beyond the job size', async () => {

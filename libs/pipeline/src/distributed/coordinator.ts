@@ -163,6 +163,8 @@ export class Coordinator {
   private finalWeights: Envelope<WeightsHeader> | undefined;
   /** The newest checkpoint: the one resumed from, then each one written. */
   private latestCheckpoint: VerifiedCheckpoint | undefined;
+  /** The step a membership change interrupted, with what its ranks had reported. */
+  private interrupted: { readonly step: number; readonly reports: StepReports; readonly started: number } | undefined;
   /** The STATE rank 0 sent for the generation being formed. */
   private pendingState: Envelope<StateHeader> | undefined;
 
@@ -236,6 +238,12 @@ export class Coordinator {
     try {
       for (;;) {
         position = await this.form(source, position);
+        const interrupted = this.interrupted;
+        this.interrupted = undefined;
+        if (interrupted !== undefined && position.step > interrupted.step && interrupted.reports.metrics.size > 0) {
+          // Rank 0 had finished the step the change interrupted: it is not redone, its metrics are written now.
+          this.recordStep(interrupted.step, interrupted.reports, this.clock.now() - interrupted.started, history);
+        }
         worldSize = this.members.ranked.length;
         if (!this.training) this.startTraining(position.step);
         const start = position.step;
@@ -540,7 +548,10 @@ export class Coordinator {
         await this.trySend(member.peer, { type: 'STEP', generation: this.generation, step, checksum });
       }
       while (reports.done.size < worldSize) {
-        if (this.members.hasGone) throw new MembershipChange('a worker is gone');
+        if (this.members.hasGone) {
+          this.interrupted = { step, reports, started };
+          throw new MembershipChange('a worker is gone');
+        }
         const incoming = await this.next(this.interval);
         if (incoming !== undefined) await this.onTrainingMessage(incoming, step, reports);
       }
@@ -549,16 +560,22 @@ export class Coordinator {
         this.compareChecksums(step, reports.checksums);
         checksumSteps.push(step);
       }
-      const rank0 = reports.metrics.get(0);
-      const fromRank0 = stepMetricsFromValues(step, rank0?.values ?? {}, this.clock.date());
-      const metrics: StepMetrics = { ...fromRank0, stepMs, samplesPerSecond: (batchSize * 1000) / stepMs };
-      this.outputs.metrics.write(metrics);
-      history.push(metrics);
-      this.options.events?.stepFinished(metrics, reports.metrics);
-      const done = step + 1;
-      if (progress !== undefined) progress.update(metrics);
-      else if (done % logEvery === 0 || done === steps) this.logProgress(done, history.slice(-logEvery));
+      this.recordStep(step, reports, stepMs, history);
     }
+  }
+
+  /** Writes a finished step's metrics (rank 0's, whose losses are the global means: every rank reports the same reduced losses). */
+  private recordStep(step: number, reports: StepReports, stepMs: number, history: StepMetrics[]): void {
+    const { steps, logEvery, batchSize } = this.settings;
+    const { progress } = this.options;
+    const values = (reports.metrics.get(0) ?? [...reports.metrics.values()][0])?.values ?? {};
+    const metrics: StepMetrics = { ...stepMetricsFromValues(step, values, this.clock.date()), stepMs, samplesPerSecond: (batchSize * 1000) / stepMs };
+    this.outputs.metrics.write(metrics);
+    history.push(metrics);
+    this.options.events?.stepFinished(metrics, reports.metrics);
+    const done = step + 1;
+    if (progress !== undefined) progress.update(metrics);
+    else if (done % logEvery === 0 || done === steps) this.logProgress(done, history.slice(-logEvery));
   }
 
   private async onTrainingMessage(incoming: Incoming, step: number, reports: StepReports): Promise<void> {
