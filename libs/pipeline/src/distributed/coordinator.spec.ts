@@ -240,7 +240,7 @@ describe('Coordinator (scripted workers over real sockets)', () => {
     expect((await lonely).shutdown).toMatch(/Only 1 of 2 workers joined/);
   });
 
-  it('goes on without a worker that died: new generation, rank 0's state to the others, training continues from rank 0's position', async () => {
+  it("goes on without a worker that died: new generation, rank 0's state to the others, training continues from rank 0's position", async () => {
     const running = coordinator({ workers: 3, minWorkers: 2 }).run();
     const { log: a } = await joined('a');
     const { log: b } = await joined('b');

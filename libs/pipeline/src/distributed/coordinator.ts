@@ -346,9 +346,12 @@ export class Coordinator {
     this.options.events?.memberLost(member.hello.workerId, reason);
     const { hello } = member;
     const where = rank >= 0 ? `rank ${rank} of generation ${this.generation}` : 'not yet ranked';
+    const remaining = this.members.count;
     this.logger.error(
       { worker: hello.workerId, host: hello.host, pid: hello.pid, rank, generation: this.generation, reason },
-      `worker ${hello.workerId} (${where}, on ${hello.host}, pid ${hello.pid}) left the job: ${reason}. ${this.members.count} worker${this.members.count === 1 ? '' : 's'} remain${this.members.count === 1 ? 's' : ''}.`,
+      this.training
+        ? `worker ${hello.workerId} (${where}, on ${hello.host}, pid ${hello.pid}) left the job: ${reason}. ${remaining} worker${remaining === 1 ? '' : 's'} remain${remaining === 1 ? 's' : ''}.`
+        : `worker ${hello.workerId} (${hello.host}, pid ${hello.pid}) dropped out before training: ${reason}. Waiting for another worker (${remaining}/${this.options.workers}).`,
     );
   }
 
@@ -504,7 +507,7 @@ export class Coordinator {
     } else if (header.type === 'STATE') {
       if (header.generation === generation && member === this.members.ranked[0]) this.pendingState = envelope as Envelope<StateHeader>;
     } else if (header.type === 'ERROR') {
-      this.drop(member, `it failed while ${generation < 0 ? 'waiting' : 'getting ready'}: ${header.code}: ${header.reason}`);
+      this.drop(member, this.training ? `it failed while getting ready: ${header.code}: ${header.reason}` : `${header.code}: ${header.reason}`);
       return true;
     }
     return false;
