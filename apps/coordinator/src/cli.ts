@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { trainInProcess } from '@ganglion/pipeline';
+import { withThreadsFlag } from '../../worker/src/threads-flag';
 import { buildWorkerCommand } from '../../worker/src/worker-command';
 import { nonFiniteOption, nonNegativeInt, positiveInt } from './cli-options';
 import { coordinatorCommand, launchCommand, runCommand } from './distributed-commands';
@@ -9,10 +10,12 @@ import { sampleCommand } from './sample-command';
 
 /** Builds the `ganglion` command line. Each action resolves to an exit code. */
 export function buildCli(setExitCode: (code: number) => void): Command {
-  const program = new Command('ganglion')
-    .description('Train generative image models with TensorFlow.js, data-parallel over ZeroMQ.')
-    .showHelpAfterError()
-    .exitOverride();
+  const program = withThreadsFlag(
+    new Command('ganglion')
+      .description('Train generative image models with TensorFlow.js, data-parallel over ZeroMQ.')
+      .showHelpAfterError()
+      .exitOverride(),
+  );
 
   program
     .command('train')

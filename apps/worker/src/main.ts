@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { Command, CommanderError } from 'commander';
+import { withThreadsFlag } from './threads-flag';
 import { buildWorkerCommand } from './worker-command';
 
 /**
@@ -9,7 +10,7 @@ import { buildWorkerCommand } from './worker-command';
  */
 export async function main(argv: readonly string[]): Promise<number> {
   let exitCode = 0;
-  const program = new Command('ganglion-worker').exitOverride().showHelpAfterError();
+  const program = withThreadsFlag(new Command('ganglion-worker').exitOverride().showHelpAfterError());
   program.addCommand(buildWorkerCommand((code) => (exitCode = code)).exitOverride(), { isDefault: true });
   try {
     await program.parseAsync([...argv]);

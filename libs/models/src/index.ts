@@ -6,6 +6,9 @@ export type { BackendChoice, BackendName, RequestedBackend } from './backend/bac
 export { BackendUnavailableError } from './backend/backend-unavailable-error';
 export { selectBackend } from './backend/select-backend';
 export type { SelectBackendOptions } from './backend/select-backend';
+export { MAX_WASM_THREADS, parseWasmThreads, WASM_THREADS_ENV } from './backend/wasm-threads-setting';
+export { startThreadedWasm } from './backend/threaded-wasm-backend';
+export type { WasmBackendPackage } from './backend/threaded-wasm-backend';
 export { isTrainingKernelRegistered, registerTrainingKernels } from './kernels/register-training-kernels';
 export { UnsupportedKernelError } from './kernels/unsupported-kernel-error';
 // Models: DCGAN, ConvVAE, RowLSTM, and the pieces they share.

@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { registerTrainingKernels } from '../kernels/register-training-kernels';
 import { BACKEND_NAMES, BackendChoice, BackendName, RequestedBackend } from './backend-choice';
 import { BackendUnavailableError } from './backend-unavailable-error';
+import { startThreadedWasm, type WasmBackendPackage } from './threaded-wasm-backend';
+import { parseWasmThreads, WASM_THREADS_ENV } from './wasm-threads-setting';
 
 /** Options of selectBackend. */
 export interface SelectBackendOptions {
@@ -12,6 +14,14 @@ export interface SelectBackendOptions {
    * simulate tfjs-node being installed or WASM failing to load.
    */
   load?: (packageName: string) => unknown;
+  /**
+   * Threads of the WASM backend (XNNPACK's pool) in this process; default
+   * GANGLION_WASM_THREADS, else 1. Above 1, tfjs's multi-threaded SIMD build
+   * is started (see startThreadedWasm); other backends ignore it.
+   */
+  threads?: number;
+  /** Where GANGLION_WASM_THREADS is read when `threads` is not given (default process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 const TFJS_NODE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
@@ -46,10 +56,14 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
     );
   }
   const load = options.load ?? ((name: string) => require(name));
+  const threads =
+    options.threads === undefined
+      ? parseWasmThreads((options.env ?? process.env)[WASM_THREADS_ENV])
+      : parseWasmThreads(options.threads, 'threads');
   const candidates: readonly BackendName[] = requested === 'auto' ? BACKEND_NAMES : [requested];
   const passedOver: string[] = [];
   for (const name of candidates) {
-    const attempt = await tryBackend(name, load);
+    const attempt = await tryBackend(name, load, threads);
     if (attempt.ok) {
       const why = requested === 'auto' ? passedOver : [`requested '${name}'`];
       return {
@@ -66,12 +80,12 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
   throw new Error(`No tfjs backend could be started: ${passedOver.join('; ')}.`);
 }
 
-function tryBackend(name: BackendName, load: (packageName: string) => unknown): Promise<Attempt> {
+function tryBackend(name: BackendName, load: (packageName: string) => unknown, threads: number): Promise<Attempt> {
   switch (name) {
     case 'tensorflow':
       return tryTensorflow(load);
     case 'wasm':
-      return tryWasm(load);
+      return tryWasm(load, threads);
     case 'cpu':
       return tryCpu();
   }
@@ -104,16 +118,22 @@ async function tryTensorflow(load: (packageName: string) => unknown): Promise<At
   return { ok: false, failures };
 }
 
-async function tryWasm(load: (packageName: string) => unknown): Promise<Attempt> {
-  let wasm: { getThreadsCount(): number };
+async function tryWasm(load: (packageName: string) => unknown, threads: number): Promise<Attempt> {
+  let wasm: WasmBackendPackage;
   try {
-    wasm = load(WASM_PACKAGE) as { getThreadsCount(): number };
+    wasm = load(WASM_PACKAGE) as WasmBackendPackage;
   } catch (error) {
     const state = isNotInstalled(error, WASM_PACKAGE) ? 'not installed' : 'failed to load';
     return { ok: false, failures: [`tfjs-backend-wasm ${state} (${firstLine(error)})`] };
   }
   let started: boolean;
   try {
+    if (threads > 1 && currentWasmThreads(wasm) !== threads) await startThreadedWasm(wasm, threads);
+    else if (threads === 1 && currentWasmThreads(wasm) > 1) {
+      throw new Error(
+        'this process already runs the multi-threaded WASM backend and cannot go back to one thread; start a new process',
+      );
+    }
     started = await tf.setBackend('wasm');
   } catch (error) {
     return { ok: false, failures: [`wasm failed to start (${firstLine(error)})`] };
@@ -122,13 +142,23 @@ async function tryWasm(load: (packageName: string) => unknown): Promise<Attempt>
     return { ok: false, failures: ['wasm failed to start (tfjs could not initialise the WebAssembly module)'] };
   }
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
-  const threads = wasm.getThreadsCount();
+  const actualThreads = wasm.getThreadsCount();
   return {
     ok: true,
-    choice: { name: 'wasm', simd, threads, packageName: WASM_PACKAGE },
+    choice: { name: 'wasm', simd, threads: actualThreads, packageName: WASM_PACKAGE },
     failures: [],
-    detail: `WASM ${simd ? 'with' : 'without'} SIMD, ${threads} thread${threads === 1 ? '' : 's'}`,
+    detail: `WASM ${simd ? 'with' : 'without'} SIMD, ${actualThreads} thread${actualThreads === 1 ? '' : 's'}${actualThreads > 1 ? ' (multi-threaded build)' : ''}`,
   };
+}
+
+/** Threads of the WASM backend already started in this process (0 when none has started). */
+function currentWasmThreads(wasm: WasmBackendPackage): number {
+  if (tf.findBackend('wasm') === null) return 0;
+  try {
+    return wasm.getThreadsCount();
+  } catch {
+    return 0;
+  }
 }
 
 async function tryCpu(): Promise<Attempt> {
