@@ -4,11 +4,14 @@
  * Prints the machine, then a table per section, every figure as
  * min / median / max, and writes bench/results/<date-time>.json.
  *
- *   npm run bench [-- --quick] [-- --only models,reduce,throughput]
+ *   npm run bench [-- --quick] [-- --only models,reduce,throughput,threads]
  *
  * Sections: models (ms/step per model and backend, peak RSS, and the
  * framework overhead against a bare tfjs loop), reduce (allreduce against
- * raw TCP), throughput (`ganglion launch` with 1 and 2 workers). Every
+ * raw TCP), throughput (`ganglion launch` with 1 and 2 workers), and,
+ * only when named with --only, threads (ConvVAE and DCGAN steps with 1 and
+ * 2 WASM threads in one process: for machines with more cores than
+ * workers; left out by default, as the targets are 1-thread figures). Every
  * measurement runs in child processes started one at a time.
  */
 import 'reflect-metadata';
@@ -23,11 +26,14 @@ import type { SuiteResults } from './suite-results';
 import { suiteReport } from './suite-report';
 import { checkTargets } from './target-checks';
 import { sourceVersion } from './source-version';
+import { runThreadsSection, type ThreadsSectionResult } from './threads-section';
 import { runThroughputSection, type ThroughputSectionResult } from './throughput-section';
 import { TimeBudget } from './time-budget';
 
-const SECTIONS = ['models', 'reduce', 'throughput'] as const;
+const SECTIONS = ['models', 'reduce', 'throughput', 'threads'] as const;
 type Section = (typeof SECTIONS)[number];
+/** Sections run when --only names none: threads is opt-in. */
+const DEFAULT_SECTIONS: readonly Section[] = ['models', 'reduce', 'throughput'];
 
 interface Arguments {
   readonly quick: boolean;
@@ -36,7 +42,7 @@ interface Arguments {
 
 function parseArguments(argv: readonly string[]): Arguments {
   let quick = false;
-  let sections = new Set<Section>(SECTIONS);
+  let sections = new Set<Section>(DEFAULT_SECTIONS);
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--quick') quick = true;
@@ -48,7 +54,7 @@ function parseArguments(argv: readonly string[]): Arguments {
       }
       sections = new Set(names as Section[]);
     } else if (arg === '--help' || arg === '-h') {
-      console.log('Usage: npm run bench [-- --quick] [-- --only models,reduce,throughput]');
+      console.log('Usage: npm run bench [-- --quick] [-- --only models,reduce,throughput,threads]  (threads runs only when named)');
       process.exit(0);
     } else {
       throw new Error(`Unknown argument "${arg}". Use --quick and/or --only ${SECTIONS.join(',')}.`);
@@ -74,6 +80,7 @@ async function main(): Promise<void> {
   const throughput: ThroughputSectionResult = args.sections.has('throughput')
     ? await runThroughputSection(settings, repoRoot, budget, progress)
     : { launchAvailable: false, rows: [], skipped: [] };
+  const threads: ThreadsSectionResult = args.sections.has('threads') ? await runThreadsSection(settings, budget, progress) : { rows: [], skipped: [] };
 
   const figures = {
     stepTimes: models.stepTimes,
@@ -91,7 +98,8 @@ async function main(): Promise<void> {
     source,
     loadAverageAtEnd: loadavg(),
     ...figures,
-    skipped: [...models.skipped, ...reduce.skipped, ...throughput.skipped],
+    ...(args.sections.has('threads') ? { wasmThreads: threads.rows } : {}),
+    skipped: [...models.skipped, ...reduce.skipped, ...throughput.skipped, ...threads.skipped],
     targets: checkTargets(figures),
   };
   console.log('\n' + suiteReport(results));

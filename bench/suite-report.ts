@@ -89,6 +89,23 @@ export function suiteReport(results: SuiteResults): string {
         : 'skipped: launch not available yet'),
   );
 
+  if (results.wasmThreads !== undefined) {
+    sections.push(
+      '5. WASM threads (--threads): bare training steps in one process, batch 64 (ms, min / median / max; child processes alternated)\n' +
+        textTable(
+          ['model', 'threads', 'steps', 'ms/step (wall)', 'CPU ms/step (all threads)', 'speed-up of medians'],
+          results.wasmThreads.map((row) => [
+            row.label,
+            String(row.threads),
+            String(row.stepMs.count),
+            formatStats(row.stepMs),
+            formatStats(row.cpuMs),
+            row.speedup.toFixed(2),
+          ]),
+        ),
+    );
+  }
+
   if (results.skipped.length > 0) {
     sections.push('skipped\n' + results.skipped.map((s) => `- ${s.what}: ${s.why}`).join('\n'));
   }

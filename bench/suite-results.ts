@@ -3,6 +3,7 @@ import type { OverheadRow, Skipped, StepTimeRow } from './model-section';
 import type { ReduceRow } from './reduce-section';
 import type { SourceVersion } from './source-version';
 import type { TargetCheck } from './target-checks';
+import type { ThreadsRow } from './threads-section';
 import type { ThroughputRow } from './throughput-section';
 
 /** Everything one run of the suite measured: what bench/results/<date>.json holds. */
@@ -21,6 +22,8 @@ export interface SuiteResults {
   readonly reducers: ReduceRow[];
   readonly launchAvailable: boolean;
   readonly throughput: ThroughputRow[];
+  /** WASM steps with 1 and 2 threads (only when `--only threads` asked for them). */
+  readonly wasmThreads?: ThreadsRow[];
   readonly skipped: Skipped[];
   readonly targets: TargetCheck[];
 }
