@@ -23,7 +23,7 @@ describe('selectBackend with threads (multi-threaded WASM in Node)', () => {
         () =>
           tf.tidy(() => {
             const h = tf.leakyRelu(tf.conv2d(x, conv, 2, 'same')).reshape([16, 512]);
-            const z = tf.leakyRelu(tf.matMul(h, dense)).reshape([16, 4, 4, 4]);
+            const z = tf.leakyRelu(tf.matMul(h, dense)).reshape([16, 4, 4, 4]) as tf.Tensor4D;
             const y = tf.sigmoid(tf.conv2dTranspose(z, deconv, [16, 16, 16, 1], 4, 'same'));
             return tf.losses.meanSquaredError(x, y) as tf.Scalar;
           }),
