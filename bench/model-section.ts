@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { BackendName } from '@ganglion/models';
+import { WASM_THREADS_ENV, type BackendName } from '@ganglion/models';
 import type { StepTime } from './bare-step';
 import { runChild } from './child-process';
 import { MODEL_CASES, type ModelKey } from './model-cases';
@@ -118,7 +118,12 @@ export async function runModelSection(
       };
       progress(`${spec.label} on ${backend}: ${request.warmup} warm-up + ${request.steps} timed steps${withTrainer ? ', bare and Trainer interleaved' : ''}`);
       try {
-        const result = await runChild<ModelStepResult>(STEP_SCRIPT, { args: [JSON.stringify(request)], timeoutMs: 8 * 60_000 });
+        const result = await runChild<ModelStepResult>(STEP_SCRIPT, {
+          args: [JSON.stringify(request)],
+          timeoutMs: 8 * 60_000,
+          // The targets are 1-thread figures, whatever the caller's environment asks for.
+          env: { [WASM_THREADS_ENV]: '1' },
+        });
         stepTimes.push({
           model: spec.key,
           label: spec.label,
