@@ -11,6 +11,7 @@ import { z85 } from '../transport/z85-key';
 import { ZapHandler } from '../transport/zap-handler';
 import type { Membership } from './gradient-reducer';
 import { Mailbox } from './mailbox';
+import { watchSocketEvents } from '../transport/socket-events';
 
 export interface RingTransportOptions {
   /**
@@ -238,18 +239,11 @@ export class RingTransport {
    * receive mode (see CoordinatorSocket.watchEvents); ends with the PULL.
    */
   private async watchHandshakes(curve: RingCurveOptions): Promise<void> {
-    const observer = this.pull.events;
-    for (;;) {
-      let event: Awaited<ReturnType<Pull['events']['receive']>>;
-      try {
-        event = await observer.receive();
-      } catch {
-        return;
-      }
+    await watchSocketEvents(this.pull.events, () => this.pull.closed, (event) => {
       if (event.type === 'handshake:error:protocol') {
         curve.onRefused?.('(no CURVE handshake with this worker\'s key: plain TCP, or the wrong server key)', event.address);
       }
-    }
+    });
   }
 
   private async receiveLoop(): Promise<void> {

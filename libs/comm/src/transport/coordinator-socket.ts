@@ -10,6 +10,7 @@ import { PeerUnreachableError, SocketClosedError } from './transport-errors';
 import type { WaitOptions } from './wait-options';
 import { z85 } from './z85-key';
 import { ZapHandler } from './zap-handler';
+import { watchSocketEvents } from './socket-events';
 
 /**
  * A peer as the ROUTER knows it: its routing id read as latin1, so any
@@ -207,19 +208,13 @@ export class CoordinatorSocket {
    * is closed. Ends when the ROUTER closes.
    */
   private async watchEvents(observer: Router['events']): Promise<void> {
-    for (;;) {
-      let event: Awaited<ReturnType<Router['events']['receive']>>;
-      try {
-        event = await observer.receive();
-      } catch {
-        return; // The observer or the socket was closed.
-      }
+    await watchSocketEvents(observer, () => this.router.closed, (event) => {
       if (event.type === 'disconnect') {
         for (const listener of this.disconnectListeners) {
           listener(event.address);
         }
       }
-    }
+    });
   }
 
   private async receiveLoop(): Promise<void> {
