@@ -3,21 +3,9 @@ import { CoordinatorSocket } from './coordinator-socket';
 import { WaitTimeoutError } from './transport-errors';
 import { WorkerSocket } from './worker-socket';
 import { z85Encode } from './z85-encode';
+import { testHello } from '../reduce/testing/test-hello';
 
-function hello(workerId: string) {
-  return {
-    type: 'HELLO' as const,
-    generation: 0,
-    step: 0,
-    workerId,
-    host: 'localhost',
-    pid: process.pid,
-    backend: 'cpu',
-    devices: [],
-    ringEndpoint: null,
-    pipelineHash: 'h',
-  };
-}
+const hello = (workerId: string) => testHello(workerId);
 
 describe('z85Encode', () => {
   it('encodes the RFC 32 test vector', () => {

@@ -6,23 +6,11 @@ import { heartbeatSocketOptions } from './heartbeat-options';
 import { PeerLiveness } from './peer-liveness';
 import { PeerUnreachableError, SocketClosedError, WaitTimeoutError } from './transport-errors';
 import { WorkerSocket } from './worker-socket';
+import { testHello } from '../reduce/testing/test-hello';
 
 const WAIT = { timeoutMs: 5000 };
 
-function hello(workerId: string) {
-  return {
-    type: 'HELLO' as const,
-    generation: 0,
-    step: 0,
-    workerId,
-    host: 'localhost',
-    pid: process.pid,
-    backend: 'cpu',
-    devices: [],
-    ringEndpoint: null,
-    pipelineHash: 'h',
-  };
-}
+const hello = (workerId: string) => testHello(workerId);
 
 describe('CoordinatorSocket and WorkerSocket over tcp://127.0.0.1', () => {
   const closers: (() => Promise<void> | void)[] = [];

@@ -6,6 +6,7 @@ import { type GradientReducer, type ReducerOptions, membershipFromWelcome } from
 import { createDefaultReducerRegistry } from '../gradient-reducer-registry';
 import { RingTransport } from '../ring-transport';
 import { type StarAcceptResult, StarAggregator } from '../star-aggregator';
+import { testHello } from './test-hello';
 
 export interface LocalClusterOptions {
   readonly strategy: 'star' | 'ring';
@@ -53,18 +54,7 @@ export class LocalCluster {
         sockets.push(socket);
         const ring = options.strategy === 'ring' ? await RingTransport.bind() : undefined;
         if (ring) rings.push(ring);
-        await socket.send({
-          type: 'HELLO',
-          generation: 0,
-          step: 0,
-          workerId,
-          host: 'localhost',
-          pid: process.pid,
-          backend: 'cpu',
-          devices: [],
-          ringEndpoint: ring?.endpoint ?? null,
-          pipelineHash: 'test',
-        });
+        await socket.send(testHello(workerId, { ringEndpoint: ring?.endpoint ?? null, pipelineHash: 'test' }));
       }
       // Coordinator: collect the HELLOs and rank workers by id.
       const hellos = new Map<string, string | null>();
