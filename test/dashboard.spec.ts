@@ -68,32 +68,31 @@ describeWithChromium('live training dashboard', () => {
     await page.goto(url);
 
     // Live: both workers ranked, at least half the steps plotted, a sample grid loaded.
-    await page.waitForFunction(
+    // One snapshot, taken in the same poll that saw the condition: a newer grid arriving later would reload the <img>.
+    const snapshot = await page.waitForFunction(
       `(() => {
-        const { model } = window.ganglionDashboard;
+        const { model, charts } = window.ganglionDashboard;
         const img = document.getElementById('sample');
-        return model.workers.filter((w) => w.status === 'alive').length === 2 && model.points.length >= ${LIVE_AT} && img.complete && img.naturalWidth > 0;
+        const ready = model.workers.filter((w) => w.status === 'alive').length === 2 && model.points.length >= ${LIVE_AT} && img.complete && img.naturalWidth > 0;
+        if (!ready) return false;
+        const nonNull = (values) => values.filter((v) => v !== null && v !== undefined).length;
+        return {
+          rows: [...document.querySelectorAll('#worker-rows tr')].map((tr) => ({ rank: tr.dataset.rank, status: tr.dataset.status, cells: [...tr.cells].map((td) => td.textContent) })),
+          lossSeries: charts.loss.series.map((s) => s.label),
+          lossPoints: charts.loss.data.slice(1).map(nonNull),
+          throughputPoints: nonNull(charts.throughput.data[1]),
+          sample: { naturalWidth: img.naturalWidth, src: img.getAttribute('src') },
+          step: document.getElementById('step').textContent,
+          pipeline: document.getElementById('pipeline').textContent,
+          reducer: document.getElementById('reducer').textContent,
+          generation: document.getElementById('generation').textContent,
+          connection: document.getElementById('connection').textContent,
+        };
       })()`,
       undefined,
       { timeout: WAIT_MS, polling: 250 },
     );
-    const live = (await page.evaluate(`(() => {
-      const { model, charts } = window.ganglionDashboard;
-      const img = document.getElementById('sample');
-      const nonNull = (values) => values.filter((v) => v !== null && v !== undefined).length;
-      return {
-        rows: [...document.querySelectorAll('#worker-rows tr')].map((tr) => ({ rank: tr.dataset.rank, status: tr.dataset.status, cells: [...tr.cells].map((td) => td.textContent) })),
-        lossSeries: charts.loss.series.map((s) => s.label),
-        lossPoints: charts.loss.data.slice(1).map(nonNull),
-        throughputPoints: nonNull(charts.throughput.data[1]),
-        sample: { naturalWidth: img.naturalWidth, src: img.getAttribute('src') },
-        step: document.getElementById('step').textContent,
-        pipeline: document.getElementById('pipeline').textContent,
-        reducer: document.getElementById('reducer').textContent,
-        generation: document.getElementById('generation').textContent,
-        connection: document.getElementById('connection').textContent,
-      };
-    })()`)) as LiveView;
+    const live = (await snapshot.jsonValue()) as LiveView;
 
     expect(live.rows.map((row) => row.rank)).toEqual(['0', '1']);
     expect(live.rows.map((row) => row.status)).toEqual(['alive', 'alive']);
