@@ -78,7 +78,7 @@ async function main(): Promise<void> {
   await selectBackend({ requested: 'wasm' });
   const model = new (modelCase(settings.model).type)({ seed: 7 });
   const batches = await batchesFor(model, settings, settings.warmup + settings.steps);
-  for (let i = 0; i < settings.warmup; i++) bareStep(model, batches[i]);
+  for (let i = 0; i < settings.warmup; i++) await bareStep(model, batches[i]);
 
   const perStep = new Map<string, number[]>();
   const calls = new Map<string, number>();
@@ -88,7 +88,7 @@ async function main(): Promise<void> {
   for (let i = 0; i < settings.steps; i++) {
     const batch = batches[settings.warmup + i];
     const t0 = performance.now();
-    bareStep(model, batch);
+    await bareStep(model, batch);
     plainWalls.push(performance.now() - t0);
     const started = performance.now();
     const info = await tf.profile(() => bareStep(model, batch));

@@ -30,7 +30,7 @@ export function buildCli(setExitCode: (code: number) => void): Command {
     .option('--keep-checkpoints <n>', 'keep the newest n checkpoints (default 3)', positiveInt)
     .addOption(nonFiniteOption())
     .option('--resume [dir]', 'continue from a checkpoint: a run folder, a checkpoints/step-* folder, or (no dir) the newest run under --out')
-    .addOption(new Option('--backend <name>', 'compute backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'))
+    .addOption(new Option('--backend <name>', 'compute backend').choices(['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu']).default('auto'))
     .addOption(new Option('--log-format <format>', 'log lines for people or machines').choices(['pretty', 'json']).default('pretty'))
     .option('--out <dir>', 'folder for runs/<name>/<timestamp>', 'runs')
     .addOption(
@@ -87,7 +87,7 @@ interface TrainFlags {
   keepCheckpoints?: number;
   nonFinite?: 'skip' | 'stop';
   resume?: boolean | string;
-  backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  backend: 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
   logFormat: 'pretty' | 'json';
   out: string;
   progress: 'auto' | 'bar' | 'lines';

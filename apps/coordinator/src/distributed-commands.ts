@@ -70,7 +70,7 @@ export function coordinatorCommand(setExitCode: (code: number) => void): Command
 interface LaunchFlags extends DistributedFlags, CurveFlags {
   workers?: number;
   gpus?: string[];
-  backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  backend: 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
   fromEnv?: boolean;
   bindHost?: string;
   advertiseHost?: string;
@@ -86,7 +86,7 @@ export function launchCommand(setExitCode: (code: number) => void): Command {
         .description('Train with N local worker processes and the coordinator in this process (or, with --from-env, as one process of a scheduled job).')
         .argument('<pipeline>', 'pipeline file, e.g. pipelines/fashion-vae.ts')
         .option('--workers <n>', 'number of local worker processes (default 1, or one per --gpus id)', positiveInt)
-        .option('--gpus <ids>', 'one worker per GPU, e.g. 0,1: each gets CUDA_VISIBLE_DEVICES=<id>', gpuList)
+        .option('--gpus <ids>', 'one worker per GPU, e.g. 0,1: each gets CUDA_VISIBLE_DEVICES=<id> (tfjs-node-gpu) and GANGLION_GPU=<id> (webgpu adapter index)', gpuList)
         .option('--from-env', 'read RANK/WORLD_SIZE/MASTER_ADDR/MASTER_PORT or SLURM_PROCID/SLURM_NTASKS (same as `ganglion run`)'),
     ),
   ).action(async (pipelineFile: string, flags: LaunchFlags) => {
@@ -109,7 +109,7 @@ export function runCommand(setExitCode: (code: number) => void): Command {
 
 function schedulerOptions(command: Command): Command {
   return addCurveOptions(command)
-    .addOption(new Option('--backend <name>', 'compute backend of the workers').choices(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'))
+    .addOption(new Option('--backend <name>', 'compute backend of the workers').choices(['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu']).default('auto'))
     .option('--bind-host <host>', 'scheduled jobs: interface the coordinator and ring sockets bind', '0.0.0.0')
     .option('--advertise-host <host>', "scheduled jobs: this machine's address for other workers (default: first external IPv4)")
     .option('--coordinator-host <host>', 'scheduled jobs: host of process 0 (default MASTER_ADDR or SLURM_LAUNCH_NODE_IPADDR)')

@@ -9,7 +9,7 @@ interface SampleFlags {
   seed: number;
   columns?: number;
   pipeline?: string;
-  backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  backend: 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
   logFormat: 'pretty' | 'json';
 }
 
@@ -23,7 +23,7 @@ export function sampleCommand(setExitCode: (code: number) => void): Command {
     .option('--seed <n>', 'seed of the draw: the same seed draws the same images', nonNegativeInt, 0)
     .option('--columns <n>', 'images per row (default: a square grid)', positiveInt)
     .option('--pipeline <file>', 'pipeline file to rebuild the model from (default: the one the checkpoint records)')
-    .addOption(new Option('--backend <name>', 'compute backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'))
+    .addOption(new Option('--backend <name>', 'compute backend').choices(['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu']).default('auto'))
     .addOption(new Option('--log-format <format>', 'warnings for people or machines').choices(['pretty', 'json']).default('pretty'))
     .action(async (target: string, flags: SampleFlags) => {
       const logger = createLogger({ format: flags.logFormat, level: 'warn' });

@@ -4,7 +4,7 @@ import { runDistributedWorker } from '@ganglion/pipeline';
 
 interface WorkerFlags {
   connect: string;
-  backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  backend: 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
   ringBind?: string;
   advertiseHost?: string;
   connectTimeout: number;
@@ -26,7 +26,7 @@ export function buildWorkerCommand(setExitCode: (code: number) => void): Command
     .description('Join a data-parallel job as one worker process.')
     .argument('[pipeline]', "this machine's copy of the pipeline file (default: the coordinator's path)")
     .requiredOption('--connect <endpoint>', "the coordinator's endpoint, e.g. tcp://10.0.0.1:5555")
-    .addOption(new Option('--backend <name>', 'compute backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'))
+    .addOption(new Option('--backend <name>', 'compute backend').choices(['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu']).default('auto'))
     .option('--ring-bind <endpoint>', 'where the ring socket binds (default tcp://127.0.0.1:* for a local coordinator, else tcp://0.0.0.0:*)')
     .option('--advertise-host <host>', 'address other workers reach this one at (default: the first external IPv4 when binding 0.0.0.0)')
     .option('--connect-timeout <seconds>', 'give up when no coordinator answers within this time', seconds, 30)

@@ -108,17 +108,18 @@ function randomBatch(model: GenerativeModel, count: number, step: number, seed: 
   return { images, count, sampleIndices, step };
 }
 
-function timedStep(model: GenerativeModel, batch: TrainingBatch): StepTimes {
+async function timedStep(model: GenerativeModel, batch: TrainingBatch): Promise<StepTimes> {
   const cpuStart = process.cpuUsage();
   const started = performance.now();
-  const phases = model.phases.map((phase) => {
+  const phases: StepTimes['phases'] = [];
+  for (const phase of model.phases) {
     const t0 = performance.now();
-    const { gradients } = phase.computeGradients(batch); // reads the loss back: the work is done
+    const { gradients } = await phase.computeGradients(batch); // reads the loss back: the work is done
     const t1 = performance.now();
     phase.applyGradients(gradients);
     tf.dispose(gradients);
-    return { compute: t1 - t0, apply: performance.now() - t1 };
-  });
+    phases.push({ compute: t1 - t0, apply: performance.now() - t1 });
+  }
   const total = performance.now() - started;
   const cpu = process.cpuUsage(cpuStart);
   return { total, cpu: (cpu.user + cpu.system) / 1000, phases };
@@ -145,7 +146,7 @@ interface Contender {
   times: StepTimes[];
 }
 
-function timeModel(key: ModelKey, contenders: Contender[], kernels: KernelSetSwitch, settings: Settings): void {
+async function timeModel(key: ModelKey, contenders: Contender[], kernels: KernelSetSwitch, settings: Settings): Promise<void> {
   const batches = [0, 1, 2, 3].map((seed) => randomBatch(contenders[0].model, settings.batch, seed, seed + 1));
   for (let i = 0; i < settings.warmup + settings.steps; i++) {
     // Alternate who goes first, so that neither always runs right after the other's garbage.
@@ -153,7 +154,7 @@ function timeModel(key: ModelKey, contenders: Contender[], kernels: KernelSetSwi
     for (const c of order) {
       kernels.use(c.kernelSet);
       const tensors = tf.memory().numTensors;
-      const times = timedStep(c.model, batches[i % batches.length]);
+      const times = await timedStep(c.model, batches[i % batches.length]);
       if (i >= settings.warmup) c.times.push(times);
       if (i > 0 && tf.memory().numTensors !== tensors) console.warn(`  ${c.label}: ${tf.memory().numTensors - tensors} tensors leaked`);
     }
@@ -205,7 +206,7 @@ async function main(): Promise<void> {
       kernels.use(kernelSets[i]);
       return { label: v.label, model: build(v, key), kernelSet: kernelSets[i], times: [] };
     });
-    timeModel(key, contenders, kernels, settings);
+    await timeModel(key, contenders, kernels, settings);
   }
   console.log(`\nload average ${loadavg()[0].toFixed(2)} at end`);
 }
