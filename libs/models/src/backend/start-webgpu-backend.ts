@@ -40,7 +40,12 @@ export async function startWebGpuBackend(pkg: WebGpuBackendPackage, opened: Open
   return tf.setBackend('webgpu');
 }
 
-/** A device with the limits tfjs-backend-webgpu requests (the adapter's own maxima for the ones that matter to it). */
+/**
+ * A device with the limits tfjs-backend-webgpu requests (the adapter's own
+ * maxima for the ones that matter to it), plus the adapter's maximum of
+ * storage buffers per shader stage, which tfjs does not ask for (WebGPU's
+ * default is 8; see webgpuAddN).
+ */
 function requestTrainingDevice(adapter: DawnAdapter): Promise<DawnDevice> {
   const limits = adapter.limits;
   const wanted = [
@@ -50,9 +55,10 @@ function requestTrainingDevice(adapter: DawnAdapter): Promise<DawnDevice> {
     'maxBufferSize',
     'maxComputeWorkgroupSizeX',
     'maxComputeInvocationsPerWorkgroup',
+    'maxStorageBuffersPerShaderStage',
   ];
   const requiredLimits: Record<string, number> = {};
-  for (const name of wanted) requiredLimits[name] = limits[name];
+  for (const name of wanted) if (typeof limits[name] === 'number') requiredLimits[name] = limits[name];
   return adapter.requestDevice({ requiredLimits });
 }
 
