@@ -7,13 +7,14 @@ import { REPO_ROOT } from './support/repo-root';
  * each other only through @ganglion/<lib> aliases, never apps; comm knows
  * nothing of tfjs; models and data know nothing of ZeroMQ.
  */
-const LIBS = ['comm', 'data', 'models', 'pipeline'] as const;
+const LIBS = ['comm', 'coordinator', 'data', 'models', 'pipeline'] as const;
 
 const FORBIDDEN: Record<(typeof LIBS)[number], RegExp[]> = {
-  comm: [/^@tensorflow\//, /^@ganglion\/(models|data|pipeline)$/],
-  data: [/^zeromq$/, /^@ganglion\/(comm|models|pipeline)$/],
-  models: [/^zeromq$/, /^@ganglion\/(comm|pipeline)$/],
-  pipeline: [/^zeromq$/],
+  comm: [/^@tensorflow\//, /^@ganglion\/(models|data|pipeline|coordinator)$/],
+  coordinator: [/^zeromq$/, /^@tensorflow\//],
+  data: [/^zeromq$/, /^@ganglion\/(comm|models|pipeline|coordinator)$/],
+  models: [/^zeromq$/, /^@ganglion\/(comm|pipeline|coordinator)$/],
+  pipeline: [/^zeromq$/, /^@ganglion\/coordinator$/],
 };
 
 function sourceFiles(dir: string): string[] {
