@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import * as path from 'node:path';
 import type { AdapterIdentity } from './gpu-adapter-summary';
 
 /** What Ganglion asks of a WebGPU adapter, as dawn.node provides it. */
@@ -37,10 +38,22 @@ export const WEBGPU_PACKAGE = 'webgpu';
 
 /**
  * Loads the `webgpu` package with Node's own require: it is an ES module
- * holding a native addon, which Node 20.19+ can `require`, but which a test
- * runner's module registry (jest) cannot transform. It imports no tfjs, so
- * loading it outside that registry shares nothing that matters.
+ * holding a native addon, which Node 20.19+ can `require`. Where that is
+ * refused (ERR_REQUIRE_ESM: older Node, or jest's VM context), the addon
+ * itself, `dist/<platform>-<arch>/dawn.node`, is loaded instead: it exports
+ * the same `create` and `globals` (index.js only adds a fix for buffers
+ * left mapped at GPUDevice.destroy(), which Ganglion never calls). It
+ * imports no tfjs, so loading it outside a test runner's registry shares
+ * nothing that matters.
  */
 export function loadWebGpuPackage(): WebGpuPackage {
-  return createRequire(__filename)(WEBGPU_PACKAGE) as WebGpuPackage;
+  const nodeRequire = createRequire(__filename);
+  try {
+    return nodeRequire(WEBGPU_PACKAGE) as WebGpuPackage;
+  } catch (error) {
+    if ((error as { code?: unknown })?.code !== 'ERR_REQUIRE_ESM') throw error;
+    const root = path.dirname(nodeRequire.resolve(`${WEBGPU_PACKAGE}/package.json`));
+    const arch = process.platform === 'darwin' ? 'universal' : process.arch;
+    return nodeRequire(path.join(root, 'dist', `${process.platform}-${arch}`, 'dawn.node')) as WebGpuPackage;
+  }
 }
