@@ -86,7 +86,7 @@ export async function trainInProcess(options: InProcessTrainingOptions): Promise
     }),
   );
   if (resolveProgressMode(options.progress ?? 'auto', process.stdout.isTTY === true && options.logFormat !== 'json') === 'bar') {
-    container.bind(ProgressReporter).toConstantValue(new BarProgressReporter());
+    container.rebindSync(ProgressReporter).toConstantValue(new BarProgressReporter());
   }
   if (definition.spec.overrides !== undefined) container.loadSync(definition.spec.overrides);
 
