@@ -48,6 +48,8 @@ export type { LoadedPipeline } from './pipeline-file';
 export { pipelineModule } from './pipeline-module';
 export { ProcessGroup, SingleProcessGroup } from './process-group';
 export { runModule } from './run-context';
+export { bindPipelineComponents } from './pipeline-components';
+export { createTrainingContainer, loadRunModules, selectTrainingBackend } from './training-container';
 export type { RunContext } from './run-context';
 export { RunPaths, runPathsFor, runPathsIn } from './run-paths';
 export { PngSampleWriter, SampleWriter } from './sample-writer';
