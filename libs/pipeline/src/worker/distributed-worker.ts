@@ -1,6 +1,5 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { Container } from 'inversify';
 import {
   type CurveClientOptions,
   type GradientReducer,
@@ -12,13 +11,13 @@ import {
   GradientReducerRegistry,
   isEnvelopeOf,
 } from '@ganglion/comm';
-import { dataModule, Dataset } from '@ganglion/data';
-import { assertUniqueVariableNames, BackendSelector, GenerativeModel, modelsModule, type RequestedBackend } from '@ganglion/models';
+import { Dataset } from '@ganglion/data';
+import { assertUniqueVariableNames, GenerativeModel, type RequestedBackend } from '@ganglion/models';
 import { createLogger, type Logger } from '../logger';
 import type { PipelineDefinition, PipelineSettings } from '../pipeline-definition';
 import { loadPipelineFile, pipelineFileHash } from '../pipeline-file';
-import { pipelineModule } from '../pipeline-module';
 import { Trainer, TrainingImages } from '../trainer';
+import { createTrainingContainer, loadRunModules, selectTrainingBackend } from '../training-container';
 import { restoreCheckpoint, verifyCheckpointFiles } from '../checkpoints/checkpoint-reader';
 import { bindWorkerRing } from './bind-worker-ring';
 import { distributedWorkerModule } from './distributed-worker-module';
@@ -119,10 +118,8 @@ export async function runDistributedWorker(options: DistributedWorkerOptions): P
   const cudaDevices = visibleDevices(env);
   if (env.CUDA_VISIBLE_DEVICES !== undefined) logger.info({ devices: cudaDevices }, `CUDA_VISIBLE_DEVICES=${env.CUDA_VISIBLE_DEVICES}`);
 
-  const container = new Container();
-  container.loadSync(dataModule, modelsModule, commModule, pipelineModule);
-  const backend = await container.get<BackendSelector>(BackendSelector).select(options.backend ?? 'auto');
-  logger.info({ backend: backend.name, reason: backend.reason, adapter: backend.adapter }, `backend ${backend.name}: ${backend.reason}`);
+  const container = createTrainingContainer(commModule);
+  const backend = await selectTrainingBackend(container, options.backend, logger);
   // On webgpu the device is the adapter Dawn gave this worker; CUDA_VISIBLE_DEVICES means nothing to it.
   const devices = backend.adapter === undefined ? cudaDevices : [`webgpu:${backend.adapter.index ?? 0} ${backend.adapter.description || backend.adapter.device}`];
 
@@ -176,8 +173,7 @@ export async function runDistributedWorker(options: DistributedWorkerOptions): P
     );
 
     const rankLogger = logger.child({}, { msgPrefix: '[trainer] ' });
-    container.loadSync(distributedWorkerModule({ definition, logger: rankLogger, session, reducer }));
-    if (definition.spec.overrides !== undefined) container.loadSync(definition.spec.overrides);
+    loadRunModules(container, definition, distributedWorkerModule({ definition, logger: rankLogger, session, reducer }));
     const images = await container.get<Dataset>(Dataset).load();
     logger.info({ dataset: images.name, count: images.count }, `dataset ${images.name}: ${images.count} images`);
     container.bind(TrainingImages).toConstantValue(images);
