@@ -71,7 +71,7 @@ onGpu('training on webgpu', () => {
     await selectBackend({ requested: 'cpu' });
   });
 
-  it.each(CASES)('$name: gradients match the cpu backend, and 3 steps train without leaking tensors', async ({ name, build, batch }) => {
+  it.each(CASES)('$name: gradients match the cpu backend, 3 steps train without leaking tensors, and it samples', async ({ name, build, batch }) => {
     await selectBackend({ requested: 'cpu' });
     const onCpu = build();
     const cpuWeights = await readWeights(onCpu);
@@ -102,6 +102,14 @@ onGpu('training on webgpu', () => {
     expect(tensorsPerStep[2]).toBe(tensorsPerStep[1]);
     const after = await readWeights(model);
     expect(after.some((w, i) => relativeError(w, before[i]) > 0)).toBe(true);
+
+    // Sampling (the sample grids) reads nothing back synchronously either, and leaves no tensor behind.
+    const beforeSampling = tf.memory().numTensors;
+    const samples = model.sample(2, 1);
+    expect(samples.shape).toEqual([2, ...SHAPE]);
+    expect(Array.from(await samples.data()).every(Number.isFinite)).toBe(true);
+    samples.dispose();
+    expect(tf.memory().numTensors).toBe(beforeSampling);
     model.dispose();
   }, 120_000);
 
