@@ -91,7 +91,7 @@ describe('selectBackend and webgpu', () => {
   it('chooses webgpu under auto on a hardware GPU and names the adapter', async () => {
     const choice = await selectBackend({ load: loaderWith(fakeDawn([RTX])), env: {} });
     expect(tf.getBackend()).toBe('webgpu');
-    expect(choice).toMatchObject({ name: 'webgpu', packageName: '@tensorflow/tfjs-backend-webgpu', trainingKernels: [] });
+    expect(choice).toMatchObject({ name: 'webgpu', packageName: '@tensorflow/tfjs-backend-webgpu', trainingKernels: ['AddN'] });
     expect(choice.adapter).toEqual({
       vendor: 'nvidia',
       architecture: 'lovelace',
