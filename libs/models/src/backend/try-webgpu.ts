@@ -1,6 +1,7 @@
 import type { BackendAttempt } from './backend-attempt';
 import { describeAdapter } from './gpu-adapter-summary';
 import { installWebGpuGlobals } from './install-webgpu-globals';
+import { hasVulkanLoader } from './vulkan-loader';
 import { firstLine, isNotInstalled } from './load-failure';
 import { openWebGpuAdapter, type OpenedAdapter, type WebGpuRoute } from './open-webgpu-adapter';
 import { startWebGpuBackend, type WebGpuBackendPackage } from './start-webgpu-backend';
@@ -26,12 +27,17 @@ export interface WebGpuAttemptOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** The routes tried, in order. */
-function routesFor(requested: boolean): WebGpuRoute[] {
-  if (!requested) return [{ featureLevel: 'core' }];
-  const routes: WebGpuRoute[] = [{ featureLevel: 'core' }, { featureLevel: 'compatibility' }];
-  if (process.platform === 'linux') routes.push({ dawnBackend: 'opengl', featureLevel: 'compatibility' });
-  return routes;
+/**
+ * The routes tried, in order. On Linux without a Vulkan loader the
+ * platform's (Vulkan) routes are left out, unless DAWNNODE_BACKEND forces
+ * another Dawn backend.
+ */
+function routesFor(requested: boolean, platformBackend: boolean): WebGpuRoute[] {
+  const platform: WebGpuRoute[] = platformBackend ? [{ featureLevel: 'core' }] : [];
+  if (!requested) return platform;
+  if (platformBackend) platform.push({ featureLevel: 'compatibility' });
+  if (process.platform === 'linux') platform.push({ dawnBackend: 'opengl', featureLevel: 'compatibility' });
+  return platform;
 }
 
 /**
@@ -41,6 +47,12 @@ function routesFor(requested: boolean): WebGpuRoute[] {
  * but slower than WASM.
  */
 export async function tryWebGpu(options: WebGpuAttemptOptions): Promise<BackendAttempt> {
+  const env = options.env ?? process.env;
+  const platformBackend = env['DAWNNODE_BACKEND'] !== undefined || hasVulkanLoader(env);
+  const routes = routesFor(options.requested, platformBackend);
+  if (routes.length === 0) {
+    return { ok: false, failures: ['webgpu: no Vulkan loader (libvulkan.so.1) here, so no hardware GPU for Dawn'] };
+  }
   let dawn: WebGpuPackage;
   let tfjsWebGpu: WebGpuBackendPackage;
   try {
@@ -57,9 +69,9 @@ export async function tryWebGpu(options: WebGpuAttemptOptions): Promise<BackendA
   }
   installWebGpuGlobals(dawn.globals);
 
-  const failures: string[] = [];
+  const failures: string[] = platformBackend ? [] : ['no Vulkan loader (libvulkan.so.1)'];
   let chosen: OpenedAdapter | undefined;
-  for (const route of routesFor(options.requested)) {
+  for (const route of routes) {
     const outcome = await openWebGpuAdapter(dawn, route, options.gpuIndex, options.env);
     if (!outcome.ok) {
       failures.push(outcome.failure);

@@ -5,6 +5,10 @@ import { listDawnAdapters } from './dawn-adapter-list';
 import { isSoftwareAdapter } from './gpu-adapter-summary';
 import { installWebGpuGlobals } from './install-webgpu-globals';
 import { selectBackend } from './select-backend';
+import { hasVulkanLoader } from './vulkan-loader';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { AdapterRequest, DawnAdapter, WebGpuPackage } from './webgpu-package';
 
 /** A GPU as a fake Dawn reports it. */
@@ -71,6 +75,9 @@ class FakeWebGpuBackend extends tf.KernelBackend {
   override dispose(): void {}
 }
 
+/** The fake Dawn plays a machine with a Vulkan driver; forcing Dawn's backend skips the check for libvulkan.so.1. */
+const VULKAN = { DAWNNODE_BACKEND: 'vulkan' };
+
 function loaderWith(dawn: WebGpuPackage | undefined) {
   return (name: string): unknown => {
     if (name === 'webgpu') {
@@ -89,7 +96,7 @@ describe('selectBackend and webgpu', () => {
   });
 
   it('chooses webgpu under auto on a hardware GPU and names the adapter', async () => {
-    const choice = await selectBackend({ load: loaderWith(fakeDawn([RTX])), env: {} });
+    const choice = await selectBackend({ load: loaderWith(fakeDawn([RTX])), env: VULKAN });
     expect(tf.getBackend()).toBe('webgpu');
     expect(choice).toMatchObject({ name: 'webgpu', packageName: '@tensorflow/tfjs-backend-webgpu', trainingKernels: ['AddN'] });
     expect(choice.adapter).toEqual({
@@ -108,12 +115,12 @@ describe('selectBackend and webgpu', () => {
   });
 
   it('passes over a software GPU under auto, saying how to use it, and takes it when webgpu is named', async () => {
-    const auto = await selectBackend({ load: loaderWith(fakeDawn([LLVMPIPE])), env: {} });
+    const auto = await selectBackend({ load: loaderWith(fakeDawn([LLVMPIPE])), env: VULKAN });
     expect(auto.name).toBe('wasm');
     expect(auto.reason).toContain("webgpu passed over software GPU 'Mesa 25.0.7'");
     expect(auto.reason).toContain('use --backend webgpu to train on a software GPU');
 
-    const named = await selectBackend({ requested: 'webgpu', load: loaderWith(fakeDawn([LLVMPIPE])), env: {} });
+    const named = await selectBackend({ requested: 'webgpu', load: loaderWith(fakeDawn([LLVMPIPE])), env: VULKAN });
     expect(named.name).toBe('webgpu');
     expect(named.adapter?.software).toBe(true);
     expect(named.reason).toMatch(/^requested 'webgpu'; WebGPU on software GPU .*correct but slow/);
@@ -122,28 +129,28 @@ describe('selectBackend and webgpu', () => {
   it('gives each worker the adapter of its GANGLION_GPU index, selected by name', async () => {
     const second: FakeGpu = { ...RTX, name: 'AMD Radeon RX 7900 XTX', info: { ...RTX.info, vendor: 'amd', device: 'AMD Radeon RX 7900 XTX' } };
     const dawn = fakeDawn([RTX, second]);
-    const choice = await selectBackend({ load: loaderWith(dawn), env: { GANGLION_GPU: '1' } });
+    const choice = await selectBackend({ load: loaderWith(dawn), env: { ...VULKAN, GANGLION_GPU: '1' } });
     expect(choice.adapter).toMatchObject({ vendor: 'amd', index: 1 });
     expect(dawn.created.at(-1)).toEqual(['adapter=AMD Radeon RX 7900 XTX']);
   });
 
   it('refuses a GPU index that Dawn cannot reach: out of range, or a second GPU of the same name', async () => {
-    await expect(selectBackend({ requested: 'webgpu', load: loaderWith(fakeDawn([RTX])), env: { GANGLION_GPU: '3' } })).rejects.toThrow(
+    await expect(selectBackend({ requested: 'webgpu', load: loaderWith(fakeDawn([RTX])), env: { ...VULKAN, GANGLION_GPU: '3' } })).rejects.toThrow(
       /lists 1 adapter\(s\): #0 'NVIDIA GeForce RTX 4090' \(vulkan\), so it has no GPU #3/,
     );
-    const twins = selectBackend({ requested: 'webgpu', load: loaderWith(fakeDawn([RTX, RTX])), env: { GANGLION_GPU: '1' } });
+    const twins = selectBackend({ requested: 'webgpu', load: loaderWith(fakeDawn([RTX, RTX])), env: { ...VULKAN, GANGLION_GPU: '1' } });
     await expect(twins).rejects.toBeInstanceOf(BackendUnavailableError);
     await expect(
-      selectBackend({ requested: 'webgpu', load: loaderWith(fakeDawn([RTX, RTX])), env: { GANGLION_GPU: '1' } }),
+      selectBackend({ requested: 'webgpu', load: loaderWith(fakeDawn([RTX, RTX])), env: { ...VULKAN, GANGLION_GPU: '1' } }),
     ).rejects.toThrow(/would give GPU #0, not #1\. Give each worker only its own GPU at the driver level/);
     await expect(selectBackend({ requested: 'webgpu', gpu: -1 })).rejects.toThrow(/gpu must be one GPU index \(0, 1, \.\.\.\), got '-1'/);
   });
 
   it('refuses a named webgpu that is not installed or finds no adapter, naming what to install', async () => {
-    await expect(selectBackend({ requested: 'webgpu', load: loaderWith(undefined), env: {} })).rejects.toThrow(
+    await expect(selectBackend({ requested: 'webgpu', load: loaderWith(undefined), env: VULKAN })).rejects.toThrow(
       /Backend 'webgpu' was requested but cannot be used: webgpu \(dawn\.node\) not installed .*Install webgpu@0\.6\.2/,
     );
-    await expect(selectBackend({ requested: 'webgpu', load: loaderWith(fakeDawn([])), env: {} })).rejects.toThrow(
+    await expect(selectBackend({ requested: 'webgpu', load: loaderWith(fakeDawn([])), env: VULKAN })).rejects.toThrow(
       /webgpu: Dawn's default backend \(core\) offers no adapter, .*\(compatibility\) offers no adapter/,
     );
   });
@@ -169,6 +176,16 @@ describe('isSoftwareAdapter', () => {
     expect(isSoftwareAdapter({ vendor: 'x', isFallbackAdapter: true })).toBe(true);
     expect(isSoftwareAdapter(RTX.info)).toBe(false);
     expect(isSoftwareAdapter({ vendor: 'apple', architecture: 'metal-3', description: 'Apple M2 Max' })).toBe(false);
+  });
+});
+
+describe('hasVulkanLoader', () => {
+  it('finds libvulkan.so.1 in LD_LIBRARY_PATH, and does not look off Linux', () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'ganglion-vulkan-'));
+    fs.writeFileSync(path.join(folder, 'libvulkan.so.1'), '');
+    expect(hasVulkanLoader({ LD_LIBRARY_PATH: `/nowhere:${folder}` }, 'linux')).toBe(true);
+    expect(hasVulkanLoader({}, 'darwin')).toBe(true);
+    fs.rmSync(folder, { recursive: true, force: true });
   });
 });
 
