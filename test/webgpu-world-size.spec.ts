@@ -52,8 +52,10 @@ describe('world-size invariance on webgpu with real processes', () => {
     throw new Error(`A WebGPU adapter was expected (GANGLION_EXPECT_WEBGPU=1, set by .ci/run) but none came up: ${reason}`);
   });
 
-  (available ? it : it.skip)('fashion-vae: 2 webgpu workers = 1 webgpu worker at the same global batch', () => {
-    const one = launch('one', ['--workers', '1']);
+  (available ? it : it.skip)('fashion-vae: 2 webgpu workers = 1 webgpu worker (started with --gpus 0) at the same global batch', () => {
+    // --gpus 0: the worker gets GANGLION_GPU=0 and takes adapter #0 of Dawn's list.
+    const one = launch('one', ['--gpus', '0']);
+    expect(one.stdout).toMatch(/\[worker 0\] .*"msg":"backend webgpu: requested 'webgpu'; WebGPU on (software )?GPU #0 '/);
     const two = launch('two', ['--workers', '2']);
     // Every worker says which adapter it computes on.
     expect(two.stdout).toMatch(/\[worker 0\] .*"msg":"backend webgpu: requested 'webgpu'; WebGPU on (software )?GPU '/);
