@@ -1,5 +1,6 @@
-import { Command, Option } from 'commander';
-import { BACKEND_NAMES, selectBackend, type RequestedBackend } from '@ganglion/models';
+import { Command } from 'commander';
+import { selectBackend, type RequestedBackend } from '@ganglion/models';
+import { backendOption } from '@ganglion/pipeline';
 
 interface BackendFlags {
   backend: RequestedBackend;
@@ -16,7 +17,7 @@ interface BackendFlags {
 export function backendCommand(setExitCode: (code: number) => void): Command {
   return new Command('backend')
     .description('Show the compute backend a worker started here would use, and why (the GPU adapter on webgpu).')
-    .addOption(new Option('--backend <name>', 'backend to try').choices(['auto', ...BACKEND_NAMES]).default('auto'))
+    .addOption(backendOption('backend to try'))
     .option('--json', 'print the choice as one JSON object', false)
     .action(async (flags: BackendFlags) => {
       const choice = await selectBackend({ requested: flags.backend });
