@@ -13,7 +13,7 @@ if (fs.existsSync(workspaceTsconfig)) process.env.TSX_TSCONFIG_PATH ??= workspac
 require('tsx/cjs/api').register();
 require('reflect-metadata');
 
-const { main } = require('../apps/coordinator/src/main');
+const { main } = require('../apps/cli/src/main');
 main(process.argv).then(
   (code) => {
     process.exitCode = code;

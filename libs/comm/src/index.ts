@@ -62,6 +62,8 @@ export { heartbeatSocketOptions, type HeartbeatOptions } from './transport/heart
 export { PeerLiveness } from './transport/peer-liveness';
 export { PeerUnreachableError, SocketClosedError, WaitAbortedError, WaitTimeoutError } from './transport/transport-errors';
 export type { WaitOptions } from './transport/wait-options';
+export { defaultAdvertiseHost, endpointHost, isLoopbackEndpoint } from './transport/network-address';
+export { unencryptedBindWarning } from './transport/unencrypted-bind-warning';
 
 // Reducers
 export {
