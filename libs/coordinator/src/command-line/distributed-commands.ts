@@ -25,7 +25,7 @@ import { addCurveOptions, type CurveFlags, launchCurve, scheduledCurve } from '.
  * bin/ganglion.js); else, from a checkout (tests, tsx), the repository's.
  */
 function workerCommand(): string[] {
-  const running = process.argv[1] === undefined ? undefined : fs.realpathSync(process.argv[1]);
+  const running = process.argv[1] !== undefined && fs.existsSync(process.argv[1]) ? fs.realpathSync(process.argv[1]) : undefined;
   const bin = running !== undefined && path.basename(running) === 'ganglion.js' ? running : path.resolve(__dirname, '..', '..', '..', '..', 'bin', 'ganglion.js');
   return [process.execPath, bin, 'worker'];
 }
