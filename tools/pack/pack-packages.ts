@@ -15,31 +15,41 @@ import { dependenciesOf, readWorkspaceManifest, type WorkspaceManifest } from '.
  *
  * Emitted JavaScript keeps its `@ganglion/<lib>` imports: in an install they
  * are real packages, so a user's pipeline imports them exactly as the
- * pipelines in this repository do. `--skip-build` packs an existing build.
+ * pipelines in this repository do. `--skip-build` packs an existing build;
+ * `--work <dir>` holds the build and the staged packages (default dist/).
  */
 const ROOT = path.resolve(__dirname, '..', '..');
-const BUILD = path.join(ROOT, 'dist', 'build');
-const STAGE = path.join(ROOT, 'dist', 'stage');
-/** The compiled entry point of the `ganglion` command (bin/ganglion.js requires it without an extension). */
+/** The folders of compiled apps the `ganglion` package holds (bin/ganglion.js requires apps/cli/src/main without an extension). */
 const CLI_APPS = ['apps'];
 
+/** Where the compiled tree and the staged package folders go. */
+interface WorkFolders {
+  readonly build: string;
+  readonly stage: string;
+}
+
 function main(argv: readonly string[]): void {
-  const outIndex = argv.indexOf('--out');
-  const out = path.resolve(outIndex >= 0 ? argv[outIndex + 1] : path.join(ROOT, 'dist', 'packages'));
-  if (!argv.includes('--skip-build')) build();
+  const flag = (name: string): string | undefined => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
+  const out = path.resolve(flag('--out') ?? path.join(ROOT, 'dist', 'packages'));
+  const workRoot = path.resolve(flag('--work') ?? path.join(ROOT, 'dist'));
+  const work: WorkFolders = { build: path.join(workRoot, 'build'), stage: path.join(workRoot, 'stage') };
+  if (!argv.includes('--skip-build')) build(work);
   const workspace = readWorkspaceManifest(ROOT);
-  fs.rmSync(STAGE, { recursive: true, force: true });
+  fs.rmSync(work.stage, { recursive: true, force: true });
   fs.mkdirSync(out, { recursive: true });
-  const staged = [...libAliases().map((lib) => stageLib(lib, workspace)), stageCli(workspace)];
+  const staged = [...libAliases().map((lib) => stageLib(lib, workspace, work)), stageCli(workspace, work)];
   for (const folder of staged) {
     const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', out], { cwd: folder, encoding: 'utf8' }).trim().split('\n').at(-1);
     process.stdout.write(`${path.join(out, tarball as string)}\n`);
   }
 }
 
-function build(): void {
-  fs.rmSync(BUILD, { recursive: true, force: true });
-  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(__dirname, 'tsconfig.build.json')], { cwd: ROOT, stdio: 'inherit' });
+function build(work: WorkFolders): void {
+  fs.rmSync(work.build, { recursive: true, force: true });
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(__dirname, 'tsconfig.build.json'), '--outDir', work.build], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
 }
 
 /** `@ganglion/comm` → `comm`, for every alias of tsconfig.base.json that points at `libs/<name>/src/index.ts`. */
@@ -50,9 +60,9 @@ function libAliases(): string[] {
     .map(([alias]) => alias.slice('@ganglion/'.length));
 }
 
-function stageLib(lib: string, workspace: WorkspaceManifest): string {
-  const folder = path.join(STAGE, lib);
-  copyCompiled(path.join(BUILD, 'libs', lib, 'src'), path.join(ROOT, 'libs', lib, 'src'), path.join(folder, 'src'));
+function stageLib(lib: string, workspace: WorkspaceManifest, work: WorkFolders): string {
+  const folder = path.join(work.stage, lib);
+  copyCompiled(path.join(work.build, 'libs', lib, 'src'), path.join(ROOT, 'libs', lib, 'src'), path.join(folder, 'src'));
   const files = ['src'];
   if (lib === 'data') {
     fs.cpSync(path.join(ROOT, 'data', 'fashion-mnist'), path.join(folder, 'data', 'fashion-mnist'), { recursive: true });
@@ -69,11 +79,11 @@ function stageLib(lib: string, workspace: WorkspaceManifest): string {
   return folder;
 }
 
-function stageCli(workspace: WorkspaceManifest): string {
-  const folder = path.join(STAGE, 'ganglion');
+function stageCli(workspace: WorkspaceManifest, work: WorkFolders): string {
+  const folder = path.join(work.stage, 'ganglion');
   for (const apps of CLI_APPS) {
-    for (const app of fs.readdirSync(path.join(BUILD, apps))) {
-      copyCompiled(path.join(BUILD, apps, app, 'src'), path.join(ROOT, apps, app, 'src'), path.join(folder, apps, app, 'src'));
+    for (const app of fs.readdirSync(path.join(work.build, apps))) {
+      copyCompiled(path.join(work.build, apps, app, 'src'), path.join(ROOT, apps, app, 'src'), path.join(folder, apps, app, 'src'));
     }
   }
   fs.cpSync(path.join(ROOT, 'bin'), path.join(folder, 'bin'), { recursive: true });

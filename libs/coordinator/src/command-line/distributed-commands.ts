@@ -58,6 +58,7 @@ export function coordinatorCommand(setExitCode: (code: number) => void): Command
       const coordinator = await startDistributedCoordinator({
         pipelineFile,
         overrides: overridesOf(flags),
+        sets: flags.set,
         bind: flags.bind,
         workers: flags.workers,
         joinTimeoutMs: flags.joinTimeout * 1000,
@@ -131,6 +132,7 @@ async function launch(pipelineFile: string, flags: LaunchFlags): Promise<number>
     const { result, paths } = await launchLocalJob({
       pipelineFile,
       overrides: overridesOf(flags),
+      sets: flags.set,
       workers,
       gpus: flags.gpus,
       backend: flags.backend,
@@ -153,6 +155,7 @@ async function runFromEnv(pipelineFile: string, flags: LaunchFlags): Promise<num
     const run = await runScheduledJob({
       pipelineFile,
       overrides: overridesOf(flags),
+      sets: flags.set,
       env: process.env,
       coordinatorHost: flags.coordinatorHost,
       bindHost: flags.bindHost,
