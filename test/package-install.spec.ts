@@ -69,21 +69,36 @@ describe('the packed ganglion packages in a fresh project', () => {
   });
 
   it("trains the user's own model and dataset in one process and with 2 workers, to the same weights, with checkpoints", () => {
-    const single = project.mustRun('npx', ['--no-install', 'ganglion', 'train', 'my-pipeline.ts', '--backend', 'wasm', '--progress', 'lines', '--out', 'runs-1']);
+    // The same --set on both runs: the launcher hands it to its workers, whose pipeline hash must match the coordinator's.
+    const lr = ['--set', 'optimizer.learningRate=0.004'];
+    const single = project.mustRun('npx', ['--no-install', 'ganglion', 'train', 'my-pipeline.ts', ...lr, '--backend', 'wasm', '--progress', 'lines', '--out', 'runs-1']);
     expect(single).toMatch(/training dense-autoencoder \(34,184 parameters\) for 40 steps at batch 16/);
     expect(single).toMatch(/Trained 40 steps/);
     const one = project.runFolder('runs-1', 'my-autoencoder');
     expect(verifyCheckpoint(path.join(one, 'checkpoints/step-000040')).state).toMatchObject({ step: 40, model: 'dense-autoencoder' });
     expect(fs.existsSync(path.join(one, 'samples/step-000040.png'))).toBe(true);
 
-    const launched = project.mustRun('npx', ['--no-install', 'ganglion', 'launch', 'my-pipeline.ts', '--workers', '2', '--backend', 'wasm', '--progress', 'lines', '--checksum-every', '10', '--out', 'runs-2']);
+    const launched = project.mustRun('npx', ['--no-install', 'ganglion', 'launch', 'my-pipeline.ts', ...lr, '--workers', '2', '--backend', 'wasm', '--progress', 'lines', '--checksum-every', '10', '--out', 'runs-2']);
     expect(launched).toMatch(/Trained 40 steps with 2 workers/);
     expect(launched).toMatch(/Weights identical on all 2 ranks: checksums matched at 4 steps/);
     const two = project.runFolder('runs-2', 'my-autoencoder');
     expect(verifyCheckpoint(path.join(two, 'checkpoints/step-000040')).state).toMatchObject({ step: 40, worldSize: 2 });
+    for (const run of [one, two]) {
+      const resolved = JSON.parse(fs.readFileSync(path.join(run, 'pipeline.json'), 'utf8'));
+      expect(resolved).toMatchObject({ model: 'DenseAutoencoder', dataset: 'GreyPngFolder', sets: ['optimizer.learningRate=0.004'] });
+      expect(resolved.settings.modelOptions).toMatchObject({ learningRate: 0.004, latentDim: 8 });
+    }
     const difference = finalWeightsDifference(one, two);
     expect(difference.tensors).toBe(8);
     expect(difference.maxRelative).toBeLessThanOrEqual(1e-4);
     console.log(`user model, 1 process vs 2 workers: max relative weight difference ${difference.maxRelative.toExponential(2)} (${difference.worstTensor})`);
+  });
+
+  it('--set errors name the path, from the model\'s own options schema too', () => {
+    const bad = project.run('npx', ['--no-install', 'ganglion', 'train', 'my-pipeline.ts', '--set', 'optimizer.learningRate=fast', '--set', 'model.options.latentDim=0']);
+    expect(bad.status).toBe(1);
+    expect(bad.output).toMatch(/Pipeline "my-autoencoder" is not valid/);
+    expect(bad.output).toMatch(/optimizer\.learningRate: .*\[--set optimizer\.learningRate=fast --set model\.options\.latentDim=0\]/);
+    expect(bad.output).toMatch(/model\.options\.latentDim: /);
   });
 });
