@@ -16,7 +16,7 @@ export interface GroupAdmissionOptions {
 }
 
 /**
- * Who may be in the job (protocol step 1) and who leaves it (step 5):
+ * Who may be in the job (HELLO) and who leaves it (a membership change):
  * checks each HELLO (pipeline hash, ring endpoint, duplicate worker,
  * CURVE key, a free place) and admits or refuses it with an ERROR, and
  * drops the workers that failed or are gone, logging each.

@@ -70,18 +70,18 @@ export interface CoordinatorResult {
  * The coordinator of a data-parallel job. It holds the barrier, averages
  * gradients for the star reducer, writes what the run produces and keeps
  * the job going when workers come and go; it never computes with tfjs.
- * The protocol (message by message in @ganglion/comm's messages.ts), as
- * this class runs it: run() holds the order of the steps below and hands
- * each to one part, built here around one shared socket, membership and
- * JobState (generation, training or not):
- * GroupAdmission (1; the drops of 5), GenerationForming (2-3), StepLoop
- * (4-6; the step a change interrupted), RunProducts (the samples,
- * checkpoints and final weights of 4 and 6), CoordinatorInbox (every
- * incoming message: undecodable ones, strangers, HELLO to admission,
- * GRADS to the StarAggregator) and CoordinatorLink (receive, send,
- * HEARTBEAT and the SHUTDOWN of 7).
+ * The protocol is numbered once, in @ganglion/comm's messages.ts; this
+ * class runs the coordinator's side of it. run() holds the order of the
+ * stages below and hands each to one part, built here around one shared
+ * socket, membership and JobState (generation, training or not):
+ * GroupAdmission (admission; the drops of a membership change),
+ * GenerationForming (a generation and its state), StepLoop (training; the
+ * step a change interrupted), RunProducts (the SAMPLES, STATE and WEIGHTS
+ * the run keeps), CoordinatorInbox (every incoming message: undecodable
+ * ones, strangers, HELLO to admission, GRADS to the StarAggregator) and
+ * CoordinatorLink (receive, send, HEARTBEAT and SHUTDOWN).
  *
- * 1. Admission. Every HELLO is checked: protocol version (a message that
+ * Admission. Every HELLO is checked: protocol version (a message that
  *    does not decode gets ERROR with the decoder's reason), pipeline hash
  *    (ERROR 'pipeline-mismatch' unless it equals ours or is null), a ring
  *    endpoint when the reducer is 'ring', a distinct worker id ('duplicate-
@@ -92,14 +92,14 @@ export interface CoordinatorResult {
  *    a worker of the job is refused (a dropped one gets ERROR 'dropped'). An
  *    admitted worker gets a HEARTBEAT at once, so it knows it was heard; a
  *    repeated HELLO from the same process is only acknowledged again.
- * 2. Forming a generation, when `workers` are admitted (later: after a
+ * Forming a generation, when `workers` are admitted (later: after a
  *    loss, or at the step boundary after a worker joined): generation
  *    += 1 (above any generation a HELLO reported, so workers that
  *    outlived an earlier coordinator accept it), ranks = survivors in
  *    their old order, then joiners; WELCOME to each (rank, world size,
  *    generation, seed, start step, pipeline path + hash + settings,
  *    reducer, ring peers, syncState).
- * 3. State. Fresh job: no STATE, every worker starts from the seeded
+ * State. Fresh job: no STATE, every worker starts from the seeded
  *    initial weights. `resume`: the checkpoint's STATE to every rank.
  *    After a membership change: rank 0 (a survivor) sends its STATE and
  *    the coordinator forwards it to every other rank, so all hold the
@@ -108,25 +108,26 @@ export interface CoordinatorResult {
  *    interrupted step, or the remaining phases of it). Each worker loads
  *    it and answers RING_READY. A worker that fails there (ERROR) is
  *    dropped and the generation formed again. Bounded by `joinTimeoutMs`.
- * 4. Per step: STEP to every rank (checksum: true every `checksumEvery`
- *    steps and at the last); GRADS go to the StarAggregator as they come;
- *    each rank reports METRICS, CHECKSUM when asked, then STEP_DONE. With
- *    every STEP_DONE in: compare the checksums (a mismatch stops the
- *    run), write rank 0's metrics (its losses are the global means) to
- *    metrics.jsonl. SAMPLES from rank 0 are written as grids, STATE from
- *    rank 0 as checkpoints (CoordinatorCheckpoints), whenever they arrive.
- * 5. Membership change during training. A worker is gone when a send to
+ * Training, per step: STEP to every rank (checksum: true every
+ *    `checksumEvery` steps and at the last); GRADS go to the
+ *    StarAggregator as they come; each rank reports METRICS, CHECKSUM when
+ *    asked, then STEP_DONE. With every STEP_DONE in: compare the checksums
+ *    (a mismatch stops the run), write rank 0's metrics (its losses are
+ *    the global means) to metrics.jsonl. SAMPLES from rank 0 are written
+ *    as grids, STATE from rank 0 as checkpoints (CoordinatorCheckpoints),
+ *    whenever they arrive.
+ * Membership change during training. A worker is gone when a send to
  *    it fails (ROUTER `mandatory`): killed, or dropped by the ZMTP
  *    heartbeat timeout when hung. The coordinator logs which worker,
  *    drops it, aborts the step (the new generation makes everything of
  *    the old one stale: StarAggregator.setMembership forgets partial
  *    sums, workers abandon their reduction) and forms a new generation
- *    (2-3) with the survivors. Below `minWorkers` it waits up to
- *    `rejoinTimeoutMs` for workers to (re)join, then fails. A worker
+ *    (WELCOME, STATE) with the survivors. Below `minWorkers` it waits up
+ *    to `rejoinTimeoutMs` for workers to (re)join, then fails. A worker
  *    joining mid-run is admitted at the next step boundary the same way.
- * 6. After the last step: wait for rank 0's final STATE (the last
+ * The end: after the last step, wait for rank 0's final STATE (the last
  *    checkpoint) and WEIGHTS, write them.
- * 7. SHUTDOWN to every worker: at the end, on failure (ERROR from a
+ * SHUTDOWN to every worker: at the end, on failure (ERROR from a
  *    worker, a checksum mismatch, too few workers), or on the abort signal.
  * Throughout, HEARTBEAT to every worker every `heartbeatIntervalMs`.
  */

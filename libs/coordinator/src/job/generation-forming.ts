@@ -27,7 +27,7 @@ export interface GenerationFormingOptions {
 }
 
 /**
- * Forms a generation (protocol steps 2-3): waits for enough workers,
+ * Forms a generation (WELCOME, then STATE and RING_READY): waits for enough workers,
  * ranks survivors before joiners, sends each its WELCOME, gets the same
  * state to every rank (none, the checkpoint's, or rank 0's forwarded)
  * and waits until all are ready. A worker lost meanwhile means forming
@@ -139,7 +139,7 @@ export class GenerationForming {
   }
 
   /**
-   * Step 3: gets the state to every rank and waits for all to be ready.
+   * STATE and RING_READY: gets the state to every rank and waits for all to be ready.
    * Returns where training continues, or undefined when membership changed
    * meanwhile (the caller forms the next generation).
    */

@@ -5,7 +5,7 @@ import type { CoordinatorCheckpoints } from '../outputs/coordinator-checkpoints'
 import type { CoordinatorOutputs } from '../outputs/coordinator-outputs';
 
 /**
- * What rank 0 sends that the run keeps (protocol steps 4 and 6): sample
+ * What rank 0 sends that the run keeps (SAMPLES and STATE during training, STATE and WEIGHTS at the end): sample
  * grids, checkpoints (the newest one is where a job without any rank
  * holding the state continues from) and the final weights.
  */

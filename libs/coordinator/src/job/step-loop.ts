@@ -23,7 +23,7 @@ interface StepReports {
 }
 
 /**
- * Training (protocol steps 4 and 6): STEP to every rank, the ranks'
+ * Training (STEP, METRICS, CHECKSUM, STEP_DONE; the final WEIGHTS): STEP to every rank, the ranks'
  * METRICS, CHECKSUM and STEP_DONE collected, checksums compared, rank 0's
  * metrics written and logged (or shown by the progress reporter); SAMPLES,
  * STATE and WEIGHTS from rank 0 kept as they come; after the last step,
@@ -83,7 +83,7 @@ export class StepLoop {
     }
   }
 
-  /** Step 4 for steps `start`..steps-1: appends each step's metrics to `history` and each checked step to `checksumSteps`. Throws MembershipChange. */
+  /** STEP ... STEP_DONE for steps `start`..steps-1: appends each step's metrics to `history` and each checked step to `checksumSteps`. Throws MembershipChange. */
   async trainSteps(start: number): Promise<void> {
     const { steps, distributed } = this.settings;
     const { checksumEvery } = distributed;
@@ -113,7 +113,7 @@ export class StepLoop {
     }
   }
 
-  /** Step 6: waits for rank 0's final WEIGHTS (kept by RunProducts); fails when rank 0 leaves or they do not come in time. */
+  /** The end: waits for rank 0's final WEIGHTS (kept by RunProducts); fails when rank 0 leaves or they do not come in time. */
   async awaitFinalWeights(steps: number, timeoutMs: number): Promise<void> {
     const deadline = this.clock.now() + timeoutMs;
     const rank0 = this.members.ranked[0];

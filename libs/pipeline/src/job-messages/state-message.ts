@@ -8,7 +8,7 @@ export interface StatePosition {
 }
 
 /**
- * A STATE message carrying a checkpoint's files (protocol step 13): the
+ * A STATE message carrying a checkpoint's files (STATE in messages.ts): the
  * JSON files as strings in the header, every other file (float32 data:
  * weights, optimizer.bin) as one f32 frame, byte for byte. The receiver
  * rebuilds the same file set with stateFiles() and checks it against the

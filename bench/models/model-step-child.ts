@@ -30,8 +30,9 @@ import {
   Trainer,
   TrainingImages,
 } from '@ganglion/pipeline';
-import { bareStep, timeStep, type StepTime } from './bare-step';
-import { peakRssMiB, replyToParent } from './child-process';
+import { timeStep, type StepTime } from '../harness/stopwatch';
+import { bareStep } from './bare-step';
+import { peakRssMiB, replyToParent } from '../harness/child-process';
 import { InterleavingStepGate } from './interleaving-step-gate';
 import { modelCase, type ModelKey } from './model-cases';
 import { NoopModel } from './noop-model';
