@@ -120,7 +120,7 @@ describe('a real Slurm cluster', () => {
 function summaryLines(text: string): string {
   return text
     .split('\n')
-    .filter((line) => /^(Process \d|Trained|Weights identical|Loss at)/.test(line) || /"checksum/.test(line))
+    .filter((line) => /^(Process \d|Trained|Weights identical|Loss at)/.test(line) || /"checksum":|joined/.test(line))
     .slice(0, 12)
     .join('\n');
 }
