@@ -373,9 +373,9 @@ function pipelineFor(welcome: WelcomeHeader, localFile: string | undefined, sets
   const hash = pipelineHashWith(pipelineFileHash(file), sets);
   if (hash !== welcome.pipeline.hash) {
     throw new PipelineMismatchError(
-      `The pipeline file ${file} on this machine, with ${sets.length === 0 ? 'no --set flags' : sets.map((override) => `--set ${override.text}`).join(' ')}, ` +
-        `differs from the coordinator's ${welcome.pipeline.path} and its --set flags ` +
-        `(sha256 ${hash.slice(0, 12)} here, ${welcome.pipeline.hash.slice(0, 12)} there). Deploy the same code on every machine and give every process the same --set flags.`,
+      `The pipeline file ${file} on this machine differs from the coordinator's ${welcome.pipeline.path} ` +
+        `(sha256 ${hash.slice(0, 12)} here, ${welcome.pipeline.hash.slice(0, 12)} there; each with its training-relevant --set flags, here ${sets.length === 0 ? 'none' : sets.map((override) => override.text).join(' ')}). ` +
+        'Deploy the same code on every machine. Give every process the same --set flags too.',
     );
   }
   const loaded = loadPipelineFile(file, sets);
