@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { coordinatorCommand, launchCommand, runCommand } from '@ganglion/coordinator';
-import { backendOption, buildWorkerCommand, formatLosses, logFormatOption, nonFiniteOption, nonNegativeInt, positiveInt, trainInProcess, withThreadsFlag } from '@ganglion/pipeline';
+import { backendOption, buildWorkerCommand, formatLosses, logFormatOption, nonFiniteOption, nonNegativeInt, positiveInt, type SetOverride, setOption, trainInProcess, withThreadsFlag } from '@ganglion/pipeline';
 import { backendCommand } from './backend-command';
 import { exportCommand } from './export-command';
 import { keygenCommand } from './keygen-command';
@@ -19,6 +19,7 @@ export function buildCli(setExitCode: (code: number) => void): Command {
     .command('train')
     .description('Train a pipeline in this process (no workers).')
     .argument('<pipeline>', 'pipeline file, e.g. pipelines/fashion-vae.ts')
+    .addOption(setOption())
     .option('--steps <n>', 'number of steps (overrides the pipeline)', positiveInt)
     .option('--batch-size <n>', 'global batch size (overrides the pipeline)', positiveInt)
     .option('--seed <n>', 'seed of data order and noise (overrides the pipeline)', nonNegativeInt)
@@ -44,6 +45,7 @@ export function buildCli(setExitCode: (code: number) => void): Command {
         logFormat: flags.logFormat,
         progress: flags.progress,
         resume: flags.resume,
+        sets: flags.set,
         overrides: {
           steps: flags.steps,
           batchSize: flags.batchSize,
@@ -73,6 +75,7 @@ export function buildCli(setExitCode: (code: number) => void): Command {
 }
 
 interface TrainFlags {
+  set?: SetOverride[];
   steps?: number;
   batchSize?: number;
   seed?: number;

@@ -12,6 +12,8 @@ import { createLogger, type Logger } from './logger';
 import { MetricsSink } from './metrics-sink';
 import { withOverrides, type PipelineSettings, type PipelineSpec } from './pipeline-definition';
 import { loadPipelineFile } from './pipeline-file';
+import { recordResolvedPipeline } from './resolved-pipeline';
+import type { SetOverride } from './set-overrides';
 import { runModule } from './run-context';
 import { runPathsFor, runPathsIn, type RunPaths } from './run-paths';
 import { createTrainingContainer, loadRunModules, selectTrainingBackend } from './training-container';
@@ -27,6 +29,8 @@ export interface InProcessTrainingOptions {
   readonly overrides?: Partial<
     Pick<PipelineSpec, 'steps' | 'batchSize' | 'seed' | 'sampleEvery' | 'logEvery' | 'checkpointEvery' | 'keepCheckpoints' | 'nonFiniteGradients'>
   >;
+  /** `--set key.path=value` overrides of any field, applied before `overrides`. */
+  readonly sets?: readonly SetOverride[];
   /**
    * Continue from a checkpoint: `true` for the newest run of this pipeline
    * under `outputDir`, or a run folder, or one checkpoint folder. Training
@@ -58,7 +62,7 @@ export interface InProcessTrainingResult {
  * win), then asks it for the backend, the images and the Trainer.
  */
 export async function trainInProcess(options: InProcessTrainingOptions): Promise<InProcessTrainingResult> {
-  const loaded = loadPipelineFile(options.pipelineFile);
+  const loaded = loadPipelineFile(options.pipelineFile, options.sets ?? []);
   const definition = withOverrides(loaded.definition, options.overrides ?? {});
   const { name, seed, batchSize, keepCheckpoints } = definition.settings;
   const early = options.resume ? createLogger({ format: options.logFormat }) : undefined;
@@ -68,6 +72,7 @@ export async function trainInProcess(options: InProcessTrainingOptions): Promise
   const paths = resumed?.runFolder !== undefined ? runPathsIn(resumed.runFolder) : runPathsFor(options.outputDir, name, new Date());
   const logger = createLogger({ format: options.logFormat, file: paths.log });
   logger.info({ pipeline: loaded.file, hash: loaded.hash.slice(0, 12), run: paths.root }, `pipeline ${name}`);
+  recordResolvedPipeline(paths.root, loaded, logger, definition.settings);
   if (resumed !== undefined) {
     checkResumable(resumed.checkpoint, loaded.hash, definition.settings, logger);
     dropMetricsFrom(paths.metrics, resumed.checkpoint.state.step);

@@ -44,6 +44,9 @@ export {
 } from './pipeline-definition';
 export type { ComponentSpec, DistributedSettings, NonFiniteGradientPolicy, OptimizerSettings, PipelineDefinition, PipelineSpec } from './pipeline-definition';
 export { loadPipelineFile, pipelineFileHash } from './pipeline-file';
+export { applySetOverrides, parseSetOverride, pipelineHashWith } from './set-overrides';
+export type { SetOverride } from './set-overrides';
+export { recordResolvedPipeline, resolvedPipeline, RESOLVED_PIPELINE_JSON } from './resolved-pipeline';
 export type { LoadedPipeline } from './pipeline-file';
 export { pipelineModule } from './pipeline-module';
 export { ProcessGroup, SingleProcessGroup } from './process-group';
@@ -98,5 +101,6 @@ export type { SamplerNetwork } from './export/sampler-network';
 // Command-line pieces the apps share.
 export { buildWorkerCommand } from './worker/worker-command';
 export { threadsOption, withThreadsFlag } from './command-line/threads-flag';
+export { setOption } from './command-line/set-option';
 export { backendOption, logFormatOption } from './command-line/shared-options';
 export { nonFiniteOption, nonNegativeInt, positiveInt, positiveSeconds, tcpPort } from './command-line/option-parsers';

@@ -46,7 +46,7 @@ export class GroupAdmission {
       return refuse(
         'pipeline-mismatch',
         `Your pipeline file differs from the coordinator's ${pipeline.file} (sha256 ${hello.pipelineHash.slice(0, 12)} vs ${pipeline.hash.slice(0, 12)}). ` +
-          'The files differ: deploy the same code on every machine.',
+          'The files differ, or the training-relevant --set flags do: deploy the same code on every machine and give every process the same --set flags.',
       );
     }
     if (pipeline.settings.distributed.reducer === 'ring' && hello.ringEndpoint === null) {

@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { formatLosses, logFormatOption, nonFiniteOption, nonNegativeInt, positiveInt, positiveSeconds, type RunPaths, tcpPort } from '@ganglion/pipeline';
+import { formatLosses, logFormatOption, nonFiniteOption, nonNegativeInt, positiveInt, positiveSeconds, type RunPaths, type SetOverride, setOption, tcpPort } from '@ganglion/pipeline';
 import type { DashboardListenOptions } from '../dashboard/open-dashboard';
 import type { DistributedRunOverrides } from '../distributed-coordinator';
 import type { CoordinatorResult } from '../job/coordinator';
@@ -15,6 +15,7 @@ export function gpuList(value: string): string[] {
 
 /** Flags shared by train, coordinator, launch and run: the settings a command line may replace. */
 export interface OverrideFlags {
+  set?: SetOverride[];
   steps?: number;
   batchSize?: number;
   seed?: number;
@@ -47,6 +48,7 @@ export interface DistributedFlags extends OverrideFlags {
 
 export function addOverrideOptions(command: Command): Command {
   return command
+    .addOption(setOption())
     .option('--steps <n>', 'number of steps (overrides the pipeline)', positiveInt)
     .option('--batch-size <n>', 'global batch size, over all workers (overrides the pipeline)', positiveInt)
     .option('--seed <n>', 'seed of data order and noise (overrides the pipeline)', nonNegativeInt)

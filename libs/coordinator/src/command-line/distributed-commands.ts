@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
 import { readAllowList, readCurveKeyPair } from '@ganglion/comm';
@@ -17,9 +18,16 @@ import {
 } from './cli-options';
 import { addCurveOptions, type CurveFlags, launchCurve, scheduledCurve } from './curve-flags';
 
-/** How a launcher starts a worker process: this same command, `ganglion worker`. */
+/**
+ * How a launcher starts a worker process: this same command, `ganglion
+ * worker`. The running script when it is the `ganglion` bin (an install:
+ * node_modules/.bin/ganglion links to the ganglion package's
+ * bin/ganglion.js); else, from a checkout (tests, tsx), the repository's.
+ */
 function workerCommand(): string[] {
-  return [process.execPath, path.resolve(__dirname, '..', '..', '..', '..', 'bin', 'ganglion.js'), 'worker'];
+  const running = process.argv[1] !== undefined && fs.existsSync(process.argv[1]) ? fs.realpathSync(process.argv[1]) : undefined;
+  const bin = running !== undefined && path.basename(running) === 'ganglion.js' ? running : path.resolve(__dirname, '..', '..', '..', '..', 'bin', 'ganglion.js');
+  return [process.execPath, bin, 'worker'];
 }
 
 interface CoordinatorFlags extends DistributedFlags {
@@ -50,6 +58,7 @@ export function coordinatorCommand(setExitCode: (code: number) => void): Command
       const coordinator = await startDistributedCoordinator({
         pipelineFile,
         overrides: overridesOf(flags),
+        sets: flags.set,
         bind: flags.bind,
         workers: flags.workers,
         joinTimeoutMs: flags.joinTimeout * 1000,
@@ -123,6 +132,7 @@ async function launch(pipelineFile: string, flags: LaunchFlags): Promise<number>
     const { result, paths } = await launchLocalJob({
       pipelineFile,
       overrides: overridesOf(flags),
+      sets: flags.set,
       workers,
       gpus: flags.gpus,
       backend: flags.backend,
@@ -145,6 +155,7 @@ async function runFromEnv(pipelineFile: string, flags: LaunchFlags): Promise<num
     const run = await runScheduledJob({
       pipelineFile,
       overrides: overridesOf(flags),
+      sets: flags.set,
       env: process.env,
       coordinatorHost: flags.coordinatorHost,
       bindHost: flags.bindHost,

@@ -162,7 +162,7 @@ describe('Coordinator (scripted workers over real sockets)', () => {
     const { log: first } = await joined('first');
     const stale = await fakeWorker(socket.endpoint, 'stale', { pipelineHash: 'b'.repeat(64) });
     expect(stale.errors[0]).toMatchObject({ code: 'pipeline-mismatch', fatal: true });
-    expect(stale.errors[0].reason).toMatch(/The files differ: deploy the same code on every machine/);
+    expect(stale.errors[0].reason).toMatch(/The files differ, or the training-relevant --set flags do: deploy the same code on every machine/);
 
     const dropout = await fakeWorker(socket.endpoint, 'dropout', { pipelineHash: null, refuseWelcome: true });
     expect(dropout.welcomes[0]).toMatchObject({ rank: 1, worldSize: 2, generation: 1, step: 0 });

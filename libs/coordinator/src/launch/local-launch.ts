@@ -113,6 +113,8 @@ export async function launchLocalJob(options: LocalLaunchOptions): Promise<Local
         '--log-format',
         options.logFormat ?? 'pretty',
         ...(options.workerArgs ?? []),
+        // The workers hash the same overrides: a worker with other --set flags would be refused.
+        ...(options.sets ?? []).flatMap((override) => ['--set', override.text]),
         ...(options.workerCurve === undefined ? [] : ['--curve-secret', options.workerCurve.secretKeyFiles[index], '--coordinator-key', options.workerCurve.coordinatorKeyFile]),
       ],
       env: gpu === undefined ? { ...baseEnv } : { ...baseEnv, CUDA_VISIBLE_DEVICES: gpu, TF_FORCE_GPU_ALLOW_GROWTH: 'true', GANGLION_GPU: gpu },

@@ -16,6 +16,7 @@ import { assertUniqueVariableNames, GenerativeModel, type RequestedBackend } fro
 import { createLogger, type Logger } from '../logger';
 import type { PipelineDefinition, PipelineSettings } from '../pipeline-definition';
 import { loadPipelineFile, pipelineFileHash } from '../pipeline-file';
+import { pipelineHashWith, type SetOverride } from '../set-overrides';
 import { Trainer, TrainingImages } from '../trainer';
 import { createTrainingContainer, loadRunModules, selectTrainingBackend } from '../training-container';
 import { restoreCheckpoint, verifyCheckpointFiles } from '../checkpoints/checkpoint-reader';
@@ -37,6 +38,12 @@ export interface DistributedWorkerOptions {
    * same path) and checks its hash.
    */
   readonly pipelineFile?: string;
+  /**
+   * `--set` overrides this worker was started with: part of the pipeline
+   * hash it must share with the coordinator (the settings themselves come
+   * from the coordinator's WELCOME).
+   */
+  readonly sets?: readonly SetOverride[];
   /** Compute backend, or 'auto'. */
   readonly backend?: RequestedBackend;
   /**
@@ -134,7 +141,7 @@ export async function runDistributedWorker(options: DistributedWorkerOptions): P
   let session: WorkerSession | undefined;
   let model: GenerativeModel | undefined;
   try {
-    const pipelineHash = options.pipelineFile === undefined ? null : pipelineFileHash(existingFile(options.pipelineFile));
+    const pipelineHash = options.pipelineFile === undefined ? null : pipelineHashWith(pipelineFileHash(existingFile(options.pipelineFile)), options.sets ?? []);
     const hello = (generation: number): Promise<void> =>
       socket.send({
         type: 'HELLO',
@@ -157,7 +164,7 @@ export async function runDistributedWorker(options: DistributedWorkerOptions): P
     const welcome = await awaitWelcome(socket, options.connect, connectTimeoutMs, silenceTimeoutMs, logger, options.curve !== undefined);
     welcomed = welcome;
 
-    const definition = pipelineFor(welcome, options.pipelineFile);
+    const definition = pipelineFor(welcome, options.pipelineFile, options.sets ?? []);
     reducer = container.get<GradientReducerRegistry>(GradientReducerRegistry).create(
       welcome.reducer.name,
       { bucketBytes: welcome.reducer.bucketBytes, fp16: welcome.reducer.fp16 },
@@ -353,7 +360,7 @@ async function awaitWelcome(
 }
 
 /** The pipeline this worker trains: its own copy of the file, checked against the coordinator's hash, with the coordinator's settings. */
-function pipelineFor(welcome: WelcomeHeader, localFile: string | undefined): PipelineDefinition {
+function pipelineFor(welcome: WelcomeHeader, localFile: string | undefined, sets: readonly SetOverride[]): PipelineDefinition {
   const file = localFile ?? welcome.pipeline.path;
   if (!fs.existsSync(file)) {
     throw new PipelineMismatchError(
@@ -361,14 +368,15 @@ function pipelineFor(welcome: WelcomeHeader, localFile: string | undefined): Pip
         'Deploy the same code at the same path, or pass this machine\'s copy: `ganglion worker --connect ... <pipeline>`.',
     );
   }
-  const hash = pipelineFileHash(file);
+  const hash = pipelineHashWith(pipelineFileHash(file), sets);
   if (hash !== welcome.pipeline.hash) {
     throw new PipelineMismatchError(
       `The pipeline file ${file} on this machine differs from the coordinator's ${welcome.pipeline.path} ` +
-        `(sha256 ${hash.slice(0, 12)} here, ${welcome.pipeline.hash.slice(0, 12)} there). Deploy the same code on every machine.`,
+        `(sha256 ${hash.slice(0, 12)} here, ${welcome.pipeline.hash.slice(0, 12)} there; each with its training-relevant --set flags, here ${sets.length === 0 ? 'none' : sets.map((override) => override.text).join(' ')}). ` +
+        'Deploy the same code on every machine. Give every process the same --set flags too.',
     );
   }
-  const loaded = loadPipelineFile(file);
+  const loaded = loadPipelineFile(file, sets);
   const settings = welcome.pipeline.options as unknown as PipelineSettings;
   if (settings.name !== loaded.definition.settings.name) {
     throw new PipelineMismatchError(`The coordinator runs pipeline "${settings.name}" but ${file} defines "${loaded.definition.settings.name}".`);

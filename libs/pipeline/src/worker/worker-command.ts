@@ -1,10 +1,13 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { readCurveKeyPair, readPublicKey } from '@ganglion/comm';
 import { backendOption, logFormatOption } from '../command-line/shared-options';
+import { setOption } from '../command-line/set-option';
+import type { SetOverride } from '../set-overrides';
 import { runDistributedWorker } from './distributed-worker';
 
 interface WorkerFlags {
   connect: string;
+  set?: SetOverride[];
   backend: 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
   ringBind?: string;
   advertiseHost?: string;
@@ -27,6 +30,7 @@ export function buildWorkerCommand(setExitCode: (code: number) => void): Command
     .description('Join a data-parallel job as one worker process.')
     .argument('[pipeline]', "this machine's copy of the pipeline file (default: the coordinator's path)")
     .requiredOption('--connect <endpoint>', "the coordinator's endpoint, e.g. tcp://10.0.0.1:5555")
+    .addOption(setOption())
     .addOption(backendOption())
     .option('--ring-bind <endpoint>', 'where the ring socket binds (default tcp://127.0.0.1:* for a local coordinator, else tcp://0.0.0.0:*)')
     .option('--advertise-host <host>', 'address other workers reach this one at (default: the first external IPv4 when binding 0.0.0.0)')
@@ -51,6 +55,7 @@ export function buildWorkerCommand(setExitCode: (code: number) => void): Command
         curve,
         connect: flags.connect,
         pipelineFile,
+        sets: flags.set,
         backend: flags.backend,
         ringBind: flags.ringBind,
         advertiseHost: flags.advertiseHost,
