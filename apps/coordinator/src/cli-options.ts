@@ -52,6 +52,7 @@ export interface DistributedFlags extends OverrideFlags {
   fp16?: boolean;
   checksumEvery?: number;
   bucketBytes?: number;
+  reduceTimeout?: number;
   joinTimeout: number;
   progress: 'auto' | 'bar' | 'lines';
   checkpointEvery?: number;
@@ -92,6 +93,7 @@ export function addDistributedOptions(command: Command): Command {
     .option('--fp16', 'send gradients as float16 (half the bytes, ~3 significant digits)')
     .option('--checksum-every <n>', 'compare weight checksums across ranks every n steps (and at the end)', positiveInt)
     .option('--bucket-bytes <n>', 'largest gradient bucket in bytes (default 4 MiB)', positiveInt)
+    .option('--reduce-timeout <seconds>', 'a reduction that receives nothing this long is a stall: the coordinator drops the peer that did not deliver and redoes the step (default 120)', positiveSeconds)
     .option('--join-timeout <seconds>', 'how long to wait for every worker to join and get ready', positiveSeconds, 300)
     .option('--checkpoint-every <n>', 'rank 0 sends a checkpoint to the coordinator every n steps (and at the end)', nonNegativeInt)
     .option('--keep-checkpoints <n>', 'checkpoints kept in the run folder', positiveInt)
@@ -128,6 +130,7 @@ export function overridesOf(flags: DistributedFlags): DistributedRunOverrides {
     fp16: flags.fp16,
     checksumEvery: flags.checksumEvery,
     bucketBytes: flags.bucketBytes,
+    reduceTimeoutMs: flags.reduceTimeout === undefined ? undefined : flags.reduceTimeout * 1000,
     checkpointEvery: flags.checkpointEvery,
     keepCheckpoints: flags.keepCheckpoints,
   };

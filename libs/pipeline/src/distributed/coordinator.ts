@@ -17,6 +17,7 @@ import { GroupAdmission } from './group-admission';
 import { JobState } from './job-state';
 import { RunProducts } from './run-products';
 import type { StatePosition } from './state-message';
+import { StallReports } from './stall-reports';
 import { MembershipChange, StepLoop } from './step-loop';
 
 export interface CoordinatorOptions {
@@ -130,6 +131,11 @@ export interface CoordinatorResult {
  *    (2-3) with the survivors. Below `minWorkers` it waits up to
  *    `rejoinTimeoutMs` for workers to (re)join, then fails. A worker
  *    joining mid-run is admitted at the next step boundary the same way.
+ *    A stalled reduction is handled the same way: the ranks that received
+ *    nothing for --reduce-timeout send REDUCE_STALLED naming the peer that
+ *    did not deliver; after a short gathering window (StallReports) the
+ *    coordinator drops that peer (ERROR 'dropped', then as if it died),
+ *    or, when nobody can be blamed, re-forms the same workers.
  * 6. After the last step: wait for rank 0's final STATE (the last
  *    checkpoint) and WEIGHTS, write them.
  * 7. SHUTDOWN to every worker: at the end, on failure (ERROR from a
@@ -183,7 +189,11 @@ export class Coordinator {
       clock,
       events,
     );
-    this.stepLoop = new StepLoop(this.link, members, this.job, admission, this.inbox, this.products, outputs, pipeline.settings, logger, clock, options.progress, events);
+    // Ranks behind a stuck peer time out within moments of each other: gather their reports this long before the verdict.
+    const gatherMs = Math.min(3000, Math.max(500, pipeline.settings.distributed.reduceTimeoutMs / 2));
+    this.stepLoop = new StepLoop(this.link, members, this.job, admission, this.inbox, this.products, outputs, pipeline.settings, logger, clock, options.progress, events, new StallReports(gatherMs), (step, phase) =>
+      aggregator.missingRanks(step, phase),
+    );
   }
 
   private get settings(): PipelineSettings {

@@ -1,4 +1,4 @@
-import type { Envelope, Incoming, MetricsHeader, SamplesHeader, StateHeader, WeightsHeader } from '@ganglion/comm';
+import type { Envelope, Incoming, MetricsHeader, ReduceStalledHeader, SamplesHeader, StateHeader, WeightsHeader } from '@ganglion/comm';
 import type { Clock } from '../clock';
 import type { CoordinatorEvents } from '../dashboard/coordinator-events';
 import type { Logger } from '../logger';
@@ -14,6 +14,7 @@ import type { CoordinatorOutputs } from './coordinator-outputs';
 import type { GroupAdmission } from './group-admission';
 import type { JobState } from './job-state';
 import type { RunProducts } from './run-products';
+import type { StallReports, StallVerdict } from './stall-reports';
 import { stepMetricsFromValues } from './step-metrics-values';
 
 /** Membership changed while training: the step loop stops and the group is formed again. */
@@ -34,7 +35,9 @@ interface StepReports {
  * metrics written and logged (or shown by the progress reporter); SAMPLES,
  * STATE and WEIGHTS from rank 0 kept as they come; after the last step,
  * the wait for rank 0's final weights. A worker joining or gone stops the
- * loop with MembershipChange.
+ * loop with MembershipChange, and so does a stalled reduction: the ranks'
+ * REDUCE_STALLED reports go to StallReports, whose verdict drops the peer
+ * that did not deliver (told with ERROR 'dropped') or re-forms the group.
  */
 export class StepLoop {
   private readonly finished: StepMetrics[] = [];
@@ -55,6 +58,9 @@ export class StepLoop {
     private readonly clock: Clock,
     private readonly progress: ProgressReporter | undefined,
     private readonly events: CoordinatorEvents | undefined,
+    private readonly stalls: StallReports,
+    /** The ranks the star aggregator still waits for in (step, phase). */
+    private readonly missingGrads: (step: number, phase: number) => readonly number[],
   ) {}
 
   /** Every finished step's metrics, in order (grows as steps finish). */
@@ -94,6 +100,7 @@ export class StepLoop {
     const { steps, distributed } = this.settings;
     const { checksumEvery } = distributed;
     const worldSize = this.members.ranked.length;
+    this.stalls.clear();
     for (let step = start; step < steps; step++) {
       if (this.members.joining.length > 0) throw new MembershipChange(`${this.members.joining.map((m) => m.hello.workerId).join(', ')} joined`);
       const checksum = (step + 1) % checksumEvery === 0 || step + 1 === steps;
@@ -107,7 +114,13 @@ export class StepLoop {
           this.interrupted = { step, reports, started };
           throw new MembershipChange('a worker is gone');
         }
-        const incoming = await this.link.next(this.link.interval);
+        const verdict = this.stalls.verdict(this.clock.now(), worldSize, this.missingGrads);
+        if (verdict !== undefined) {
+          this.interrupted = { step, reports, started };
+          await this.actOnStall(verdict);
+          throw new MembershipChange(verdict.reason);
+        }
+        const incoming = await this.link.next(Math.min(this.link.interval, Math.max(10, this.stalls.dueIn(this.clock.now()))));
         if (incoming !== undefined) await this.onTrainingMessage(incoming, step, reports);
       }
       const stepMs = this.clock.now() - started;
@@ -170,6 +183,10 @@ export class StepLoop {
       if (rank === 0) this.products.writeCheckpoint(envelope as Envelope<StateHeader>);
       return;
     }
+    if (header.type === 'REDUCE_STALLED') {
+      if (header.rank === rank) this.stalls.add(header as ReduceStalledHeader, this.clock.now());
+      return;
+    }
     if (header.type !== 'METRICS' && header.type !== 'CHECKSUM' && header.type !== 'STEP_DONE') return;
     if (header.rank !== rank || header.step !== step) {
       throw new WorkerFailedError(
@@ -179,6 +196,27 @@ export class StepLoop {
     if (header.type === 'METRICS') reports.metrics.set(rank, header);
     else if (header.type === 'CHECKSUM') reports.checksums.set(rank, header.value);
     else reports.done.add(rank);
+  }
+
+  /** A stalled reduction: drops the ranks the verdict names (each told why with a fatal ERROR), or only logs a re-forming. */
+  private async actOnStall(verdict: StallVerdict): Promise<void> {
+    this.stalls.clear();
+    if (verdict.kind === 'reform') {
+      this.logger.warn({ generation: this.job.generation, reason: verdict.reason }, `re-forming the group under a new generation: ${verdict.reason}`);
+      return;
+    }
+    const culprits = verdict.ranks.map((rank) => this.members.ranked[rank]).filter((member) => member !== undefined);
+    for (const member of culprits) {
+      await this.link.trySend(member.peer, {
+        type: 'ERROR',
+        generation: this.job.generation,
+        step: 0,
+        code: 'dropped',
+        reason: `This worker was dropped from the job: ${verdict.reason}. The others went on without it; check its machine and network, then restart it to rejoin.`,
+        fatal: true,
+      });
+      this.admission.drop(member, verdict.reason);
+    }
   }
 
   private compareChecksums(step: number, checksums: ReadonlyMap<number, string>): void {
