@@ -164,7 +164,7 @@ export function describeRun(result: CoordinatorResult, paths: RunPaths): string 
   const checks = result.checksumSteps;
   return (
     `\nTrained ${result.steps} steps with ${result.worldSize} worker${result.worldSize === 1 ? '' : 's'} (reducer ${result.reducer}): ` +
-    `${result.medianStepMs.toFixed(0)} ms/step (median), reduce ${result.medianReduceMs.toFixed(1)} ms/step.\n` +
+    `${result.medianStepMs.toFixed(0)} ms/step (median), reduce ${result.medianReduceMs.toFixed(1)} ms/step, coordinator CPU ${result.coordinatorCpuMsPerStep.toFixed(2)} ms/step.\n` +
     `Loss at the start: ${losses(result.firstLosses)}; at the end: ${losses(result.finalLosses)}.\n` +
     (checks.length > 0
       ? `Weights identical on all ${result.worldSize} ranks: checksums matched at ${checks.length} step${checks.length === 1 ? '' : 's'} (last after step ${(checks.at(-1) as number) + 1}).\n`

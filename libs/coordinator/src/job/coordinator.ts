@@ -61,6 +61,8 @@ export interface CoordinatorResult {
   readonly medianStepMs: number;
   /** Median time rank 0 spent reducing per step. */
   readonly medianReduceMs: number;
+  /** CPU time (user + system) of the coordinator's process per step while training, ms: it should stay off the critical path. */
+  readonly coordinatorCpuMsPerStep: number;
   /** Steps at which every rank's weight checksum was compared (and matched). */
   readonly checksumSteps: readonly number[];
   readonly samples: readonly string[];
@@ -225,12 +227,17 @@ export class Coordinator {
     let position: StatePosition = { step: resume?.state.step ?? this.options.startStep ?? 0, phase: 0 };
     const { history, checksumSteps } = this.stepLoop;
     let worldSize = 0;
+    let cpuAtStart: NodeJS.CpuUsage | undefined;
+    let cpuMs = 0;
     try {
       for (;;) {
         position = await this.forming.form(source, position);
         this.stepLoop.settleInterrupted(position.step);
         worldSize = this.members.ranked.length;
-        if (!this.job.training) this.stepLoop.startTraining(position.step);
+        if (!this.job.training) {
+          this.stepLoop.startTraining(position.step);
+          cpuAtStart = process.cpuUsage();
+        }
         const start = position.step;
         const historyBefore = history.length;
         try {
@@ -243,9 +250,17 @@ export class Coordinator {
           position = { step: start + history.length - historyBefore, phase: 0 };
         }
       }
+      const cpu = process.cpuUsage(cpuAtStart);
+      cpuMs = (cpu.user + cpu.system) / 1000;
     } finally {
       this.options.progress?.stop();
     }
+    const cpuMsPerStep = history.length === 0 ? 0 : cpuMs / history.length;
+    const medianStepMs = median(history.map((m) => m.stepMs));
+    this.logger.info(
+      { coordinatorCpuMsPerStep: Math.round(cpuMsPerStep * 100) / 100, medianStepMs, steps: history.length },
+      `coordinator CPU while training: ${cpuMsPerStep.toFixed(2)} ms/step, ${((100 * cpuMsPerStep) / Math.max(medianStepMs, 1e-9)).toFixed(2)}% of a core at the median ${medianStepMs.toFixed(0)} ms/step`,
+    );
     await this.stepLoop.awaitFinalWeights(steps, this.options.finishTimeoutMs ?? 300_000);
     const recent = history.slice(-logEvery);
     return {
@@ -254,8 +269,9 @@ export class Coordinator {
       reducer: distributed.reducer,
       firstLosses: history[0]?.losses ?? {},
       finalLosses: meanLosses(recent),
-      medianStepMs: median(history.map((m) => m.stepMs)),
+      medianStepMs,
       medianReduceMs: median(history.map((m) => m.reduceMs ?? 0)),
+      coordinatorCpuMsPerStep: cpuMsPerStep,
       checksumSteps: [...checksumSteps],
       samples: this.products.sampleFiles,
       finalWeights: this.products.writeFinalWeights(),
