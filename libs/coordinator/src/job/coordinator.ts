@@ -10,6 +10,7 @@ import type { CoordinatorOutputs } from '../outputs/coordinator-outputs';
 import { GenerationForming, type StateSource } from './generation-forming';
 import { GroupAdmission } from '../admission/group-admission';
 import { JobState } from './job-state';
+import { reduceProgressLines } from './reduce-progress-lines';
 import { RunProducts } from './run-products';
 import { StallReports } from './stall-reports';
 import { MembershipChange, StepLoop } from './step-loop';
@@ -40,9 +41,9 @@ export interface CoordinatorOptions {
   /** Stops the run: every worker gets SHUTDOWN and run() rejects with the signal's reason (or CoordinatorInterruptedError). */
   readonly signal?: AbortSignal;
   /**
-   * Shows progress instead of the plain `step n/steps ...` log line every
-   * `logEvery` steps (e.g. a BarProgressReporter on a terminal). Without
-   * it, the coordinator logs those lines.
+   * Shows progress (e.g. a BarProgressReporter on a terminal). Default:
+   * a `step n/steps ...` log line every `logEvery` steps
+   * (reduceProgressLines).
    */
   readonly progress?: ProgressReporter;
   /** Told of joins, losses, generations, messages, steps and sample grids as they happen (the live dashboard). */
@@ -147,6 +148,7 @@ export class Coordinator {
   private readonly forming: GenerationForming;
   private readonly stepLoop: StepLoop;
   private readonly products: RunProducts;
+  private readonly progress: ProgressReporter;
 
   constructor(
     private readonly socket: CoordinatorSocket,
@@ -186,9 +188,10 @@ export class Coordinator {
       clock,
       events,
     );
+    this.progress = options.progress ?? reduceProgressLines(pipeline.settings, logger, () => members.ranked.length);
     // Ranks behind a stuck peer time out within moments of each other: gather their reports this long before the verdict.
     const gatherMs = Math.min(3000, Math.max(500, pipeline.settings.distributed.reduceTimeoutMs / 2));
-    this.stepLoop = new StepLoop(this.link, members, this.job, admission, this.inbox, this.products, outputs, pipeline.settings, logger, clock, options.progress, events, new StallReports(gatherMs), (step, phase) =>
+    this.stepLoop = new StepLoop(this.link, members, this.job, admission, this.inbox, this.products, outputs, pipeline.settings, logger, clock, this.progress, events, new StallReports(gatherMs), (step, phase) =>
       aggregator.missingRanks(step, phase),
     );
   }
@@ -253,7 +256,7 @@ export class Coordinator {
       const cpu = process.cpuUsage(cpuAtStart);
       cpuMs = (cpu.user + cpu.system) / 1000;
     } finally {
-      this.options.progress?.stop();
+      this.progress.stop();
     }
     const cpuMsPerStep = history.length === 0 ? 0 : cpuMs / history.length;
     const medianStepMs = median(history.map((m) => m.stepMs));

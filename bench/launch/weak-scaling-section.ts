@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findDdpAnchor, runDdpAnchor } from './ddp-anchor-runner';
 import { probeLaunch, readStepMetrics, runLaunch } from './launch-runner';
-import { modelCase } from './model-cases';
-import type { Skipped } from './model-section';
-import { summaryStats, type SummaryStats } from './summary-stats';
-import { formatStats, textTable } from './text-table';
-import type { TimeBudget } from './time-budget';
+import { modelCase } from '../models/model-cases';
+import type { Skipped } from '../models/model-section';
+import { summaryStats, type SummaryStats } from '../report/summary-stats';
+import { formatStats, textTable } from '../report/text-table';
+import type { TimeBudget } from '../harness/time-budget';
 
 /** Weak scaling: images per worker, as DDP is used. */
 const PER_WORKER = 64;

@@ -1,5 +1,5 @@
-import type { ModelKey } from './model-cases';
-import type { WeakScalingSettings } from './weak-scaling-section';
+import type { ModelKey } from '../models/model-cases';
+import type { WeakScalingSettings } from '../launch/weak-scaling-section';
 
 /** How much the suite measures: the full run or `--quick`. */
 export interface SuiteSettings {
