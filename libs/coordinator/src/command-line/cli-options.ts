@@ -32,6 +32,7 @@ export interface DistributedFlags extends OverrideFlags {
   fp16?: boolean;
   checksumEvery?: number;
   bucketBytes?: number;
+  reduceTimeout?: number;
   joinTimeout: number;
   progress: 'auto' | 'bar' | 'lines';
   checkpointEvery?: number;
@@ -65,6 +66,7 @@ export function addDistributedOptions(command: Command): Command {
     .option('--fp16', 'send gradients as float16 (half the bytes, ~3 significant digits)')
     .option('--checksum-every <n>', 'compare weight checksums across ranks every n steps (and at the end)', positiveInt)
     .option('--bucket-bytes <n>', 'largest gradient bucket in bytes (default 4 MiB)', positiveInt)
+    .option('--reduce-timeout <seconds>', 'a reduction that receives nothing this long is a stall: the coordinator drops the peer that did not deliver and redoes the step (default 120)', positiveSeconds)
     .option('--join-timeout <seconds>', 'how long to wait for every worker to join and get ready', positiveSeconds, 300)
     .option('--checkpoint-every <n>', 'rank 0 sends a checkpoint to the coordinator every n steps (and at the end)', nonNegativeInt)
     .option('--keep-checkpoints <n>', 'checkpoints kept in the run folder', positiveInt)
@@ -101,6 +103,7 @@ export function overridesOf(flags: DistributedFlags): DistributedRunOverrides {
     fp16: flags.fp16,
     checksumEvery: flags.checksumEvery,
     bucketBytes: flags.bucketBytes,
+    reduceTimeoutMs: flags.reduceTimeout === undefined ? undefined : flags.reduceTimeout * 1000,
     checkpointEvery: flags.checkpointEvery,
     keepCheckpoints: flags.keepCheckpoints,
   };
@@ -160,7 +163,7 @@ export function describeRun(result: CoordinatorResult, paths: RunPaths): string 
   const checks = result.checksumSteps;
   return (
     `\nTrained ${result.steps} steps with ${result.worldSize} worker${result.worldSize === 1 ? '' : 's'} (reducer ${result.reducer}): ` +
-    `${result.medianStepMs.toFixed(0)} ms/step (median), reduce ${result.medianReduceMs.toFixed(1)} ms/step.\n` +
+    `${result.medianStepMs.toFixed(0)} ms/step (median), reduce ${result.medianReduceMs.toFixed(1)} ms/step, coordinator CPU ${result.coordinatorCpuMsPerStep.toFixed(2)} ms/step.\n` +
     `Loss at the start: ${losses(result.firstLosses)}; at the end: ${losses(result.finalLosses)}.\n` +
     (checks.length > 0
       ? `Weights identical on all ${result.worldSize} ranks: checksums matched at ${checks.length} step${checks.length === 1 ? '' : 's'} (last after step ${(checks.at(-1) as number) + 1}).\n`

@@ -174,7 +174,7 @@ describe('Coordinator (scripted workers over real sockets)', () => {
     expect(lastLog.welcomes.map((w) => [w.generation, w.rank])).toEqual([[2, 1]]);
     const welcome = firstLog.welcomes[1];
     expect(welcome.pipeline).toMatchObject({ path: '/pipelines/toy.ts', hash: HASH, options: { name: 'toy', batchSize: 4, steps: 3 } });
-    expect(welcome.reducer).toEqual({ name: 'ring', bucketBytes: 4 * 1024 * 1024, fp16: false });
+    expect(welcome.reducer).toEqual({ name: 'ring', bucketBytes: 4 * 1024 * 1024, fp16: false, timeoutMs: 120_000 });
     expect(welcome.peers).toEqual(['tcp://127.0.0.1:15', 'tcp://127.0.0.1:14']);
 
     expect(result).toMatchObject({ steps: 3, worldSize: 2, reducer: 'ring', checksumSteps: [1, 2], finalWeights: 'final-weights.json' });

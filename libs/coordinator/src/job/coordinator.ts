@@ -13,6 +13,7 @@ import { GroupAdmission } from '../admission/group-admission';
 import { JobState } from './job-state';
 import { reduceProgressLines } from './reduce-progress-lines';
 import { RunProducts } from './run-products';
+import { StallReports } from './stall-reports';
 import { MembershipChange, StepLoop } from './step-loop';
 
 export interface CoordinatorOptions {
@@ -62,6 +63,8 @@ export interface CoordinatorResult {
   readonly medianStepMs: number;
   /** Median time rank 0 spent reducing per step. */
   readonly medianReduceMs: number;
+  /** CPU time (user + system) of the coordinator's process per step while training, ms: it should stay off the critical path. */
+  readonly coordinatorCpuMsPerStep: number;
   /** Steps at which every rank's weight checksum was compared (and matched). */
   readonly checksumSteps: readonly number[];
   readonly samples: readonly string[];
@@ -127,6 +130,11 @@ export interface CoordinatorResult {
  *    (WELCOME, STATE) with the survivors. Below `minWorkers` it waits up
  *    to `rejoinTimeoutMs` for workers to (re)join, then fails. A worker
  *    joining mid-run is admitted at the next step boundary the same way.
+ *    A stalled reduction is handled the same way: the ranks that received
+ *    nothing for --reduce-timeout send REDUCE_STALLED naming the peer that
+ *    did not deliver; after a short gathering window (StallReports) the
+ *    coordinator drops that peer (ERROR 'dropped', then as if it died),
+ *    or, when nobody can be blamed, re-forms the same workers.
  * The end: after the last step, wait for rank 0's final STATE (the last
  *    checkpoint) and WEIGHTS, write them.
  * SHUTDOWN to every worker: at the end, on failure (ERROR from a
@@ -176,7 +184,9 @@ export class Coordinator {
       rejoinTimeoutMs: options.rejoinTimeoutMs ?? 60_000,
     });
     this.progress = options.progress ?? reduceProgressLines(pipeline.settings, logger, () => members.ranked.length);
-    this.stepLoop = new StepLoop(context, outputs, this.progress);
+    // Ranks behind a stuck peer time out within moments of each other: gather their reports this long before the verdict.
+    const gatherMs = Math.min(3000, Math.max(500, pipeline.settings.distributed.reduceTimeoutMs / 2));
+    this.stepLoop = new StepLoop(context, outputs, this.progress, new StallReports(gatherMs), (step, phase) => aggregator.missingRanks(step, phase));
   }
 
   private get settings(): PipelineSettings {
@@ -213,12 +223,17 @@ export class Coordinator {
     let position: StatePosition = { step: resume?.state.step ?? this.options.startStep ?? 0, phase: 0 };
     const { history, checksumSteps } = this.stepLoop;
     let worldSize = 0;
+    let cpuAtStart: NodeJS.CpuUsage | undefined;
+    let cpuMs = 0;
     try {
       for (;;) {
         position = await this.forming.form(source, position);
         this.stepLoop.settleInterrupted(position.step);
         worldSize = this.members.ranked.length;
-        if (!this.job.training) this.stepLoop.startTraining(position.step);
+        if (!this.job.training) {
+          this.stepLoop.startTraining(position.step);
+          cpuAtStart = process.cpuUsage();
+        }
         const start = position.step;
         const historyBefore = history.length;
         try {
@@ -231,9 +246,17 @@ export class Coordinator {
           position = { step: start + history.length - historyBefore, phase: 0 };
         }
       }
+      const cpu = process.cpuUsage(cpuAtStart);
+      cpuMs = (cpu.user + cpu.system) / 1000;
     } finally {
       this.progress.stop();
     }
+    const cpuMsPerStep = history.length === 0 ? 0 : cpuMs / history.length;
+    const medianStepMs = median(history.map((m) => m.stepMs));
+    this.logger.info(
+      { coordinatorCpuMsPerStep: Math.round(cpuMsPerStep * 100) / 100, medianStepMs, steps: history.length },
+      `coordinator CPU while training: ${cpuMsPerStep.toFixed(2)} ms/step, ${((100 * cpuMsPerStep) / Math.max(medianStepMs, 1e-9)).toFixed(2)}% of a core at the median ${medianStepMs.toFixed(0)} ms/step`,
+    );
     await this.stepLoop.awaitFinalWeights(steps, this.options.finishTimeoutMs ?? 300_000);
     const recent = history.slice(-logEvery);
     return {
@@ -242,8 +265,9 @@ export class Coordinator {
       reducer: distributed.reducer,
       firstLosses: history[0]?.losses ?? {},
       finalLosses: meanLosses(recent),
-      medianStepMs: median(history.map((m) => m.stepMs)),
+      medianStepMs,
       medianReduceMs: median(history.map((m) => m.reduceMs ?? 0)),
+      coordinatorCpuMsPerStep: cpuMsPerStep,
       checksumSteps: [...checksumSteps],
       samples: this.products.sampleFiles,
       finalWeights: this.products.writeFinalWeights(),

@@ -107,7 +107,7 @@ export class GenerationForming extends CoordinatorStage {
         worldSize,
         seed,
         pipeline: { path: pipeline.file, hash: pipeline.hash, options: this.settings as unknown as Record<string, unknown> },
-        reducer: { name: distributed.reducer, bucketBytes: distributed.bucketBytes, fp16: distributed.fp16 },
+        reducer: { name: distributed.reducer, bucketBytes: distributed.bucketBytes, fp16: distributed.fp16, timeoutMs: distributed.reduceTimeoutMs },
         peers,
         ...ringPeerKeys(this.socket, distributed.reducer, ranked),
         ...(syncState === undefined ? {} : { syncState }),

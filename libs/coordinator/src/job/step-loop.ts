@@ -1,10 +1,11 @@
-import type { Envelope, Incoming, MetricsHeader, SamplesHeader, StateHeader, WeightsHeader } from '@ganglion/comm';
+import type { Envelope, Incoming, MetricsHeader, ReduceStalledHeader, SamplesHeader, StateHeader, WeightsHeader } from '@ganglion/comm';
 import { type ProgressReporter, type StepMetrics, stepMetricsFromValues } from '@ganglion/pipeline';
 import { ChecksumMismatchError, WorkerFailedError } from './coordinator-errors';
 import type { CoordinatorOutputs } from '../outputs/coordinator-outputs';
 import type { CoordinatorContext } from './coordinator-context';
 import { CoordinatorStage } from './coordinator-stage';
 import type { RunProducts } from './run-products';
+import type { StallReports, StallVerdict } from './stall-reports';
 
 /** Membership changed while training: the step loop stops and the group is formed again. */
 export class MembershipChange extends Error {
@@ -24,7 +25,9 @@ interface StepReports {
  * metrics written and shown by the progress reporter (a bar, or log lines); SAMPLES,
  * STATE and WEIGHTS from rank 0 kept as they come; after the last step,
  * the wait for rank 0's final weights. A worker joining or gone stops the
- * loop with MembershipChange.
+ * loop with MembershipChange, and so does a stalled reduction: the ranks'
+ * REDUCE_STALLED reports go to StallReports, whose verdict drops the peer
+ * that did not deliver (told with ERROR 'dropped') or re-forms the group.
  */
 export class StepLoop extends CoordinatorStage {
   private readonly finished: StepMetrics[] = [];
@@ -36,6 +39,9 @@ export class StepLoop extends CoordinatorStage {
     context: CoordinatorContext,
     private readonly outputs: CoordinatorOutputs,
     private readonly progress: ProgressReporter,
+    private readonly stalls: StallReports,
+    /** The ranks the star aggregator still waits for in (step, phase). */
+    private readonly missingGrads: (step: number, phase: number) => readonly number[],
   ) {
     super(context);
   }
@@ -77,6 +83,7 @@ export class StepLoop extends CoordinatorStage {
     const { steps, distributed } = this.settings;
     const { checksumEvery } = distributed;
     const worldSize = this.members.ranked.length;
+    this.stalls.clear();
     for (let step = start; step < steps; step++) {
       if (this.members.joining.length > 0) throw new MembershipChange(`${this.members.joining.map((m) => m.hello.workerId).join(', ')} joined`);
       const checksum = (step + 1) % checksumEvery === 0 || step + 1 === steps;
@@ -90,7 +97,13 @@ export class StepLoop extends CoordinatorStage {
           this.interrupted = { step, reports, started };
           throw new MembershipChange('a worker is gone');
         }
-        const incoming = await this.link.next(this.link.interval);
+        const verdict = this.stalls.verdict(this.clock.now(), worldSize, this.missingGrads);
+        if (verdict !== undefined) {
+          this.interrupted = { step, reports, started };
+          await this.actOnStall(verdict);
+          throw new MembershipChange(verdict.reason);
+        }
+        const incoming = await this.link.next(Math.min(this.link.interval, Math.max(10, this.stalls.dueIn(this.clock.now()))));
         if (incoming !== undefined) await this.onTrainingMessage(incoming, step, reports);
       }
       const stepMs = this.clock.now() - started;
@@ -151,6 +164,10 @@ export class StepLoop extends CoordinatorStage {
       if (rank === 0) this.products.writeCheckpoint(envelope as Envelope<StateHeader>);
       return;
     }
+    if (header.type === 'REDUCE_STALLED') {
+      if (header.rank === rank) this.stalls.add(header as ReduceStalledHeader, this.clock.now());
+      return;
+    }
     if (header.type !== 'METRICS' && header.type !== 'CHECKSUM' && header.type !== 'STEP_DONE') return;
     if (header.rank !== rank || header.step !== step) {
       throw new WorkerFailedError(
@@ -160,6 +177,27 @@ export class StepLoop extends CoordinatorStage {
     if (header.type === 'METRICS') reports.metrics.set(rank, header);
     else if (header.type === 'CHECKSUM') reports.checksums.set(rank, header.value);
     else reports.done.add(rank);
+  }
+
+  /** A stalled reduction: drops the ranks the verdict names (each told why with a fatal ERROR), or only logs a re-forming. */
+  private async actOnStall(verdict: StallVerdict): Promise<void> {
+    this.stalls.clear();
+    if (verdict.kind === 'reform') {
+      this.logger.warn({ generation: this.job.generation, reason: verdict.reason }, `re-forming the group under a new generation: ${verdict.reason}`);
+      return;
+    }
+    const culprits = verdict.ranks.map((rank) => this.members.ranked[rank]).filter((member) => member !== undefined);
+    for (const member of culprits) {
+      await this.link.trySend(member.peer, {
+        type: 'ERROR',
+        generation: this.job.generation,
+        step: 0,
+        code: 'dropped',
+        reason: `This worker was dropped from the job: ${verdict.reason}. The others went on without it; check its machine and network, then restart it to rejoin.`,
+        fatal: true,
+      });
+      this.admission.drop(member, verdict.reason);
+    }
   }
 
   private compareChecksums(step: number, checksums: ReadonlyMap<number, string>): void {

@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import {
   type CurveClientOptions,
   type GradientReducer,
+  ReduceTimeoutError,
   type RingTransport,
   WaitTimeoutError,
   type WelcomeHeader,
@@ -167,7 +168,7 @@ export async function runDistributedWorker(options: DistributedWorkerOptions): P
     const definition = pipelineFor(welcome, options.pipelineFile, options.sets ?? []);
     reducer = container.get<GradientReducerRegistry>(GradientReducerRegistry).create(
       welcome.reducer.name,
-      { bucketBytes: welcome.reducer.bucketBytes, fp16: welcome.reducer.fp16 },
+      { bucketBytes: welcome.reducer.bucketBytes, fp16: welcome.reducer.fp16, timeoutMs: welcome.reducer.timeoutMs },
       { workerSocket: socket, ringTransport: ring },
     );
     if (welcome.reducer.name !== 'ring') await ring?.close();
@@ -202,6 +203,11 @@ export async function runDistributedWorker(options: DistributedWorkerOptions): P
         break;
       } catch (error) {
         if (session.stoppedBecause !== undefined) throw error;
+        if (!session.membershipChanged && error instanceof ReduceTimeoutError && error.stall !== undefined && session.coordinatorLost === undefined) {
+          // A stuck reduce is a membership event: the coordinator drops the peer that did not deliver and forms a new generation.
+          await session.reportStall(error.stall);
+          if (session.stoppedBecause !== undefined) break;
+        }
         if (session.membershipChanged) {
           current = await session.adoptPending();
           continue;
