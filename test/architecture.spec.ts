@@ -5,15 +5,17 @@ import { REPO_ROOT } from './support/repo-root';
 /**
  * The module boundaries of DESIGN.md, checked on the source: libs import
  * each other only through @ganglion/<lib> aliases, never apps; comm knows
- * nothing of tfjs; models and data know nothing of ZeroMQ.
+ * nothing of tfjs; models and data know nothing of ZeroMQ; storage (durable
+ * files) depends on nothing but node:fs.
  */
-const LIBS = ['comm', 'data', 'models', 'pipeline'] as const;
+const LIBS = ['comm', 'data', 'models', 'pipeline', 'storage'] as const;
 
 const FORBIDDEN: Record<(typeof LIBS)[number], RegExp[]> = {
   comm: [/^@tensorflow\//, /^@ganglion\/(models|data|pipeline)$/],
   data: [/^zeromq$/, /^@ganglion\/(comm|models|pipeline)$/],
   models: [/^zeromq$/, /^@ganglion\/(comm|pipeline)$/],
   pipeline: [/^zeromq$/],
+  storage: [/^zeromq$/, /^@tensorflow\//, /^@ganglion\/(comm|data|models|pipeline)$/],
 };
 
 function sourceFiles(dir: string): string[] {
