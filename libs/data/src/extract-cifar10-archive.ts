@@ -4,7 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import { DatasetFormatError } from './dataset-format-error';
 import { CIFAR10_RECORD_BYTES } from './read-cifar10';
 import { readTar } from './read-tar';
-import { temporaryPathFor } from './write-file-atomic';
+import { temporaryPathFor } from '@ganglion/storage';
 
 /** The batch files of the standard `cifar-10-batches-bin` folder. */
 export const CIFAR10_BATCH_FILES = {

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Container } from 'inversify';
-import { dataModule, Dataset, writeFileAtomic, type ImageSet } from '@ganglion/data';
+import { dataModule, Dataset, type ImageSet } from '@ganglion/data';
 import { BackendSelector, GenerativeModel, modelsModule, type RequestedBackend } from '@ganglion/models';
 import { CheckpointStore, FileCheckpointStore, findResumeCheckpoint } from './checkpoints/checkpoint-store';
 import { restoreCheckpoint } from './checkpoints/checkpoint-reader';
@@ -14,7 +14,7 @@ import { withOverrides, type PipelineSettings, type PipelineSpec } from './pipel
 import { loadPipelineFile } from './pipeline-file';
 import { pipelineModule } from './pipeline-module';
 import { runModule } from './run-context';
-import { runPathsFor, runPathsIn, type RunPaths } from './run-paths';
+import { createRunFolder, runPathsIn, type RunPaths } from './run-paths';
 import { Trainer, TrainingImages, type TrainingSummary } from './trainer';
 import { BarProgressReporter } from './progress/bar-progress-reporter';
 import { resolveProgressMode } from './progress/create-progress-reporter';
@@ -65,13 +65,12 @@ export async function trainInProcess(options: InProcessTrainingOptions): Promise
   const resumed = options.resume
     ? findResumeCheckpoint(options.resume === true ? undefined : options.resume, options.outputDir, name, early as Logger)
     : undefined;
-  const paths = resumed?.runFolder !== undefined ? runPathsIn(resumed.runFolder) : runPathsFor(options.outputDir, name, new Date());
+  // Refused before anything is created or rewritten.
+  if (resumed !== undefined) checkResumable(resumed.checkpoint, loaded.hash, definition.settings, early as Logger);
+  const paths = resumed?.runFolder !== undefined ? runPathsIn(resumed.runFolder) : createRunFolder(options.outputDir, name, new Date());
   const logger = createLogger({ format: options.logFormat, file: paths.log });
-  logger.info({ pipeline: loaded.file, hash: loaded.hash.slice(0, 12), run: paths.root }, `pipeline ${name}`);
-  if (resumed !== undefined) {
-    checkResumable(resumed.checkpoint, loaded.hash, definition.settings, logger);
-    dropMetricsFrom(paths.metrics, resumed.checkpoint.state.step);
-  }
+  logger.info({ pipeline: loaded.file, hash: loaded.hash.slice(0, 12), run: paths.root }, `pipeline ${name}, run folder ${paths.root}`);
+  if (resumed !== undefined) dropMetricsFrom(paths.metrics, resumed.checkpoint.state.step, logger);
 
   const container = new Container();
   container.loadSync(dataModule, modelsModule, pipelineModule, runModule({ definition, paths, logger }));

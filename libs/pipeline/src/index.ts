@@ -12,7 +12,8 @@ export {
   pruneCheckpoints,
 } from './checkpoints/checkpoint-store';
 export type { CheckpointRequest, FileCheckpointStoreOptions } from './checkpoints/checkpoint-store';
-export { checkpointFiles, OPTIMIZER_BIN, OPTIMIZER_JSON, TRAINER_STATE_JSON, writeCheckpoint, writeCheckpointFiles } from './checkpoints/checkpoint-writer';
+export { checkpointFiles, writeCheckpoint, writeCheckpointFiles } from './checkpoints/checkpoint-writer';
+export { OPTIMIZER_BIN, OPTIMIZER_JSON, TRAINER_STATE_JSON } from './checkpoints/checkpoint-manifest';
 export { layersModelFiles, layersModelFolderLoader, MODEL_JSON, WEIGHTS_BIN } from './checkpoints/layers-model-files';
 export type { LayersModelFiles } from './checkpoints/layers-model-files';
 export type { TrainerState } from './checkpoints/trainer-state';
@@ -48,7 +49,7 @@ export { pipelineModule } from './pipeline-module';
 export { ProcessGroup, SingleProcessGroup } from './process-group';
 export { runModule } from './run-context';
 export type { RunContext } from './run-context';
-export { RunPaths, runPathsFor, runPathsIn } from './run-paths';
+export { createRunFolder, RunPaths, runPathsIn } from './run-paths';
 export { PngSampleWriter, SampleWriter } from './sample-writer';
 export { OpenStepGate, StepGate } from './step-gate';
 export { Trainer, TrainingImages } from './trainer';

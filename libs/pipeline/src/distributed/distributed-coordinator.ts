@@ -7,7 +7,7 @@ import { loadPipelineFile } from '../pipeline-file';
 import { BarProgressReporter } from '../progress/bar-progress-reporter';
 import { resolveProgressMode } from '../progress/create-progress-reporter';
 import type { ProgressMode } from '../progress/progress-reporter';
-import { runPathsFor, runPathsIn, type RunPaths } from '../run-paths';
+import { createRunFolder, runPathsIn, type RunPaths } from '../run-paths';
 import { Coordinator, type CoordinatorResult } from './coordinator';
 import { CoordinatorInterruptedError } from './coordinator-errors';
 import { RunFolderOutputs } from './coordinator-outputs';
@@ -107,11 +107,12 @@ export async function startDistributedCoordinator(options: DistributedCoordinato
   const resumed = options.resume
     ? findResumeCheckpoint(options.resume === true ? undefined : options.resume, options.outputDir, settings.name, early as Logger)
     : undefined;
-  const paths = resumed?.runFolder !== undefined ? runPathsIn(resumed.runFolder) : runPathsFor(options.outputDir, settings.name, new Date());
+  // Refused before anything is created or rewritten.
+  if (resumed !== undefined) checkResumable(resumed.checkpoint, loaded.hash, settings, early as Logger);
+  const paths = resumed?.runFolder !== undefined ? runPathsIn(resumed.runFolder) : createRunFolder(options.outputDir, settings.name, new Date());
   const logger = createLogger({ format: options.logFormat, file: paths.log, base: { role: 'coordinator' } });
   if (resumed !== undefined) {
-    checkResumable(resumed.checkpoint, loaded.hash, settings, logger);
-    dropMetricsFrom(paths.metrics, resumed.checkpoint.state.step);
+    dropMetricsFrom(paths.metrics, resumed.checkpoint.state.step, logger);
     logger.info(
       { checkpoint: resumed.checkpoint.folder, step: resumed.checkpoint.state.step, steps: settings.steps },
       `resuming from ${resumed.checkpoint.folder} at step ${resumed.checkpoint.state.step} of ${settings.steps}`,

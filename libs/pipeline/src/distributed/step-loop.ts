@@ -6,7 +6,7 @@ import type { StepMetrics } from '../metrics-sink';
 import type { PipelineSettings } from '../pipeline-definition';
 import type { ProgressReporter } from '../progress/progress-reporter';
 import { meanLosses, median, roundToTenth } from '../step-statistics';
-import { ChecksumMismatchError, WorkerFailedError } from './coordinator-errors';
+import { ChecksumMismatchError, OutputWriteError, WorkerFailedError } from './coordinator-errors';
 import type { CoordinatorInbox } from './coordinator-inbox';
 import type { CoordinatorLink } from './coordinator-link';
 import type { CoordinatorMembers } from './coordinator-members';
@@ -140,7 +140,11 @@ export class StepLoop {
     const { steps, logEvery, batchSize } = this.settings;
     const values = (reports.metrics.get(0) ?? [...reports.metrics.values()][0])?.values ?? {};
     const metrics: StepMetrics = { ...stepMetricsFromValues(step, values, this.clock.date()), stepMs, samplesPerSecond: (batchSize * 1000) / stepMs };
-    this.outputs.metrics.write(metrics);
+    try {
+      this.outputs.metrics.write(metrics);
+    } catch (error) {
+      throw new OutputWriteError(`Stopping: the metrics of step ${step} could not be written. ${(error as Error).message}`);
+    }
     this.finished.push(metrics);
     this.events?.stepFinished(metrics, reports.metrics);
     const done = step + 1;
