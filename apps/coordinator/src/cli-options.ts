@@ -1,4 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { checkEndpoint, type EndpointUse, InvalidEndpointError } from '@ganglion/comm';
 import { CoordinatorInterruptedError, type CoordinatorResult, type DashboardListenOptions, type DistributedRunOverrides, type RunPaths } from '@ganglion/pipeline';
 
 export function positiveInt(value: string): number {
@@ -18,6 +19,18 @@ export function tcpPort(value: string): number {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) throw new InvalidArgumentError(`expected a port from 0 to 65535 (0: any free port), got "${value}"`);
   return parsed;
+}
+
+/** A `tcp://HOST:PORT` endpoint to bind or connect to, checked before it reaches ZeroMQ (commander names the flag in the error). */
+export function endpointArgument(use: EndpointUse): (value: string) => string {
+  return (value) => {
+    try {
+      return checkEndpoint(value, use);
+    } catch (error) {
+      if (error instanceof InvalidEndpointError) throw new InvalidArgumentError(error.message);
+      throw error;
+    }
+  };
 }
 
 export function positiveSeconds(value: string): number {

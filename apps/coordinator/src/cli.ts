@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Command, Option } from 'commander';
 import { trainInProcess } from '@ganglion/pipeline';
 import { withThreadsFlag } from '../../worker/src/threads-flag';
@@ -13,6 +15,7 @@ export function buildCli(setExitCode: (code: number) => void): Command {
   const program = withThreadsFlag(
     new Command('ganglion')
       .description('Train generative image models with TensorFlow.js, data-parallel over ZeroMQ.')
+      .version(ganglionVersion(), '-V, --version', 'print the version of Ganglion')
       .showHelpAfterError()
       .exitOverride(),
   );
@@ -75,6 +78,12 @@ export function buildCli(setExitCode: (code: number) => void): Command {
     program.addCommand(command(setExitCode).copyInheritedSettings(program));
   }
   return program;
+}
+
+/** The version in the workspace's package.json (the `ganglion` package). */
+function ganglionVersion(): string {
+  const manifest = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version?: string };
+  return manifest.version ?? 'unknown';
 }
 
 interface TrainFlags {

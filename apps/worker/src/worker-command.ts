@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { readCurveKeyPair, readPublicKey } from '@ganglion/comm';
+import { checkEndpoint, type EndpointUse, readCurveKeyPair, readPublicKey } from '@ganglion/comm';
 import { runDistributedWorker } from '@ganglion/pipeline';
 
 interface WorkerFlags {
@@ -25,9 +25,9 @@ export function buildWorkerCommand(setExitCode: (code: number) => void): Command
   return new Command('worker')
     .description('Join a data-parallel job as one worker process.')
     .argument('[pipeline]', "this machine's copy of the pipeline file (default: the coordinator's path)")
-    .requiredOption('--connect <endpoint>', "the coordinator's endpoint, e.g. tcp://10.0.0.1:5555")
+    .requiredOption('--connect <endpoint>', "the coordinator's endpoint, e.g. tcp://10.0.0.1:5555", endpointArgument('connect'))
     .addOption(new Option('--backend <name>', 'compute backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'))
-    .option('--ring-bind <endpoint>', 'where the ring socket binds (default tcp://127.0.0.1:* for a local coordinator, else tcp://0.0.0.0:*)')
+    .option('--ring-bind <endpoint>', 'where the ring socket binds (default tcp://127.0.0.1:* for a local coordinator, else tcp://0.0.0.0:*)', endpointArgument('bind'))
     .option('--advertise-host <host>', 'address other workers reach this one at (default: the first external IPv4 when binding 0.0.0.0)')
     .option('--connect-timeout <seconds>', 'give up when no coordinator answers within this time', seconds, 30)
     .option('--worker-id <id>', 'stable worker id (default <host>-<pid>)')
@@ -68,4 +68,15 @@ function seconds(value: string): number {
   const parsed = Number(value);
   if (!Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError(`expected a positive number of seconds, got "${value}"`);
   return parsed;
+}
+
+/** A `tcp://HOST:PORT` flag value checked before it reaches ZeroMQ; commander names the flag in the error. */
+function endpointArgument(use: EndpointUse): (value: string) => string {
+  return (value) => {
+    try {
+      return checkEndpoint(value, use);
+    } catch (error) {
+      throw new InvalidArgumentError((error as Error).message);
+    }
+  };
 }

@@ -14,6 +14,7 @@ import {
 } from '@ganglion/comm';
 import { dataModule, Dataset } from '@ganglion/data';
 import { assertUniqueVariableNames, BackendSelector, GenerativeModel, modelsModule, type RequestedBackend } from '@ganglion/models';
+import { gpuRequestWarning } from '../gpu-request-warning';
 import { createLogger, type Logger } from '../logger';
 import type { PipelineDefinition, PipelineSettings } from '../pipeline-definition';
 import { loadPipelineFile, pipelineFileHash } from '../pipeline-file';
@@ -123,6 +124,8 @@ export async function runDistributedWorker(options: DistributedWorkerOptions): P
   container.loadSync(dataModule, modelsModule, commModule, pipelineModule);
   const backend = await container.get<BackendSelector>(BackendSelector).select(options.backend ?? 'auto');
   logger.info({ backend: backend.name, reason: backend.reason }, `backend ${backend.name}: ${backend.reason}`);
+  const noGpu = gpuRequestWarning(env, backend);
+  if (noGpu !== undefined) logger.warn({ devices: env.CUDA_VISIBLE_DEVICES, backend: backend.name }, noGpu);
 
   const coordinatorOnLoopback = isLoopbackEndpoint(options.connect);
   const ringBind = options.ringBind ?? (coordinatorOnLoopback ? 'tcp://127.0.0.1:*' : 'tcp://0.0.0.0:*');
