@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { checkEndpoint, type EndpointUse, readCurveKeyPair, readPublicKey } from '@ganglion/comm';
-import { runDistributedWorker } from '@ganglion/pipeline';
+import { runDistributedWorker, watchLauncher } from '@ganglion/pipeline';
 
 interface WorkerFlags {
   connect: string;
@@ -42,6 +42,11 @@ export function buildWorkerCommand(setExitCode: (code: number) => void): Command
         setExitCode(2);
         return;
       }
+      // Started by `launch`/`run`: exit as soon as the launcher is gone (however it died), instead of waiting out --coordinator-timeout.
+      watchLauncher(process.env, process.stdin, (launcherPid) => {
+        process.stderr.write(`The launcher (pid ${launcherPid}) that started this worker is gone; exiting.\n`);
+        process.exit(1);
+      });
       const curve =
         flags.curveSecret === undefined || flags.coordinatorKey === undefined
           ? undefined

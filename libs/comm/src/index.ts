@@ -54,7 +54,7 @@ export {
 } from './transport/coordinator-socket';
 export { WorkerSocket, type WorkerSocketOptions } from './transport/worker-socket';
 export { curveClientSocketOptions, type CurveClientOptions, type CurveKeyPair, type CurveServerOptions, type RingCurveOptions } from './transport/curve-options';
-export { publicKeyFileFor, readAllowList, readCurveKeyPair, readPublicKey, writeCurveKeyPair, type CurveKeyFiles } from './transport/curve-key-files';
+export { publicKeyFileFor, readAllowList, readCurveKeyPair, readPublicKey, secretKeyPermissionWarning, writeCurveKeyPair, type CurveKeyFiles } from './transport/curve-key-files';
 export { isZ85Key } from './transport/z85-key';
 export { z85Encode } from './transport/z85-encode';
 export { ZAP_ENDPOINT, ZapHandler, type ZapHandlerOptions } from './transport/zap-handler';

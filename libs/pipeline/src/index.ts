@@ -21,6 +21,7 @@ export { Clock, SystemClock } from './clock';
 export { GradientSynchronizer, LocalGradientSynchronizer } from './gradient-synchronizer';
 export type { PhaseKey, SynchronizedGradients } from './gradient-synchronizer';
 export { trainInProcess } from './in-process-training';
+export { LAUNCHER_PIPE_ENV, watchLauncher } from './watch-launcher';
 export type { InProcessTrainingOptions, InProcessTrainingResult } from './in-process-training';
 export { createLogger, Logger } from './logger';
 export type { LoggerOptions } from './logger';

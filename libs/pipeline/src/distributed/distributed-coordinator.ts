@@ -16,7 +16,9 @@ import { findResumeCheckpoint } from '../checkpoints/checkpoint-store';
 import { checkResumable, dropMetricsFrom } from '../checkpoints/resume-checks';
 import { isLoopbackEndpoint } from './network-address';
 import { unencryptedBindWarning } from './unencrypted-bind-warning';
+import type { CoordinatorEvents } from '../dashboard/coordinator-events';
 import type { DashboardRunInfo } from '../dashboard/dashboard-state';
+import { CoordinatorEventsFanOut } from './coordinator-events-fan-out';
 import { type DashboardListenOptions, openDashboard } from '../dashboard/open-dashboard';
 
 /** Settings a command line may replace in a data-parallel run. */
@@ -72,6 +74,8 @@ export interface DistributedCoordinatorOptions {
   readonly curve?: Omit<CurveServerOptions, 'onRefused'>;
   /** Serve the live dashboard here while the job runs (`--dashboard`). Default: off. */
   readonly dashboard?: DashboardListenOptions;
+  /** Also told of joins, losses and generations (a launcher's LaunchRoster). */
+  readonly events?: CoordinatorEvents;
 }
 
 /** A coordinator bound to its endpoint, not yet running: launchers start workers against `endpoint` first. */
@@ -164,7 +168,7 @@ export async function startDistributedCoordinator(options: DistributedCoordinato
       checkpoints: new CoordinatorCheckpoints({ folder: paths.checkpoints, keep: settings.keepCheckpoints }, logger),
       signal: options.signal,
       progress: progressMode === 'bar' ? new BarProgressReporter() : undefined,
-      events: dashboard,
+      events: new CoordinatorEventsFanOut([dashboard, options.events]),
     },
     outputs,
     logger,
