@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, Option } from 'commander';
 import { coordinatorCommand, launchCommand, runCommand } from '@ganglion/coordinator';
-import { buildWorkerCommand, nonFiniteOption, nonNegativeInt, positiveInt, trainInProcess, withThreadsFlag } from '@ganglion/pipeline';
+import { buildWorkerCommand, formatLosses, nonFiniteOption, nonNegativeInt, positiveInt, trainInProcess, withThreadsFlag } from '@ganglion/pipeline';
 import { exportCommand } from './export-command';
 import { keygenCommand } from './keygen-command';
 import { sampleCommand } from './sample-command';
@@ -57,10 +57,7 @@ export function buildCli(setExitCode: (code: number) => void): Command {
           nonFiniteGradients: flags.nonFinite,
         },
       });
-      const losses = (record: Record<string, number>) =>
-        Object.entries(record)
-          .map(([phase, loss]) => `${phase} ${loss.toFixed(4)}`)
-          .join(', ');
+      const losses = (record: Record<string, number>) => formatLosses(record, { assign: ' ', separator: ', ' });
       process.stdout.write(
         `\nTrained ${summary.steps} steps, ${summary.medianStepMs.toFixed(0)} ms/step (median).\n` +
           `Loss at the start: ${losses(summary.firstLosses)}; at the end: ${losses(summary.finalLosses)}.\n` +

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Container } from 'inversify';
-import { dataModule, Dataset, type ImageSet } from '@ganglion/data';
-import { BackendSelector, GenerativeModel, modelsModule, type RequestedBackend } from '@ganglion/models';
+import { ContainerModule } from 'inversify';
+import { Dataset, type ImageSet } from '@ganglion/data';
+import { GenerativeModel, type RequestedBackend } from '@ganglion/models';
 import { CheckpointStore, FileCheckpointStore, findResumeCheckpoint } from './checkpoints/checkpoint-store';
 import { restoreCheckpoint } from './checkpoints/checkpoint-reader';
 import { checkResumable, dropMetricsFrom } from './checkpoints/resume-checks';
@@ -12,9 +12,9 @@ import { createLogger, type Logger } from './logger';
 import { MetricsSink } from './metrics-sink';
 import { withOverrides, type PipelineSettings, type PipelineSpec } from './pipeline-definition';
 import { loadPipelineFile } from './pipeline-file';
-import { pipelineModule } from './pipeline-module';
 import { runModule } from './run-context';
 import { createRunFolder, runPathsIn, type RunPaths } from './run-paths';
+import { createTrainingContainer, loadRunModules, selectTrainingBackend } from './training-container';
 import { Trainer, TrainingImages, type TrainingSummary } from './trainer';
 import { BarProgressReporter } from './progress/bar-progress-reporter';
 import { resolveProgressMode } from './progress/create-progress-reporter';
@@ -72,25 +72,23 @@ export async function trainInProcess(options: InProcessTrainingOptions): Promise
   logger.info({ pipeline: loaded.file, hash: loaded.hash.slice(0, 12), run: paths.root }, `pipeline ${name}, run folder ${paths.root}`);
   if (resumed !== undefined) dropMetricsFrom(paths.metrics, resumed.checkpoint.state.step, logger);
 
-  const container = new Container();
-  container.loadSync(dataModule, modelsModule, pipelineModule, runModule({ definition, paths, logger }));
-  container.bind(CheckpointStore).toConstantValue(
-    new FileCheckpointStore({
-      folder: paths.checkpoints,
-      keep: keepCheckpoints,
-      pipeline: { name, file: loaded.file, hash: loaded.hash },
-      seed,
-      globalBatchSize: batchSize,
-      logger,
-    }),
-  );
-  if (resolveProgressMode(options.progress ?? 'auto', process.stdout.isTTY === true && options.logFormat !== 'json') === 'bar') {
-    container.bind(ProgressReporter).toConstantValue(new BarProgressReporter());
-  }
-  if (definition.spec.overrides !== undefined) container.loadSync(definition.spec.overrides);
-
-  const backend = await container.get<BackendSelector>(BackendSelector).select(options.backend ?? 'auto');
-  logger.info({ backend: backend.name, reason: backend.reason }, `backend ${backend.name}: ${backend.reason}`);
+  const container = createTrainingContainer();
+  const showBar = resolveProgressMode(options.progress ?? 'auto', process.stdout.isTTY === true && options.logFormat !== 'json') === 'bar';
+  const localRun = new ContainerModule(({ bind, rebindSync }) => {
+    bind(CheckpointStore).toConstantValue(
+      new FileCheckpointStore({
+        folder: paths.checkpoints,
+        keep: keepCheckpoints,
+        pipeline: { name, file: loaded.file, hash: loaded.hash },
+        seed,
+        globalBatchSize: batchSize,
+        logger,
+      }),
+    );
+    if (showBar) rebindSync(ProgressReporter).toConstantValue(new BarProgressReporter());
+  });
+  loadRunModules(container, definition, runModule({ definition, paths, logger }), localRun);
+  await selectTrainingBackend(container, options.backend, logger);
   const images = await loadImages(container.get<Dataset>(Dataset), logger);
   container.bind(TrainingImages).toConstantValue(images);
 

@@ -12,7 +12,7 @@ import { ProcessGroup } from './process-group';
 import { ProgressReporter } from './progress/progress-reporter';
 import { SampleWriter } from './sample-writer';
 import { StepGate } from './step-gate';
-import { meanLosses, median, roundToTenth } from './step-statistics';
+import { meanLosses, median } from './step-statistics';
 
 /** DI token for the images a run trains on, loaded before the container is built. */
 export const TrainingImages = Symbol('TrainingImages');
@@ -58,9 +58,9 @@ export class Trainer {
     @inject(Logger) private readonly logger: Logger,
     @inject(Clock) private readonly clock: Clock,
     @inject(StepGate) private readonly gate: StepGate,
+    @inject(ProgressReporter) private readonly progress: ProgressReporter,
     @inject(PipelineSettings) private readonly settings: PipelineSettings,
     @inject(CheckpointStore) @optional() private readonly checkpointStore?: CheckpointStore,
-    @inject(ProgressReporter) @optional() private readonly progress?: ProgressReporter,
   ) {}
 
   /**
@@ -79,7 +79,7 @@ export class Trainer {
     let firstLosses: Record<string, number> = {};
 
     let step = startStep;
-    this.progress?.start(steps, startStep);
+    this.progress.start(steps, startStep);
     try {
       for (; step < steps; step++) {
         if (!(await this.gate.beforeStep(step))) break;
@@ -91,8 +91,7 @@ export class Trainer {
         if (recent.length > logEvery) recent.shift();
         if (step === startStep) firstLosses = { ...metrics.losses };
         const done = step + 1;
-        if (this.progress !== undefined) this.progress.update(metrics);
-        else if (done % logEvery === 0 || done === steps) this.logProgress(done, recent);
+        this.progress.update(metrics);
         if (sampleEvery > 0 && (done % sampleEvery === 0 || done === steps)) {
           samples.push(await this.sampleWriter.write(this.model, done, sampleCount, seed));
         }
@@ -104,7 +103,7 @@ export class Trainer {
         }
       }
     } finally {
-      this.progress?.stop();
+      this.progress.stop();
       this.batches?.clear();
     }
     return {
@@ -206,17 +205,5 @@ export class Trainer {
           'or choose a dataset of that size.',
       );
     }
-  }
-
-  private logProgress(done: number, recent: readonly StepMetrics[]): void {
-    const losses = meanLosses(recent);
-    const stepMs = median(recent.map((m) => m.stepMs));
-    const lossText = Object.entries(losses)
-      .map(([phase, loss]) => `${phase}=${loss.toFixed(4)}`)
-      .join(' ');
-    this.logger.info(
-      { step: done, steps: this.settings.steps, losses, stepMs: roundToTenth(stepMs), samplesPerSecond: roundToTenth((this.settings.batchSize * 1000) / stepMs) },
-      `step ${done}/${this.settings.steps} loss ${lossText} ${stepMs.toFixed(0)} ms/step`,
-    );
   }
 }

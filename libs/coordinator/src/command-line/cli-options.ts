@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { nonFiniteOption, nonNegativeInt, positiveInt, positiveSeconds, type RunPaths, tcpPort } from '@ganglion/pipeline';
+import { formatLosses, nonFiniteOption, nonNegativeInt, positiveInt, positiveSeconds, type RunPaths, tcpPort } from '@ganglion/pipeline';
 import type { DashboardListenOptions } from '../dashboard/open-dashboard';
 import type { DistributedRunOverrides } from '../distributed-coordinator';
 import type { CoordinatorResult } from '../job/coordinator';
@@ -154,10 +154,7 @@ export async function withInterrupts(action: (signal: AbortSignal) => Promise<vo
 
 /** The lines printed when a data-parallel run finishes. */
 export function describeRun(result: CoordinatorResult, paths: RunPaths): string {
-  const losses = (record: Readonly<Record<string, number>>) =>
-    Object.entries(record)
-      .map(([phase, loss]) => `${phase} ${loss.toFixed(4)}`)
-      .join(', ');
+  const losses = (record: Readonly<Record<string, number>>) => formatLosses(record, { assign: ' ', separator: ', ' });
   const checks = result.checksumSteps;
   return (
     `\nTrained ${result.steps} steps with ${result.worldSize} worker${result.worldSize === 1 ? '' : 's'} (reducer ${result.reducer}): ` +

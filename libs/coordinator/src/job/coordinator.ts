@@ -10,6 +10,7 @@ import type { CoordinatorOutputs } from '../outputs/coordinator-outputs';
 import { GenerationForming, type StateSource } from './generation-forming';
 import { GroupAdmission } from '../admission/group-admission';
 import { JobState } from './job-state';
+import { reduceProgressLines } from './reduce-progress-lines';
 import { RunProducts } from './run-products';
 import { MembershipChange, StepLoop } from './step-loop';
 
@@ -39,9 +40,9 @@ export interface CoordinatorOptions {
   /** Stops the run: every worker gets SHUTDOWN and run() rejects with the signal's reason (or CoordinatorInterruptedError). */
   readonly signal?: AbortSignal;
   /**
-   * Shows progress instead of the plain `step n/steps ...` log line every
-   * `logEvery` steps (e.g. a BarProgressReporter on a terminal). Without
-   * it, the coordinator logs those lines.
+   * Shows progress (e.g. a BarProgressReporter on a terminal). Default:
+   * a `step n/steps ...` log line every `logEvery` steps
+   * (reduceProgressLines).
    */
   readonly progress?: ProgressReporter;
   /** Told of joins, losses, generations, messages, steps and sample grids as they happen (the live dashboard). */
@@ -139,6 +140,7 @@ export class Coordinator {
   private readonly forming: GenerationForming;
   private readonly stepLoop: StepLoop;
   private readonly products: RunProducts;
+  private readonly progress: ProgressReporter;
 
   constructor(
     private readonly socket: CoordinatorSocket,
@@ -178,7 +180,8 @@ export class Coordinator {
       clock,
       events,
     );
-    this.stepLoop = new StepLoop(this.link, members, this.job, admission, this.inbox, this.products, outputs, pipeline.settings, logger, clock, options.progress, events);
+    this.progress = options.progress ?? reduceProgressLines(pipeline.settings, logger, () => members.ranked.length);
+    this.stepLoop = new StepLoop(this.link, members, this.job, admission, this.inbox, this.products, outputs, pipeline.settings, logger, clock, this.progress, events);
   }
 
   private get settings(): PipelineSettings {
@@ -234,7 +237,7 @@ export class Coordinator {
         }
       }
     } finally {
-      this.options.progress?.stop();
+      this.progress.stop();
     }
     await this.stepLoop.awaitFinalWeights(steps, this.options.finishTimeoutMs ?? 300_000);
     const recent = history.slice(-logEvery);

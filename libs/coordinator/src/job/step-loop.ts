@@ -1,5 +1,5 @@
 import type { Envelope, Incoming, MetricsHeader, SamplesHeader, StateHeader, WeightsHeader } from '@ganglion/comm';
-import { type Clock, type Logger, meanLosses, median, type PipelineSettings, type ProgressReporter, roundToTenth, type StepMetrics, stepMetricsFromValues } from '@ganglion/pipeline';
+import { type Clock, type Logger, type PipelineSettings, type ProgressReporter, type StepMetrics, stepMetricsFromValues } from '@ganglion/pipeline';
 import type { CoordinatorEvents } from '../dashboard/coordinator-events';
 import { ChecksumMismatchError, OutputWriteError, WorkerFailedError } from './coordinator-errors';
 import type { CoordinatorInbox } from './coordinator-inbox';
@@ -25,7 +25,7 @@ interface StepReports {
 /**
  * Training (STEP, METRICS, CHECKSUM, STEP_DONE; the final WEIGHTS): STEP to every rank, the ranks'
  * METRICS, CHECKSUM and STEP_DONE collected, checksums compared, rank 0's
- * metrics written and logged (or shown by the progress reporter); SAMPLES,
+ * metrics written and shown by the progress reporter (a bar, or log lines); SAMPLES,
  * STATE and WEIGHTS from rank 0 kept as they come; after the last step,
  * the wait for rank 0's final weights. A worker joining or gone stops the
  * loop with MembershipChange.
@@ -47,7 +47,7 @@ export class StepLoop {
     private readonly settings: PipelineSettings,
     private readonly logger: Logger,
     private readonly clock: Clock,
-    private readonly progress: ProgressReporter | undefined,
+    private readonly progress: ProgressReporter,
     private readonly events: CoordinatorEvents | undefined,
   ) {}
 
@@ -71,7 +71,7 @@ export class StepLoop {
       `training ${this.settings.name}: ${worldSize} worker${worldSize === 1 ? '' : 's'}, reducer ${distributed.reducer}${distributed.fp16 ? ' (fp16)' : ''}, ` +
         `global batch ${batchSize}, steps ${start}..${steps - 1}`,
     );
-    this.progress?.start(steps, start);
+    this.progress.start(steps, start);
   }
 
   /** After a new generation formed at `continueAt`: a step rank 0 had finished before the change is not redone, its metrics are written now. */
@@ -131,7 +131,7 @@ export class StepLoop {
 
   /** Writes a finished step's metrics (rank 0's, whose losses are the global means: every rank reports the same reduced losses). */
   private recordStep(step: number, reports: StepReports, stepMs: number): void {
-    const { steps, logEvery, batchSize } = this.settings;
+    const { batchSize } = this.settings;
     const values = (reports.metrics.get(0) ?? [...reports.metrics.values()][0])?.values ?? {};
     const metrics: StepMetrics = { ...stepMetricsFromValues(step, values, this.clock.date()), stepMs, samplesPerSecond: (batchSize * 1000) / stepMs };
     try {
@@ -141,9 +141,7 @@ export class StepLoop {
     }
     this.finished.push(metrics);
     this.events?.stepFinished(metrics, reports.metrics);
-    const done = step + 1;
-    if (this.progress !== undefined) this.progress.update(metrics);
-    else if (done % logEvery === 0 || done === steps) this.logProgress(done, this.finished.slice(-logEvery));
+    this.progress.update(metrics);
   }
 
   private async onTrainingMessage(incoming: Incoming, step: number, reports: StepReports): Promise<void> {
@@ -192,20 +190,5 @@ export class StepLoop {
       );
     }
     this.logger.info({ step: step + 1, checksum: values[0], ranks: values.length }, `step ${step + 1}: weight checksums match on all ${values.length} ranks (${values[0]})`);
-  }
-
-  private logProgress(done: number, recent: readonly StepMetrics[]): void {
-    const { steps, distributed, batchSize } = this.settings;
-    const losses = meanLosses(recent);
-    const stepMs = median(recent.map((m) => m.stepMs));
-    const reduceMs = median(recent.map((m) => m.reduceMs ?? 0));
-    const lossText = Object.entries(losses)
-      .map(([phase, loss]) => `${phase}=${loss.toFixed(4)}`)
-      .join(' ');
-    const worldSize = this.members.ranked.length;
-    this.logger.info(
-      { step: done, steps, losses, stepMs: roundToTenth(stepMs), reduceMs: roundToTenth(reduceMs), samplesPerSecond: roundToTenth((batchSize * 1000) / stepMs), worldSize, reducer: distributed.reducer },
-      `step ${done}/${steps} loss ${lossText} ${stepMs.toFixed(0)} ms/step, reduce ${reduceMs.toFixed(1)} ms/step [${distributed.reducer}, world size ${worldSize}]`,
-    );
   }
 }

@@ -1,6 +1,5 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { Container } from 'inversify';
 import {
   type CurveClientOptions,
   type GradientReducer,
@@ -12,14 +11,14 @@ import {
   GradientReducerRegistry,
   isEnvelopeOf,
 } from '@ganglion/comm';
-import { dataModule, Dataset } from '@ganglion/data';
-import { assertUniqueVariableNames, BackendSelector, GenerativeModel, modelsModule, type RequestedBackend } from '@ganglion/models';
+import { Dataset } from '@ganglion/data';
+import { assertUniqueVariableNames, GenerativeModel, type RequestedBackend } from '@ganglion/models';
 import { gpuRequestWarning } from '../gpu-request-warning';
 import { createLogger, type Logger } from '../logger';
 import type { PipelineDefinition, PipelineSettings } from '../pipeline-definition';
 import { loadPipelineFile, pipelineFileHash } from '../pipeline-file';
-import { pipelineModule } from '../pipeline-module';
 import { Trainer, TrainingImages } from '../trainer';
+import { createTrainingContainer, loadRunModules, selectTrainingBackend } from '../training-container';
 import { restoreCheckpoint, verifyCheckpointFiles } from '../checkpoints/checkpoint-reader';
 import { bindWorkerRing } from './bind-worker-ring';
 import { distributedWorkerModule } from './distributed-worker-module';
@@ -120,10 +119,8 @@ export async function runDistributedWorker(options: DistributedWorkerOptions): P
   const devices = visibleDevices(env);
   if (env.CUDA_VISIBLE_DEVICES !== undefined) logger.info({ devices }, `CUDA_VISIBLE_DEVICES=${env.CUDA_VISIBLE_DEVICES}`);
 
-  const container = new Container();
-  container.loadSync(dataModule, modelsModule, commModule, pipelineModule);
-  const backend = await container.get<BackendSelector>(BackendSelector).select(options.backend ?? 'auto');
-  logger.info({ backend: backend.name, reason: backend.reason }, `backend ${backend.name}: ${backend.reason}`);
+  const container = createTrainingContainer(commModule);
+  const backend = await selectTrainingBackend(container, options.backend, logger);
   const noGpu = gpuRequestWarning(env, backend);
   if (noGpu !== undefined) logger.warn({ devices: env.CUDA_VISIBLE_DEVICES, backend: backend.name }, noGpu);
 
@@ -177,8 +174,7 @@ export async function runDistributedWorker(options: DistributedWorkerOptions): P
     );
 
     const rankLogger = logger.child({}, { msgPrefix: '[trainer] ' });
-    container.loadSync(distributedWorkerModule({ definition, logger: rankLogger, session, reducer }));
-    if (definition.spec.overrides !== undefined) container.loadSync(definition.spec.overrides);
+    loadRunModules(container, definition, distributedWorkerModule({ definition, logger: rankLogger, session, reducer }));
     const images = await container.get<Dataset>(Dataset).load();
     logger.info({ dataset: images.name, count: images.count }, `dataset ${images.name}: ${images.count} images`);
     container.bind(TrainingImages).toConstantValue(images);

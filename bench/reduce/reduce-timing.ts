@@ -2,10 +2,10 @@ import type { ChildProcess } from 'node:child_process';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { CoordinatorSocket, DEFAULT_BUCKET_BYTES, isEnvelopeOf, StarAggregator } from '@ganglion/comm';
-import { runChild } from './child-process';
+import { runChild } from '../harness/child-process';
 import { floatsIn, type ReduceCase, type ReduceRuns } from './reduce-cases';
 import type { RankRequest, RingPortMessage } from './reduce-rank-child';
-import { StreamReader, writeAll } from './stream-reader';
+import { StreamReader, writeAll } from '../harness/stream-reader';
 
 const RANK_SCRIPT = join(__dirname, 'reduce-rank-child.ts');
 const WAIT = { timeoutMs: 60_000 };

@@ -17,7 +17,6 @@
  */
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { Pull, Push } from 'zeromq';
-import { performance } from 'node:perf_hooks';
 import {
   createDefaultReducerRegistry,
   isEnvelopeOf,
@@ -25,9 +24,10 @@ import {
   RingTransport,
   WorkerSocket,
 } from '@ganglion/comm';
-import { replyToParent } from './child-process';
+import { replyToParent } from '../harness/child-process';
+import { startStopwatch } from '../harness/stopwatch';
 import { ringBytesPerRank, type ReduceRuns } from './reduce-cases';
-import { StreamReader, writeAll } from './stream-reader';
+import { StreamReader, writeAll } from '../harness/stream-reader';
 
 /** What the parent asks one rank to do. */
 export type RankRequest = ReduceRuns & { readonly rank: number; readonly floats: number } & (
@@ -86,9 +86,9 @@ async function reducerRank(request: RankRequest & { kind: 'reducer' }): Promise<
     for (let run = 0; run < request.warmup + request.runs; run++) {
       const context = { generation: welcome.generation, step: run };
       await reducer.allreduce(barrier, 1, { ...context, phase: 0 });
-      const started = performance.now();
+      const stop = startStopwatch();
       await reducer.allreduce(values, rank + 1, { ...context, phase: 1 });
-      if (run >= request.warmup) times.push(performance.now() - started);
+      if (run >= request.warmup) times.push(stop().wallMs);
     }
     await reducer.close();
     return times;
@@ -147,9 +147,9 @@ async function tcpRingRank(request: RankRequest & { kind: 'tcp-ring' }): Promise
   for (let run = 0; run < request.warmup + request.runs; run++) {
     // Barrier: after N-1 rounds of passing a byte right, every rank has heard from every other.
     for (let round = 0; round < worldSize - 1; round++) await Promise.all([writeAll(right, token), reader.readInto(Buffer.alloc(1))]);
-    const started = performance.now();
+    const stop = startStopwatch();
     await Promise.all([writeAll(right, outgoing), reader.readInto(incoming)]);
-    if (run >= request.warmup) times.push(performance.now() - started);
+    if (run >= request.warmup) times.push(stop().wallMs);
   }
   left.destroy();
   right.destroy();
@@ -175,9 +175,9 @@ async function zmqRingRank(request: RankRequest & { kind: 'zmq-ring' }): Promise
   try {
     for (let run = 0; run < request.warmup + request.runs; run++) {
       for (let round = 0; round < worldSize - 1; round++) await Promise.all([push.send(token), pull.receive()]);
-      const started = performance.now();
+      const stop = startStopwatch();
       for (let round = 0; round < rounds; round++) await Promise.all([push.send(chunks[round]), pull.receive()]);
-      if (run >= request.warmup) times.push(performance.now() - started);
+      if (run >= request.warmup) times.push(stop().wallMs);
     }
   } finally {
     push.close();
@@ -197,9 +197,9 @@ async function tcpStarRank(request: RankRequest & { kind: 'tcp-star' }): Promise
   for (let run = 0; run < request.warmup + request.runs; run++) {
     await writeAll(socket, token); // barrier: the hub answers once every rank has written
     await reader.readInto(Buffer.alloc(1));
-    const started = performance.now();
+    const stop = startStopwatch();
     await Promise.all([writeAll(socket, outgoing), reader.readInto(incoming)]);
-    if (run >= request.warmup) times.push(performance.now() - started);
+    if (run >= request.warmup) times.push(stop().wallMs);
   }
   socket.destroy();
   return times;

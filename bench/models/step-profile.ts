@@ -17,9 +17,10 @@ import * as tf from '@tensorflow/tfjs';
 import { loadavg } from 'node:os';
 import { FashionMnistDataset, gatherBatch, ShardedSampler } from '@ganglion/data';
 import { selectBackend, type GenerativeModel, type TrainingBatch } from '@ganglion/models';
+import { startStopwatch, timeStep } from '../harness/stopwatch';
 import { bareStep } from './bare-step';
 import { modelCase } from './model-cases';
-import { summaryStats } from './summary-stats';
+import { summaryStats } from '../report/summary-stats';
 
 interface ProfileSettings {
   model: string;
@@ -87,12 +88,10 @@ async function main(): Promise<void> {
   const plainWalls: number[] = [];
   for (let i = 0; i < settings.steps; i++) {
     const batch = batches[settings.warmup + i];
-    const t0 = performance.now();
-    bareStep(model, batch);
-    plainWalls.push(performance.now() - t0);
-    const started = performance.now();
+    plainWalls.push(timeStep(() => bareStep(model, batch)).wallMs);
+    const profiled = startStopwatch();
     const info = await tf.profile(() => bareStep(model, batch));
-    walls.push(performance.now() - started);
+    walls.push(profiled().wallMs);
     const sums = new Map<string, number>();
     let total = 0;
     for (const k of info.kernels) {

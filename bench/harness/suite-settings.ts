@@ -1,4 +1,4 @@
-import type { ModelKey } from './model-cases';
+import type { ModelKey } from '../models/model-cases';
 
 /** How much the suite measures: the full run or `--quick`. */
 export interface SuiteSettings {

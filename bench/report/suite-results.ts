@@ -1,10 +1,10 @@
 import type { MachineInfo } from './machine-info';
-import type { OverheadRow, Skipped, StepTimeRow } from './model-section';
-import type { ReduceRow } from './reduce-section';
+import type { OverheadRow, Skipped, StepTimeRow } from '../models/model-section';
+import type { ReduceRow } from '../reduce/reduce-section';
 import type { SourceVersion } from './source-version';
 import type { TargetCheck } from './target-checks';
-import type { ThreadsRow } from './threads-section';
-import type { ThroughputRow } from './throughput-section';
+import type { ThreadsRow } from '../models/threads-section';
+import type { ThroughputRow } from '../launch/throughput-section';
 
 /** Everything one run of the suite measured: what bench/results/<date>.json holds. */
 export interface SuiteResults {

@@ -4,7 +4,7 @@
  * a step is computeGradients + applyGradients of every phase, as one
  * worker of a data-parallel run does it (without the reduce). Run:
  *
- *   npx tsx libs/models/src/model-step-timings.ts [model ...] [--steps 20] [--warmup 5] [--batch 64] [--against DIR]
+ *   npx tsx bench/models/model-step-timings.ts [model ...] [--steps 20] [--warmup 5] [--batch 64] [--against DIR]
  *
  * `model` is dcgan, conv-vae or row-lstm (default: all three). Prints
  * min / median / max ms per step (wall clock, and the process's CPU time,
@@ -19,18 +19,15 @@
  * version's libs/models/src, e.g. an older commit:
  *
  *   git archive <commit> libs/models/src | tar -x -C tmp/models-before
- *   npx tsx libs/models/src/model-step-timings.ts --against tmp/models-before
+ *   npx tsx bench/models/model-step-timings.ts --against tmp/models-before
  */
 import * as tf from '@tensorflow/tfjs';
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
-import { selectBackend } from './backend/select-backend';
-import { ConvVae } from './conv-vae/conv-vae';
-import { Dcgan } from './dcgan/dcgan';
-import type { GenerativeModel, TrainingBatch } from './generative-model';
-import { KernelSetSwitch } from './kernels/kernel-set-switch';
-import { registerTrainingKernels } from './kernels/register-training-kernels';
-import { RowLstm } from './row-lstm/row-lstm';
+import { ConvVae, Dcgan, type GenerativeModel, registerTrainingKernels, RowLstm, selectBackend, type TrainingBatch } from '@ganglion/models';
+import { startStopwatch } from '../harness/stopwatch';
+import { summaryStats } from '../report/summary-stats';
+import { KernelSetSwitch } from './kernel-set-switch';
 
 type ModelKey = 'dcgan' | 'conv-vae' | 'row-lstm';
 
@@ -109,28 +106,24 @@ function randomBatch(model: GenerativeModel, count: number, step: number, seed: 
 }
 
 function timedStep(model: GenerativeModel, batch: TrainingBatch): StepTimes {
-  const cpuStart = process.cpuUsage();
-  const started = performance.now();
+  const step = startStopwatch();
   const phases = model.phases.map((phase) => {
-    const t0 = performance.now();
+    const compute = startStopwatch();
     const { gradients } = phase.computeGradients(batch); // reads the loss back: the work is done
-    const t1 = performance.now();
+    const computeMs = compute().wallMs;
+    const apply = startStopwatch();
     phase.applyGradients(gradients);
     tf.dispose(gradients);
-    return { compute: t1 - t0, apply: performance.now() - t1 };
+    return { compute: computeMs, apply: apply().wallMs };
   });
-  const total = performance.now() - started;
-  const cpu = process.cpuUsage(cpuStart);
-  return { total, cpu: (cpu.user + cpu.system) / 1000, phases };
+  const { wallMs, cpuMs } = step();
+  return { total: wallMs, cpu: cpuMs, phases };
 }
 
 /** min, median, max. */
 function stats(values: readonly number[]): [number, number, number] {
-  const sorted = [...values].sort((a, b) => a - b);
-  const median = sorted.length % 2 === 1
-    ? sorted[(sorted.length - 1) / 2]
-    : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
-  return [sorted[0], median, sorted[sorted.length - 1]];
+  const { min, median, max } = summaryStats(values);
+  return [min, median, max];
 }
 
 function summary(values: readonly number[]): string {

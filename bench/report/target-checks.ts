@@ -1,7 +1,7 @@
-import { MODEL_CASES } from './model-cases';
-import type { OverheadRow, StepTimeRow } from './model-section';
-import type { ReduceRow } from './reduce-section';
-import type { ThroughputRow } from './throughput-section';
+import { MODEL_CASES } from '../models/model-cases';
+import type { OverheadRow, StepTimeRow } from '../models/model-section';
+import type { ReduceRow } from '../reduce/reduce-section';
+import type { ThroughputRow } from '../launch/throughput-section';
 
 /** One target of issue 5 against what this run measured. */
 export interface TargetCheck {

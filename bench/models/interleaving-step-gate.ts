@@ -1,5 +1,5 @@
 import type { StepGate } from '@ganglion/pipeline';
-import { startStopwatch, type StepTime } from './bare-step';
+import { startStopwatch, type StepTime } from '../harness/stopwatch';
 
 /**
  * A StepGate that measures the Trainer from the outside and runs other

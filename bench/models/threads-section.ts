@@ -1,13 +1,13 @@
 import { join } from 'node:path';
 import { WASM_THREADS_ENV } from '@ganglion/models';
-import type { StepTime } from './bare-step';
-import { runChild } from './child-process';
+import type { StepTime } from '../harness/stopwatch';
+import { runChild } from '../harness/child-process';
 import { modelCase, type ModelKey } from './model-cases';
 import type { Skipped } from './model-section';
 import type { ModelStepRequest, ModelStepResult } from './model-step-child';
-import type { SuiteSettings } from './suite-settings';
-import { summaryStats, type SummaryStats } from './summary-stats';
-import type { TimeBudget } from './time-budget';
+import type { SuiteSettings } from '../harness/suite-settings';
+import { summaryStats, type SummaryStats } from '../report/summary-stats';
+import type { TimeBudget } from '../harness/time-budget';
 
 const STEP_SCRIPT = join(__dirname, 'model-step-child.ts');
 /** The thread counts compared; the targets are 1-thread figures. */

@@ -15,23 +15,25 @@ import 'reflect-metadata';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ContainerModule, Container } from 'inversify';
+import { ContainerModule } from 'inversify';
 import * as tf from '@tensorflow/tfjs';
-import { dataModule, FashionMnistDataset, gatherBatch, ShardedSampler, type ImageSet } from '@ganglion/data';
-import { GenerativeModel, modelsModule, selectBackend, type BackendName, type TrainingBatch } from '@ganglion/models';
+import { FashionMnistDataset, gatherBatch, ShardedSampler, type ImageSet } from '@ganglion/data';
+import { GenerativeModel, selectBackend, type BackendName, type TrainingBatch } from '@ganglion/models';
 import {
   createLogger,
+  createTrainingContainer,
   definePipeline,
+  loadRunModules,
   MetricsSink,
-  pipelineModule,
   runModule,
-  runPathsFor,
+  createRunFolder,
   StepGate,
   Trainer,
   TrainingImages,
 } from '@ganglion/pipeline';
-import { bareStep, timeStep, type StepTime } from './bare-step';
-import { peakRssMiB, replyToParent } from './child-process';
+import { timeStep, type StepTime } from '../harness/stopwatch';
+import { bareStep } from './bare-step';
+import { peakRssMiB, replyToParent } from '../harness/child-process';
 import { InterleavingStepGate } from './interleaving-step-gate';
 import { modelCase, type ModelKey } from './model-cases';
 import { NoopModel } from './noop-model';
@@ -163,11 +165,10 @@ async function runTrainer(run: TrainerRun): Promise<GenerativeModel> {
       if (run.model !== undefined) rebindSync(GenerativeModel).toConstantValue(run.model);
     }),
   });
-  const paths = runPathsFor(outputDir, definition.settings.name, new Date());
+  const paths = createRunFolder(outputDir, definition.settings.name, new Date());
   const logger = createLogger({ format: 'json', file: paths.log });
-  const container = new Container();
-  container.loadSync(dataModule, modelsModule, pipelineModule, runModule({ definition, paths, logger }));
-  if (definition.spec.overrides !== undefined) container.loadSync(definition.spec.overrides);
+  const container = createTrainingContainer();
+  loadRunModules(container, definition, runModule({ definition, paths, logger }));
   container.bind(TrainingImages).toConstantValue(run.images);
   const model = container.get<GenerativeModel>(GenerativeModel);
   run.onModel?.(model);

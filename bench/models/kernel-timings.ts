@@ -3,7 +3,7 @@
  * WASM (one thread, batch 64), with Ganglion's training kernels and, where
  * tfjs has one, with the stock kernel. Run:
  *
- *   npx tsx libs/models/src/kernels/kernel-timings.ts [repeats]
+ *   npx tsx bench/models/kernel-timings.ts [repeats]
  *
  * Prints median milliseconds. Each layer row times one forward pass plus
  * the gradients of sum(y·r) w.r.t. the layer's weights and its input (as in
@@ -13,7 +13,9 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { cpus, loadavg } from 'node:os';
-import { registerTrainingKernels } from './register-training-kernels';
+import { registerTrainingKernels } from '@ganglion/models';
+import { timeStep } from '../harness/stopwatch';
+import { summaryStats } from '../report/summary-stats';
 
 const GANGLION_KERNEL = Symbol.for('ganglion.trainingKernel');
 const BATCH = 64;
@@ -111,20 +113,13 @@ const KERNELS: readonly KernelCase[] = [
   ...matMulKernels('LSTM step 28+128→512', BATCH, 156, 512),
 ];
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
 function timeMs(repeats: number, run: () => void): number {
   for (let i = 0; i < 3; i++) run(); // JIT and XNNPACK warm-up
   const times: number[] = [];
   for (let i = 0; i < repeats; i++) {
-    const start = performance.now();
-    run();
-    times.push(performance.now() - start);
+    times.push(timeStep(run).wallMs);
   }
-  return median(times);
+  return summaryStats(times).median;
 }
 
 /** Puts tfjs's own kernels back in place of Ganglion's (undone by registerTrainingKernels). */

@@ -1,22 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
-import type { GenerativeModel, TrainingBatch } from '@ganglion/models';
-
-/**
- * One training step with nothing of Ganglion around it: each phase of the
- * model computes its gradients on an already gathered batch and applies
- * them at once (what a plain tfjs loop of tf.variableGrads plus
- * optimizer.applyGradients does, with the same networks and kernels).
- */
-export function bareStep(model: GenerativeModel, batch: TrainingBatch): void {
-  for (const phase of model.phases) {
-    const { gradients } = phase.computeGradients(batch);
-    try {
-      phase.applyGradients(gradients);
-    } finally {
-      tf.dispose(gradients);
-    }
-  }
-}
+// The one stopwatch of the benchmarks: wall clock and this process's CPU time.
 
 /** Time taken by some work: wall clock, and CPU time of this whole process (user + system). */
 export interface StepTime {

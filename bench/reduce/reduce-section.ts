@@ -1,9 +1,9 @@
-import type { Skipped } from './model-section';
+import type { Skipped } from '../models/model-section';
 import { reduceMethodLabel, type ReduceCase, type ReduceMethod } from './reduce-cases';
 import { timeReduceCase } from './reduce-timing';
-import type { SuiteSettings } from './suite-settings';
-import type { TimeBudget } from './time-budget';
-import { summaryStats, type SummaryStats } from './summary-stats';
+import type { SuiteSettings } from '../harness/suite-settings';
+import type { TimeBudget } from '../harness/time-budget';
+import { summaryStats, type SummaryStats } from '../report/summary-stats';
 
 /** Item 3: one allreduce case. */
 export interface ReduceRow extends ReduceCase {

@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { probeLaunch, readStepMetrics, runLaunch, type LaunchCommand, type LaunchStepMetrics } from './launch-runner';
-import { modelCase } from './model-cases';
-import type { Skipped } from './model-section';
-import type { SuiteSettings } from './suite-settings';
-import { summaryStats, type SummaryStats } from './summary-stats';
-import type { TimeBudget } from './time-budget';
+import { modelCase } from '../models/model-cases';
+import type { Skipped } from '../models/model-section';
+import type { SuiteSettings } from '../harness/suite-settings';
+import { summaryStats, type SummaryStats } from '../report/summary-stats';
+import type { TimeBudget } from '../harness/time-budget';
 
 /** The example pipeline that trains each model on the bundled Fashion-MNIST subset. */
 const PIPELINES: Readonly<Record<string, string>> = {
