@@ -29,7 +29,7 @@ export class CoordinatorCheckpoints {
     verifyCheckpointFiles(`STATE from rank ${header.rank} for step ${header.step}`, files);
     // Written, read back and verified against its manifest; only then announced, and only then may older ones go.
     const written = writeCheckpointFiles(this.options.folder, header.step, files);
-    this.logger.info({ checkpoint: written.folder, step: header.step }, `checkpoint ${written.folder} (verified)`);
+    this.logger.info({ checkpoint: written.folder, step: header.step, verified: true }, `checkpoint ${written.folder}`);
     const removed = pruneCheckpoints(this.options.folder, this.options.keep);
     if (removed.length > 0) this.logger.info({ removed }, `removed older checkpoint${removed.length === 1 ? '' : 's'} ${removed.join(', ')}`);
     return written;

@@ -66,7 +66,7 @@ export class FileCheckpointStore implements CheckpointStore {
     };
     // Written, read back and verified against its manifest; only then announced, and only then may older ones go.
     const written = (await writeCheckpoint(folder, model, state, this.options.files)).folder;
-    logger.info({ checkpoint: written, step: request.step }, `checkpoint ${written} (verified)`);
+    logger.info({ checkpoint: written, step: request.step, verified: true }, `checkpoint ${written}`);
     const removed = pruneCheckpoints(folder, this.options.keep);
     if (removed.length > 0) logger.info({ removed }, `removed older checkpoint${removed.length === 1 ? '' : 's'} ${removed.join(', ')}`);
     return written;
