@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, Option } from 'commander';
 import { coordinatorCommand, launchCommand, runCommand } from '@ganglion/coordinator';
-import { buildWorkerCommand, formatLosses, nonFiniteOption, nonNegativeInt, positiveInt, trainInProcess, withThreadsFlag } from '@ganglion/pipeline';
+import { backendOption, buildWorkerCommand, formatLosses, logFormatOption, nonFiniteOption, nonNegativeInt, positiveInt, trainInProcess, withThreadsFlag } from '@ganglion/pipeline';
 import { exportCommand } from './export-command';
 import { keygenCommand } from './keygen-command';
 import { sampleCommand } from './sample-command';
@@ -30,8 +30,8 @@ export function buildCli(setExitCode: (code: number) => void): Command {
     .option('--keep-checkpoints <n>', 'keep the newest n checkpoints (default 3)', positiveInt)
     .addOption(nonFiniteOption())
     .option('--resume [dir]', 'continue from a checkpoint: a run folder, a checkpoints/step-* folder, or (no dir) the newest run under --out')
-    .addOption(new Option('--backend <name>', 'compute backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'))
-    .addOption(new Option('--log-format <format>', 'log lines for people or machines').choices(['pretty', 'json']).default('pretty'))
+    .addOption(backendOption())
+    .addOption(logFormatOption())
     .option('--out <dir>', 'folder for runs/<name>/<timestamp>', 'runs')
     .addOption(
       new Option('--progress <mode>', 'a live bar, a log line every --log-every steps, or auto (bar on a terminal with pretty logs)')

@@ -100,4 +100,5 @@ export type { SamplerNetwork } from './export/sampler-network';
 // Command-line pieces the apps share.
 export { buildWorkerCommand } from './worker/worker-command';
 export { threadsOption, withThreadsFlag } from './command-line/threads-flag';
+export { backendOption, logFormatOption } from './command-line/shared-options';
 export { endpointArgument, nonFiniteOption, nonNegativeInt, positiveInt, positiveSeconds, tcpPort } from './command-line/option-parsers';

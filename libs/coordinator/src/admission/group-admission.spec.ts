@@ -77,7 +77,7 @@ describe('GroupAdmission', () => {
 
   it('allows up to maxWorkers once training, and reports the highest generation a HELLO carried', async () => {
     const { admission, members, job, errors } = setUp({ workers: 1, maxWorkers: 2 });
-    job.training = true;
+    job.startTraining();
     await admission.onHello('p1', hello('w1', { generation: 4 }));
     await admission.onHello('p2', hello('w2', { generation: 2 }));
     await admission.onHello('p3', hello('w3'));
@@ -103,8 +103,9 @@ describe('GroupAdmission', () => {
     expect(admission.dropGone()).toBe(true);
     expect(admission.dropGone()).toBe(false);
     members.promoteJoining();
-    job.training = true;
-    job.generation = 3;
+    job.startTraining();
+    job.noteHelloGeneration(2);
+    expect(job.nextGeneration()).toBe(3);
     admission.drop(members.ranked[0], 'it failed');
     expect(events).toEqual(['joined w1', 'joined w22', 'lost w1: it died', 'lost w22: it failed']);
     const errorLines = lines.filter((l) => l.level === 50).map((l) => l.msg);

@@ -66,7 +66,7 @@ export class GroupAdmission {
     if (this.members.count >= limit) {
       return refuse('job-full', `The job already has its ${limit} worker${limit === 1 ? '' : 's'}${training ? ' and is training' : ''}; start a new job or raise ${training ? '--max-workers' : '--workers'}.`);
     }
-    this.job.helloGeneration = Math.max(this.job.helloGeneration, hello.generation);
+    this.job.noteHelloGeneration(hello.generation);
     this.members.admit(peer, hello);
     this.events?.memberJoined(hello);
     await this.link.acknowledge(peer);

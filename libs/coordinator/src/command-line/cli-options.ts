@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { formatLosses, nonFiniteOption, nonNegativeInt, positiveInt, positiveSeconds, type RunPaths, tcpPort } from '@ganglion/pipeline';
+import { formatLosses, logFormatOption, nonFiniteOption, nonNegativeInt, positiveInt, positiveSeconds, type RunPaths, tcpPort } from '@ganglion/pipeline';
 import type { DashboardListenOptions } from '../dashboard/open-dashboard';
 import type { DistributedRunOverrides } from '../distributed-coordinator';
 import type { CoordinatorResult } from '../job/coordinator';
@@ -53,7 +53,7 @@ export function addOverrideOptions(command: Command): Command {
     .option('--sample-every <n>', 'write a sample grid every n steps', nonNegativeInt)
     .option('--log-every <n>', 'log a progress line every n steps', positiveInt)
     .addOption(nonFiniteOption())
-    .addOption(new Option('--log-format <format>', 'log lines for people or machines').choices(['pretty', 'json']).default('pretty'))
+    .addOption(logFormatOption())
     .option('--out <dir>', 'folder for runs/<name>/<timestamp>', 'runs');
 }
 

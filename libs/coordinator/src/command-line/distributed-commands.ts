@@ -1,7 +1,7 @@
 import * as path from 'node:path';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { readAllowList, readCurveKeyPair } from '@ganglion/comm';
-import { endpointArgument, positiveInt, positiveSeconds } from '@ganglion/pipeline';
+import { backendOption, endpointArgument, positiveInt, positiveSeconds } from '@ganglion/pipeline';
 import { startDistributedCoordinator } from '../distributed-coordinator';
 import { launchLocalJob } from '../launch/local-launch';
 import { runScheduledJob } from '../launch/scheduled-run';
@@ -110,7 +110,7 @@ export function runCommand(setExitCode: (code: number) => void): Command {
 
 function schedulerOptions(command: Command): Command {
   return addCurveOptions(command)
-    .addOption(new Option('--backend <name>', 'compute backend of the workers').choices(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'))
+    .addOption(backendOption('compute backend of the workers'))
     .option('--bind-host <host>', 'scheduled jobs: interface the coordinator and ring sockets bind', '0.0.0.0')
     .option('--advertise-host <host>', "scheduled jobs: this machine's address for other workers (default: first external IPv4)")
     .option('--coordinator-host <host>', 'scheduled jobs: host of process 0 (default MASTER_ADDR or SLURM_LAUNCH_NODE_IPADDR)')

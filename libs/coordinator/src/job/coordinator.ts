@@ -2,6 +2,7 @@ import { type CoordinatorSocket, StarAggregator } from '@ganglion/comm';
 import { type Clock, type Logger, meanLosses, median, type PipelineSettings, type ProgressReporter, type StatePosition, type VerifiedCheckpoint } from '@ganglion/pipeline';
 import type { CoordinatorEvents } from '../dashboard/coordinator-events';
 import type { CoordinatorCheckpoints } from '../outputs/coordinator-checkpoints';
+import type { CoordinatorContext } from './coordinator-context';
 import { CoordinatorInterruptedError } from './coordinator-errors';
 import { CoordinatorInbox } from './coordinator-inbox';
 import { CoordinatorLink } from './coordinator-link';
@@ -166,22 +167,16 @@ export class Coordinator {
     this.products = new RunProducts(outputs, options.checkpoints, options.resume, logger, events);
     const admission = new GroupAdmission(socket, this.link, members, this.job, { pipeline, workers, maxWorkers }, logger, events);
     this.inbox = new CoordinatorInbox(this.link, members, this.job, admission, aggregator, logger, events);
-    this.forming = new GenerationForming(
-      socket,
-      this.link,
-      members,
-      this.job,
-      admission,
-      this.inbox,
-      aggregator,
-      this.products,
-      { pipeline, workers, minWorkers, joinTimeoutMs: options.joinTimeoutMs, rejoinTimeoutMs: options.rejoinTimeoutMs ?? 60_000 },
-      logger,
-      clock,
-      events,
-    );
+    const context: CoordinatorContext = { link: this.link, members, job: this.job, admission, inbox: this.inbox, products: this.products, settings: pipeline.settings, logger, clock, events };
+    this.forming = new GenerationForming(context, socket, aggregator, {
+      pipeline,
+      workers,
+      minWorkers,
+      joinTimeoutMs: options.joinTimeoutMs,
+      rejoinTimeoutMs: options.rejoinTimeoutMs ?? 60_000,
+    });
     this.progress = options.progress ?? reduceProgressLines(pipeline.settings, logger, () => members.ranked.length);
-    this.stepLoop = new StepLoop(this.link, members, this.job, admission, this.inbox, this.products, outputs, pipeline.settings, logger, clock, this.progress, events);
+    this.stepLoop = new StepLoop(context, outputs, this.progress);
   }
 
   private get settings(): PipelineSettings {

@@ -1,13 +1,9 @@
 import type { Envelope, Incoming, MetricsHeader, SamplesHeader, StateHeader, WeightsHeader } from '@ganglion/comm';
-import { type Clock, type Logger, type PipelineSettings, type ProgressReporter, type StepMetrics, stepMetricsFromValues } from '@ganglion/pipeline';
-import type { CoordinatorEvents } from '../dashboard/coordinator-events';
+import { type ProgressReporter, type StepMetrics, stepMetricsFromValues } from '@ganglion/pipeline';
 import { ChecksumMismatchError, OutputWriteError, WorkerFailedError } from './coordinator-errors';
-import type { CoordinatorInbox } from './coordinator-inbox';
-import type { CoordinatorLink } from './coordinator-link';
-import type { CoordinatorMembers } from './coordinator-members';
 import type { CoordinatorOutputs } from '../outputs/coordinator-outputs';
-import type { GroupAdmission } from '../admission/group-admission';
-import type { JobState } from './job-state';
+import type { CoordinatorContext } from './coordinator-context';
+import { CoordinatorStage } from './coordinator-stage';
 import type { RunProducts } from './run-products';
 
 /** Membership changed while training: the step loop stops and the group is formed again. */
@@ -30,26 +26,19 @@ interface StepReports {
  * the wait for rank 0's final weights. A worker joining or gone stops the
  * loop with MembershipChange.
  */
-export class StepLoop {
+export class StepLoop extends CoordinatorStage {
   private readonly finished: StepMetrics[] = [];
   private readonly checked: number[] = [];
   /** The step a membership change interrupted, with what its ranks had reported. */
   private interrupted: { readonly step: number; readonly reports: StepReports; readonly started: number } | undefined;
 
   constructor(
-    private readonly link: CoordinatorLink,
-    private readonly members: CoordinatorMembers,
-    private readonly job: JobState,
-    private readonly admission: GroupAdmission,
-    private readonly inbox: CoordinatorInbox,
-    private readonly products: RunProducts,
+    context: CoordinatorContext,
     private readonly outputs: CoordinatorOutputs,
-    private readonly settings: PipelineSettings,
-    private readonly logger: Logger,
-    private readonly clock: Clock,
     private readonly progress: ProgressReporter,
-    private readonly events: CoordinatorEvents | undefined,
-  ) {}
+  ) {
+    super(context);
+  }
 
   /** Every finished step's metrics, in order (grows as steps finish). */
   get history(): readonly StepMetrics[] {
@@ -63,7 +52,7 @@ export class StepLoop {
 
   /** Training starts at `start` with the ranks of the first generation: logged, and the progress reporter started. */
   startTraining(start: number): void {
-    this.job.training = true;
+    this.job.startTraining();
     const { steps, distributed, batchSize } = this.settings;
     const worldSize = this.members.ranked.length;
     this.logger.info(
