@@ -31,7 +31,7 @@ import {
   Trainer,
   TrainingImages,
 } from '@ganglion/pipeline';
-import { timeStep, type StepTime } from '../harness/stopwatch';
+import { timeStepAsync, type StepTime } from '../harness/stopwatch';
 import { bareStep } from './bare-step';
 import { peakRssMiB, replyToParent } from '../harness/child-process';
 import { InterleavingStepGate } from './interleaving-step-gate';
@@ -86,9 +86,9 @@ async function main(request: ModelStepRequest): Promise<ModelStepResult> {
   const bareTimes: StepTime[] = [];
   let trainerTimes: StepTime[] | undefined;
   let tensorsBefore = 0;
-  const bare = (model: GenerativeModel, step: number) => {
+  const bare = async (model: GenerativeModel, step: number) => {
     if (step === request.warmup) tensorsBefore = tf.memory().numTensors;
-    const time = timeStep(() => bareStep(model, batches[step]));
+    const time = await timeStepAsync(() => bareStep(model, batches[step]));
     if (step >= request.warmup) bareTimes.push(time);
   };
 
@@ -101,7 +101,7 @@ async function main(request: ModelStepRequest): Promise<ModelStepResult> {
     framework = await frameworkTimes(request, batchSize, images, model);
   } else {
     model = new spec.type({ seed: SEED });
-    for (let step = 0; step < total; step++) bare(model, step);
+    for (let step = 0; step < total; step++) await bare(model, step);
   }
   const tensorGrowth = tf.memory().numTensors - tensorsBefore;
   const result: ModelStepResult = {
@@ -188,7 +188,7 @@ async function runTrainer(run: TrainerRun): Promise<GenerativeModel> {
  */
 async function frameworkTimes(request: ModelStepRequest, batchSize: number, images: ImageSet, model: GenerativeModel): Promise<StepTime[]> {
   const noop = new NoopModel({ phases: model.phases.length, imageShape: model.imageShape, pixelRange: model.pixelRange });
-  const gate = new InterleavingStepGate(() => undefined);
+  const gate = new InterleavingStepGate(async () => undefined);
   try {
     await runTrainer({ request, batchSize, steps: NOOP_WARMUP + NOOP_STEPS, images, gate, model: noop });
     return gate.trainerTimes.slice(NOOP_WARMUP);

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { Command, Option } from 'commander';
 import { coordinatorCommand, launchCommand, runCommand } from '@ganglion/coordinator';
 import { backendOption, buildWorkerCommand, formatLosses, logFormatOption, nonFiniteOption, nonNegativeInt, positiveInt, trainInProcess, withThreadsFlag } from '@ganglion/pipeline';
+import { backendCommand } from './backend-command';
 import { exportCommand } from './export-command';
 import { keygenCommand } from './keygen-command';
 import { sampleCommand } from './sample-command';
@@ -68,7 +69,7 @@ export function buildCli(setExitCode: (code: number) => void): Command {
       setExitCode(0);
     });
 
-  for (const command of [launchCommand, coordinatorCommand, buildWorkerCommand, runCommand, sampleCommand, exportCommand, keygenCommand]) {
+  for (const command of [launchCommand, coordinatorCommand, buildWorkerCommand, runCommand, sampleCommand, exportCommand, keygenCommand, backendCommand]) {
     program.addCommand(command(setExitCode).copyInheritedSettings(program));
   }
   return program;
@@ -90,7 +91,7 @@ interface TrainFlags {
   keepCheckpoints?: number;
   nonFinite?: 'skip' | 'stop';
   resume?: boolean | string;
-  backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  backend: 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
   logFormat: 'pretty' | 'json';
   out: string;
   progress: 'auto' | 'bar' | 'lines';

@@ -5,7 +5,7 @@ interface ExportFlags {
   out: string;
   n: number;
   pipeline?: string;
-  backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  backend: 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
   logFormat: 'pretty' | 'json';
 }
 

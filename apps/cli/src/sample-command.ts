@@ -8,7 +8,7 @@ interface SampleFlags {
   seed: number;
   columns?: number;
   pipeline?: string;
-  backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  backend: 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
   logFormat: 'pretty' | 'json';
 }
 

@@ -1,19 +1,20 @@
 import type { BackendChoice } from '@ganglion/models';
 
-/** Packages whose backend computes on a GPU. */
-const GPU_PACKAGES: readonly string[] = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-backend-webgpu'];
-
 /**
- * A loud warning when this process was given GPUs (CUDA_VISIBLE_DEVICES,
- * as `launch --gpus` sets it) but the backend it chose does not compute on
- * one: says which backend runs instead and why. Undefined when no GPU was
- * asked for or one is in use.
+ * A loud warning when this process was given a GPU (CUDA_VISIBLE_DEVICES
+ * or GANGLION_GPU, as `launch --gpus` sets them) but the backend it chose
+ * does not compute on a hardware GPU (wasm, cpu, tfjs-node without CUDA,
+ * webgpu on a software adapter): says which backend runs instead and why.
+ * Undefined when no GPU was asked for or one is in use.
  */
-export function gpuRequestWarning(env: NodeJS.ProcessEnv, backend: Pick<BackendChoice, 'name' | 'packageName' | 'reason'>): string | undefined {
-  const devices = env.CUDA_VISIBLE_DEVICES;
-  if (devices === undefined || devices.trim() === '' || GPU_PACKAGES.includes(backend.packageName)) return undefined;
+export function gpuRequestWarning(env: NodeJS.ProcessEnv, backend: Pick<BackendChoice, 'name' | 'packageName' | 'reason' | 'adapter'>): string | undefined {
+  const requested = [env.CUDA_VISIBLE_DEVICES, env.GANGLION_GPU].find((value) => value !== undefined && value.trim() !== '');
+  if (requested === undefined) return undefined;
+  if (backend.packageName === '@tensorflow/tfjs-node-gpu') return undefined;
+  if (backend.adapter !== undefined && !backend.adapter.software) return undefined;
+  const where = backend.adapter !== undefined ? `${backend.name} on a software GPU (${backend.adapter.description || backend.adapter.device})` : `${backend.name} (${backend.packageName})`;
   return (
-    `NO GPU BACKEND: this worker was given GPU ${devices} (CUDA_VISIBLE_DEVICES, e.g. from launch --gpus) but trains on ${backend.name} (${backend.packageName}), ` +
-    `not on the GPU: ${backend.reason}. Install @tensorflow/tfjs-node-gpu with CUDA where it can load, or drop --gpus and use --workers.`
+    `NO GPU BACKEND: this worker was given GPU ${requested} (e.g. by launch --gpus) but trains on ${where}, ` +
+    `not on a GPU: ${backend.reason}. Install @tensorflow/tfjs-node-gpu with CUDA (or a Vulkan/Metal driver for webgpu) where it can load, or drop --gpus and use --workers.`
   );
 }

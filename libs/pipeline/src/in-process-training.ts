@@ -110,7 +110,7 @@ export async function trainInProcess(options: InProcessTrainingOptions): Promise
       `training ${model.name} (${model.parameterCount().toLocaleString('en-US')} parameters) for ${steps} steps at batch ${batchSize}`,
     );
     const summary = await container.get(Trainer).run(startStep);
-    writeWeightsFile(path.join(paths.root, 'final-weights.json'), readModelWeights(model), startStep + summary.steps);
+    writeWeightsFile(path.join(paths.root, 'final-weights.json'), await readModelWeights(model), startStep + summary.steps);
     logger.info({ samples: paths.samples, metrics: paths.metrics }, `done: sample grids in ${paths.samples}`);
     return { paths, summary };
   } finally {

@@ -124,7 +124,7 @@ export class Trainer {
     let reduceMs = 0;
     for (const [phaseIndex, phase] of this.model.phases.entries()) {
       if (phaseIndex < firstPhase) continue;
-      const local = phase.computeGradients(batch);
+      const local = await phase.computeGradients(batch);
       const reduced = await this.synchronizer.synchronize(
         { step, phaseIndex, phaseName: phase.name },
         local.gradients,
@@ -132,7 +132,7 @@ export class Trainer {
         batch.count,
       );
       try {
-        if (this.isFinite(reduced.gradients, reduced.loss)) phase.applyGradients(reduced.gradients);
+        if (await this.isFinite(reduced.gradients, reduced.loss)) phase.applyGradients(reduced.gradients);
         else this.refuseNonFinite(step, phase.name);
       } finally {
         for (const gradient of reduced.gradients) gradient.dispose();
@@ -152,12 +152,12 @@ export class Trainer {
   }
 
   /** True when the loss and every element of every averaged gradient is finite (one read back per phase). */
-  private isFinite(gradients: readonly tf.Tensor[], loss: number): boolean {
+  private async isFinite(gradients: readonly tf.Tensor[], loss: number): Promise<boolean> {
     if (!Number.isFinite(loss)) return false;
     if (gradients.length === 0) return true;
     const bad = tf.tidy(() => tf.addN(gradients.map((g) => tf.sum(tf.cast(tf.logicalNot(tf.isFinite(g)), 'int32')))));
     try {
-      return bad.dataSync()[0] === 0;
+      return (await bad.data())[0] === 0;
     } finally {
       bad.dispose();
     }

@@ -30,6 +30,6 @@ export function loadRunModules(container: Container, definition: PipelineDefinit
 /** Chooses the compute backend through the container's BackendSelector; with a logger, logs the choice (the same line in every process). */
 export async function selectTrainingBackend(container: Container, requested: RequestedBackend | undefined, logger?: Logger): Promise<BackendChoice> {
   const backend = await container.get<BackendSelector>(BackendSelector).select(requested ?? 'auto');
-  logger?.info({ backend: backend.name, reason: backend.reason }, `backend ${backend.name}: ${backend.reason}`);
+  logger?.info({ backend: backend.name, reason: backend.reason, ...(backend.adapter === undefined ? {} : { adapter: backend.adapter }) }, `backend ${backend.name}: ${backend.reason}`);
   return backend;
 }

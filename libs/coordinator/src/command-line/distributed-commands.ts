@@ -71,7 +71,7 @@ export function coordinatorCommand(setExitCode: (code: number) => void): Command
 interface LaunchFlags extends DistributedFlags, CurveFlags {
   workers?: number;
   gpus?: string[];
-  backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  backend: 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
   fromEnv?: boolean;
   bindHost?: string;
   advertiseHost?: string;
@@ -87,7 +87,7 @@ export function launchCommand(setExitCode: (code: number) => void): Command {
         .description('Train with N local worker processes and the coordinator in this process (or, with --from-env, as one process of a scheduled job).')
         .argument('<pipeline>', 'pipeline file, e.g. pipelines/fashion-vae.ts')
         .option('--workers <n>', 'number of local worker processes (default 1, or one per --gpus id)', positiveInt)
-        .option('--gpus <ids>', 'one worker per GPU, e.g. 0,1: each gets CUDA_VISIBLE_DEVICES=<id>', gpuList)
+        .option('--gpus <ids>', 'one worker per GPU, e.g. 0,1: each gets CUDA_VISIBLE_DEVICES=<id> (tfjs-node-gpu) and GANGLION_GPU=<id> (webgpu adapter index)', gpuList)
         .option('--from-env', 'read RANK/WORLD_SIZE/MASTER_ADDR/MASTER_PORT or SLURM_PROCID/SLURM_NTASKS (same as `ganglion run`)'),
     ),
   ).action(async (pipelineFile: string, flags: LaunchFlags) => {

@@ -116,13 +116,15 @@ export async function runDistributedWorker(options: DistributedWorkerOptions): P
   const connectTimeoutMs = options.connectTimeoutMs ?? 30_000;
   const silenceTimeoutMs = options.silenceTimeoutMs ?? 120_000;
   const logger = createLogger({ format: options.logFormat, base: { worker: workerId } });
-  const devices = visibleDevices(env);
-  if (env.CUDA_VISIBLE_DEVICES !== undefined) logger.info({ devices }, `CUDA_VISIBLE_DEVICES=${env.CUDA_VISIBLE_DEVICES}`);
+  const cudaDevices = visibleDevices(env);
+  if (env.CUDA_VISIBLE_DEVICES !== undefined) logger.info({ devices: cudaDevices }, `CUDA_VISIBLE_DEVICES=${env.CUDA_VISIBLE_DEVICES}`);
 
   const container = createTrainingContainer(commModule);
   const backend = await selectTrainingBackend(container, options.backend, logger);
+  // On webgpu the device is the adapter Dawn gave this worker; CUDA_VISIBLE_DEVICES means nothing to it.
+  const devices = backend.adapter === undefined ? cudaDevices : [`webgpu:${backend.adapter.index ?? 0} ${backend.adapter.description || backend.adapter.device}`];
   const noGpu = gpuRequestWarning(env, backend);
-  if (noGpu !== undefined) logger.warn({ devices: env.CUDA_VISIBLE_DEVICES, backend: backend.name }, noGpu);
+  if (noGpu !== undefined) logger.warn({ gpu: env.CUDA_VISIBLE_DEVICES ?? env.GANGLION_GPU, backend: backend.name }, noGpu);
 
   const coordinatorOnLoopback = isLoopbackEndpoint(options.connect);
   const ringBind = options.ringBind ?? (coordinatorOnLoopback ? 'tcp://127.0.0.1:*' : 'tcp://0.0.0.0:*');
@@ -213,7 +215,7 @@ export async function runDistributedWorker(options: DistributedWorkerOptions): P
     }
     const { steps: lastStep } = definition.settings;
     if (session.stoppedBecause === undefined && session.rank() === 0) {
-      const weights = readModelWeights(model);
+      const weights = await readModelWeights(model);
       await session.send(
         {
           type: 'WEIGHTS',

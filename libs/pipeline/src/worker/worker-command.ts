@@ -7,7 +7,7 @@ import { watchLauncher } from '../watch-launcher';
 
 interface WorkerFlags {
   connect: string;
-  backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  backend: 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
   ringBind?: string;
   advertiseHost?: string;
   connectTimeout: number;
