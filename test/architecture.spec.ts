@@ -7,9 +7,10 @@ import { REPO_ROOT } from './support/repo-root';
  * each other only through @ganglion/<lib> aliases, never apps; apps never
  * import each other; comm knows nothing of tfjs; models and data know
  * nothing of ZeroMQ; the coordinator computes nothing, so it imports tfjs
- * and @ganglion/models for their types at most.
+ * and @ganglion/models for their types at most; storage (durable files)
+ * depends on nothing but node:fs.
  */
-const LIBS = ['comm', 'coordinator', 'data', 'models', 'pipeline'] as const;
+const LIBS = ['comm', 'coordinator', 'data', 'models', 'pipeline', 'storage'] as const;
 const APPS = ['cli', 'coordinator', 'worker'] as const;
 
 const FORBIDDEN: Record<(typeof LIBS)[number], RegExp[]> = {
@@ -18,6 +19,7 @@ const FORBIDDEN: Record<(typeof LIBS)[number], RegExp[]> = {
   data: [/^zeromq$/, /^@ganglion\/(comm|models|pipeline|coordinator)$/],
   models: [/^zeromq$/, /^@ganglion\/(comm|pipeline|coordinator)$/],
   pipeline: [/^zeromq$/, /^@ganglion\/coordinator$/],
+  storage: [/^zeromq$/, /^@tensorflow\//, /^@ganglion\/(comm|coordinator|data|models|pipeline)$/],
 };
 
 /** Imports a lib may name for their types only (`import type`), never load. */

@@ -26,7 +26,7 @@ import {
   loadRunModules,
   MetricsSink,
   runModule,
-  runPathsFor,
+  createRunFolder,
   StepGate,
   Trainer,
   TrainingImages,
@@ -165,7 +165,7 @@ async function runTrainer(run: TrainerRun): Promise<GenerativeModel> {
       if (run.model !== undefined) rebindSync(GenerativeModel).toConstantValue(run.model);
     }),
   });
-  const paths = runPathsFor(outputDir, definition.settings.name, new Date());
+  const paths = createRunFolder(outputDir, definition.settings.name, new Date());
   const logger = createLogger({ format: 'json', file: paths.log });
   const container = createTrainingContainer();
   loadRunModules(container, definition, runModule({ definition, paths, logger }));

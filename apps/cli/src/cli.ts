@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Command, Option } from 'commander';
 import { coordinatorCommand, launchCommand, runCommand } from '@ganglion/coordinator';
 import { backendOption, buildWorkerCommand, formatLosses, logFormatOption, nonFiniteOption, nonNegativeInt, positiveInt, type SetOverride, setOption, trainInProcess, withThreadsFlag } from '@ganglion/pipeline';
@@ -11,6 +13,7 @@ export function buildCli(setExitCode: (code: number) => void): Command {
   const program = withThreadsFlag(
     new Command('ganglion')
       .description('Train generative image models with TensorFlow.js, data-parallel over ZeroMQ.')
+      .version(ganglionVersion(), '-V, --version', 'print the version of Ganglion')
       .showHelpAfterError()
       .exitOverride(),
   );
@@ -72,6 +75,12 @@ export function buildCli(setExitCode: (code: number) => void): Command {
     program.addCommand(command(setExitCode).copyInheritedSettings(program));
   }
   return program;
+}
+
+/** The version in the workspace's package.json (the `ganglion` package). */
+function ganglionVersion(): string {
+  const manifest = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version?: string };
+  return manifest.version ?? 'unknown';
 }
 
 interface TrainFlags {

@@ -55,11 +55,12 @@ export {
 } from './transport/coordinator-socket';
 export { WorkerSocket, type WorkerSocketOptions } from './transport/worker-socket';
 export { curveClientSocketOptions, type CurveClientOptions, type CurveKeyPair, type CurveServerOptions, type RingCurveOptions } from './transport/curve-options';
-export { publicKeyFileFor, readAllowList, readCurveKeyPair, readPublicKey, writeCurveKeyPair, type CurveKeyFiles } from './transport/curve-key-files';
+export { publicKeyFileFor, readAllowList, readCurveKeyPair, readPublicKey, secretKeyPermissionWarning, writeCurveKeyPair, type CurveKeyFiles } from './transport/curve-key-files';
 export { isZ85Key } from './transport/z85-key';
 export { z85Encode } from './transport/z85-encode';
 export { ZAP_ENDPOINT, ZapHandler, type ZapHandlerOptions } from './transport/zap-handler';
 export { heartbeatSocketOptions, type HeartbeatOptions } from './transport/heartbeat-options';
+export { checkEndpoint, InvalidEndpointError, type EndpointUse } from './transport/check-endpoint';
 export { PeerUnreachableError, SocketClosedError, WaitAbortedError, WaitTimeoutError } from './transport/transport-errors';
 export type { WaitOptions } from './transport/wait-options';
 export { defaultAdvertiseHost, endpointHost, isLoopbackEndpoint } from './transport/network-address';

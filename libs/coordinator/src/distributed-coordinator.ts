@@ -1,11 +1,13 @@
 import { CoordinatorSocket, type CurveServerOptions, DEFAULT_COORDINATOR_ENDPOINT, isLoopbackEndpoint, unencryptedBindWarning } from '@ganglion/comm';
 import { splitEvenly } from '@ganglion/data';
-import { BarProgressReporter, checkResumable, createLogger, type DistributedSettings, dropMetricsFrom, findResumeCheckpoint, loadPipelineFile, type Logger, recordResolvedPipeline, type SetOverride, type PipelineSettings, type PipelineSpec, type ProgressMode, resolveProgressMode, type RunPaths, runPathsFor, runPathsIn, SystemClock, withOverrides } from '@ganglion/pipeline';
+import { BarProgressReporter, checkResumable, createLogger, createRunFolder, type DistributedSettings, dropMetricsFrom, findResumeCheckpoint, loadPipelineFile, type Logger, recordResolvedPipeline, type SetOverride, type PipelineSettings, type PipelineSpec, type ProgressMode, resolveProgressMode, type RunPaths, runPathsIn, SystemClock, withOverrides } from '@ganglion/pipeline';
 import { Coordinator, type CoordinatorResult } from './job/coordinator';
 import { CoordinatorInterruptedError } from './job/coordinator-errors';
 import { RunFolderOutputs } from './outputs/coordinator-outputs';
 import { CoordinatorCheckpoints } from './outputs/coordinator-checkpoints';
+import type { CoordinatorEvents } from './dashboard/coordinator-events';
 import type { DashboardRunInfo } from './dashboard/dashboard-state';
+import { CoordinatorEventsFanOut } from './job/coordinator-events-fan-out';
 import { type DashboardListenOptions, openDashboard } from './dashboard/open-dashboard';
 
 /** Settings a command line may replace in a data-parallel run. */
@@ -63,6 +65,8 @@ export interface DistributedCoordinatorOptions {
   readonly curve?: Omit<CurveServerOptions, 'onRefused'>;
   /** Serve the live dashboard here while the job runs (`--dashboard`). Default: off. */
   readonly dashboard?: DashboardListenOptions;
+  /** Also told of joins, losses and generations (a launcher's LaunchRoster). */
+  readonly events?: CoordinatorEvents;
 }
 
 /** A coordinator bound to its endpoint, not yet running: launchers start workers against `endpoint` first. */
@@ -98,12 +102,13 @@ export async function startDistributedCoordinator(options: DistributedCoordinato
   const resumed = options.resume
     ? findResumeCheckpoint(options.resume === true ? undefined : options.resume, options.outputDir, settings.name, early as Logger)
     : undefined;
-  const paths = resumed?.runFolder !== undefined ? runPathsIn(resumed.runFolder) : runPathsFor(options.outputDir, settings.name, new Date());
+  // Refused before anything is created or rewritten.
+  if (resumed !== undefined) checkResumable(resumed.checkpoint, loaded.hash, settings, early as Logger);
+  const paths = resumed?.runFolder !== undefined ? runPathsIn(resumed.runFolder) : createRunFolder(options.outputDir, settings.name, new Date());
   const logger = createLogger({ format: options.logFormat, file: paths.log, base: { role: 'coordinator' } });
   recordResolvedPipeline(paths.root, loaded, logger, settings);
   if (resumed !== undefined) {
-    checkResumable(resumed.checkpoint, loaded.hash, settings, logger);
-    dropMetricsFrom(paths.metrics, resumed.checkpoint.state.step);
+    dropMetricsFrom(paths.metrics, resumed.checkpoint.state.step, logger);
     logger.info(
       { checkpoint: resumed.checkpoint.folder, step: resumed.checkpoint.state.step, steps: settings.steps },
       `resuming from ${resumed.checkpoint.folder} at step ${resumed.checkpoint.state.step} of ${settings.steps}`,
@@ -155,7 +160,7 @@ export async function startDistributedCoordinator(options: DistributedCoordinato
       checkpoints: new CoordinatorCheckpoints({ folder: paths.checkpoints, keep: settings.keepCheckpoints }, logger),
       signal: options.signal,
       progress: progressMode === 'bar' ? new BarProgressReporter() : undefined,
-      events: dashboard,
+      events: new CoordinatorEventsFanOut([dashboard, options.events]),
     },
     outputs,
     logger,

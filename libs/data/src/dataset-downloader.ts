@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { defaultCacheDir } from './default-cache-dir';
 import { DatasetDownloadError } from './dataset-download-error';
 import type { RemoteFile } from './remote-file';
-import { temporaryPathFor } from './write-file-atomic';
+import { temporaryPathFor } from '@ganglion/storage';
 
 /** Error codes that mean "no network" rather than "bad server". */
 const OFFLINE_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ENETUNREACH', 'EHOSTUNREACH', 'ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT']);

@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { DatasetFormatError } from './dataset-format-error';
 import { CIFAR10_RECORD_BYTES } from './read-cifar10';
 import { readTar } from './read-tar';
-import { temporaryPathFor } from './write-file-atomic';
+import { DurableFiles } from '@ganglion/storage';
 
 /** The batch files of the standard `cifar-10-batches-bin` folder. */
 export const CIFAR10_BATCH_FILES = {
@@ -15,8 +15,8 @@ export const CIFAR10_BATCH_FILES = {
 
 /**
  * Unpacks the `.bin` batches of `cifar-10-binary.tar.gz` into
- * `<into>/cifar-10-batches-bin` (through a temporary folder renamed into
- * place) unless a complete copy is there already. Returns that folder.
+ * `<into>/cifar-10-batches-bin` (DurableFiles.writeFolder: whole, fsynced,
+ * renamed into place) unless a complete copy is there already. Returns that folder.
  */
 export function extractCifar10Archive(archive: string, into: string): string {
   const folder = join(into, 'cifar-10-batches-bin');
@@ -33,15 +33,7 @@ export function extractCifar10Archive(archive: string, into: string): string {
       `${missing.join(', ')} missing or of another size`,
     );
   }
-  const temporary = temporaryPathFor(folder);
-  mkdirSync(temporary, { recursive: true });
-  try {
-    for (const [name, data] of batches) writeFileSync(join(temporary, name), data);
-    rmSync(folder, { recursive: true, force: true });
-    renameSync(temporary, folder);
-  } finally {
-    rmSync(temporary, { recursive: true, force: true });
-  }
+  new DurableFiles().writeFolder(folder, batches);
   return folder;
 }
 

@@ -54,7 +54,6 @@ export { ShardedSampler } from './sharded-sampler';
 export { splitEvenly } from './split-evenly';
 export type { ImageGridOptions } from './write-image-grid';
 export { writeImageGrid, encodeImageGrid } from './write-image-grid';
-export { writeFileAtomic } from './write-file-atomic';
 export type { BatchSampler } from './batch-sampler';
 export { SamplerFactory } from './batch-sampler';
 export { dataModule } from './data-module';

@@ -1,6 +1,6 @@
 import { PNG } from 'pngjs';
 import { toByte, type PixelRange } from './pixel-range';
-import { writeFileAtomic } from './write-file-atomic';
+import { DurableFiles } from '@ganglion/storage';
 
 export interface ImageGridOptions {
   /** Number of images in `images`. */
@@ -21,10 +21,11 @@ export interface ImageGridOptions {
 
 /**
  * Lays `count` NHWC images out in a grid and writes it as a PNG (greyscale
- * or RGB), atomically (temporary file, then rename), creating the folder.
+ * or RGB) through DurableFiles (whole or not at all; a StorageError names
+ * the file when the disk is full), creating the folder.
  */
-export function writeImageGrid(file: string, images: Float32Array, options: ImageGridOptions): void {
-  writeFileAtomic(file, encodeImageGrid(images, options));
+export function writeImageGrid(file: string, images: Float32Array, options: ImageGridOptions, files = new DurableFiles()): void {
+  files.writeFile(file, encodeImageGrid(images, options));
 }
 
 /** The PNG bytes that `writeImageGrid` writes. */

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ContainerModule } from 'inversify';
-import { Dataset, writeFileAtomic, type ImageSet } from '@ganglion/data';
+import { Dataset, type ImageSet } from '@ganglion/data';
 import { GenerativeModel, type RequestedBackend } from '@ganglion/models';
 import { CheckpointStore, FileCheckpointStore, findResumeCheckpoint } from './checkpoints/checkpoint-store';
 import { restoreCheckpoint } from './checkpoints/checkpoint-reader';
@@ -15,7 +15,7 @@ import { loadPipelineFile } from './pipeline-file';
 import { recordResolvedPipeline } from './resolved-pipeline';
 import type { SetOverride } from './set-overrides';
 import { runModule } from './run-context';
-import { runPathsFor, runPathsIn, type RunPaths } from './run-paths';
+import { createRunFolder, runPathsIn, type RunPaths } from './run-paths';
 import { createTrainingContainer, loadRunModules, selectTrainingBackend } from './training-container';
 import { Trainer, TrainingImages, type TrainingSummary } from './trainer';
 import { BarProgressReporter } from './progress/bar-progress-reporter';
@@ -69,14 +69,13 @@ export async function trainInProcess(options: InProcessTrainingOptions): Promise
   const resumed = options.resume
     ? findResumeCheckpoint(options.resume === true ? undefined : options.resume, options.outputDir, name, early as Logger)
     : undefined;
-  const paths = resumed?.runFolder !== undefined ? runPathsIn(resumed.runFolder) : runPathsFor(options.outputDir, name, new Date());
+  // Refused before anything is created or rewritten.
+  if (resumed !== undefined) checkResumable(resumed.checkpoint, loaded.hash, definition.settings, early as Logger);
+  const paths = resumed?.runFolder !== undefined ? runPathsIn(resumed.runFolder) : createRunFolder(options.outputDir, name, new Date());
   const logger = createLogger({ format: options.logFormat, file: paths.log });
-  logger.info({ pipeline: loaded.file, hash: loaded.hash.slice(0, 12), run: paths.root }, `pipeline ${name}`);
+  logger.info({ pipeline: loaded.file, hash: loaded.hash.slice(0, 12), run: paths.root }, `pipeline ${name}, run folder ${paths.root}`);
   recordResolvedPipeline(paths.root, loaded, logger, definition.settings);
-  if (resumed !== undefined) {
-    checkResumable(resumed.checkpoint, loaded.hash, definition.settings, logger);
-    dropMetricsFrom(paths.metrics, resumed.checkpoint.state.step);
-  }
+  if (resumed !== undefined) dropMetricsFrom(paths.metrics, resumed.checkpoint.state.step, logger);
 
   const container = createTrainingContainer();
   const showBar = resolveProgressMode(options.progress ?? 'auto', process.stdout.isTTY === true && options.logFormat !== 'json') === 'bar';

@@ -1,5 +1,4 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { type AppendLog, DurableFiles } from '@ganglion/storage';
 
 /** One line of metrics.jsonl: a finished step. */
 export interface StepMetrics {
@@ -22,20 +21,26 @@ export interface MetricsSink {
 
 export const MetricsSink = Symbol('MetricsSink');
 
-/** Appends one JSON object per step to a file (metrics.jsonl). */
+/**
+ * Appends one JSON object per step to a file (metrics.jsonl), each line
+ * whole and fsynced (an AppendLog); a full disk throws a StorageError
+ * naming the file, which stops the run.
+ */
 export class JsonlMetricsSink implements MetricsSink {
-  private readonly fd: number;
+  private readonly log: AppendLog;
 
-  constructor(readonly file: string) {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    this.fd = fs.openSync(file, 'a');
+  constructor(
+    readonly file: string,
+    files: DurableFiles = new DurableFiles(),
+  ) {
+    this.log = files.openAppendLog(file);
   }
 
   write(metrics: StepMetrics): void {
-    fs.writeSync(this.fd, JSON.stringify(metrics) + '\n');
+    this.log.append(JSON.stringify(metrics) + '\n');
   }
 
   close(): void {
-    fs.closeSync(this.fd);
+    this.log.close();
   }
 }

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { writeFileAtomic } from '@ganglion/data';
+import { DurableFiles } from '@ganglion/storage';
 import type { Logger } from './logger';
 import type { LoadedPipeline } from './pipeline-file';
 
@@ -26,9 +26,9 @@ export function resolvedPipeline(loaded: LoadedPipeline, settings: object = load
 }
 
 /** Logs the resolved pipeline and writes it to `<run folder>/pipeline.json`. */
-export function recordResolvedPipeline(runFolder: string, loaded: LoadedPipeline, logger: Logger, settings?: object): void {
+export function recordResolvedPipeline(runFolder: string, loaded: LoadedPipeline, logger: Logger, settings?: object, files: DurableFiles = new DurableFiles()): void {
   const resolved = resolvedPipeline(loaded, settings);
   const sets = loaded.sets.length === 0 ? '' : ` with ${loaded.sets.map((override) => `--set ${override.text}`).join(' ')}`;
   logger.info({ resolved }, `pipeline ${loaded.definition.settings.name} resolved${sets}: ${path.join(runFolder, RESOLVED_PIPELINE_JSON)}`);
-  writeFileAtomic(path.join(runFolder, RESOLVED_PIPELINE_JSON), Buffer.from(`${JSON.stringify(resolved, null, 2)}\n`));
+  files.writeFile(path.join(runFolder, RESOLVED_PIPELINE_JSON), Buffer.from(`${JSON.stringify(resolved, null, 2)}\n`));
 }

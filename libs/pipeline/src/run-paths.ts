@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { DurableFiles } from '@ganglion/storage';
 
 /** The folders and files of one run: runs/<name>/<timestamp>/... */
 export interface RunPaths {
@@ -11,10 +12,18 @@ export interface RunPaths {
 
 export const RunPaths = Symbol('RunPaths');
 
-/** Lays out runs/<name>/<timestamp>/ under `outputDir`, with a filesystem-safe timestamp. */
-export function runPathsFor(outputDir: string, pipelineName: string, startedAt: Date): RunPaths {
+/**
+ * Creates a new run folder, runs/<name>/<timestamp>/ under `outputDir`
+ * (a filesystem-safe timestamp), and returns its layout. The folder is
+ * made by one mkdir that fails when it exists; a run started in the same
+ * second into the same `outputDir` takes `<timestamp>-2`, `-3`, ..., so
+ * two runs never share a folder. A read-only or non-writable `outputDir`
+ * is reported as such (StorageError naming it).
+ */
+export function createRunFolder(outputDir: string, pipelineName: string, startedAt: Date, files: DurableFiles = new DurableFiles()): RunPaths {
   const stamp = startedAt.toISOString().replace(/\.\d+Z$/, '').replace(/:/g, '-');
-  return runPathsIn(path.resolve(outputDir, pipelineName, stamp));
+  files.ensureWritableFolder(outputDir);
+  return runPathsIn(files.createUniqueFolder(path.resolve(outputDir, pipelineName, stamp)));
 }
 
 /** The layout of an existing run folder (a resumed run writes on in it). */

@@ -2,6 +2,7 @@ import { Context, Pull, Push } from 'zeromq';
 import { type DecodeLimits, type Envelope, type PayloadInit, decodeMessage, encodeMessage } from '../protocol/message-codec';
 import type { MessageInit, RingChunkHeader } from '../protocol/messages';
 import { ProtocolError } from '../protocol/protocol-error';
+import { checkEndpoint } from '../transport/check-endpoint';
 import { type RingCurveOptions, curveClientSocketOptions } from '../transport/curve-options';
 import { type HeartbeatOptions, heartbeatSocketOptions } from '../transport/heartbeat-options';
 import { SendQueue } from '../transport/send-queue';
@@ -94,6 +95,7 @@ export class RingTransport {
   }
 
   static async bind(options: RingTransportOptions = {}): Promise<RingTransport> {
+    checkEndpoint(options.bindEndpoint ?? 'tcp://127.0.0.1:*', 'bind');
     const curve = await startCurveServer(options.curve);
     const pull = new Pull({
       linger: 0,

@@ -3,6 +3,7 @@ import { type DecodeLimits, type DecodeResult, type PayloadInit, decodeMessage, 
 import type { MessageInit, MessageType } from '../protocol/messages';
 import { ProtocolError } from '../protocol/protocol-error';
 import type { CurveServerOptions } from './curve-options';
+import { checkEndpoint } from './check-endpoint';
 import { type HeartbeatOptions, heartbeatSocketOptions } from './heartbeat-options';
 import { Inbox } from './inbox';
 import { SendQueue } from './send-queue';
@@ -92,6 +93,7 @@ export class CoordinatorSocket {
   }
 
   static async bind(options: CoordinatorSocketOptions = {}): Promise<CoordinatorSocket> {
+    checkEndpoint(options.endpoint ?? DEFAULT_COORDINATOR_ENDPOINT, 'bind');
     const curve = options.curve;
     const context = curve === undefined ? undefined : new Context();
     const authenticated = new Set<string>();

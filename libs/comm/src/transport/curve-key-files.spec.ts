@@ -22,6 +22,17 @@ describe('CURVE key files', () => {
     expect(() => writeCurveKeyPair(dir, 'worker-1')).toThrow(/already exists/);
   });
 
+  it('warns like ssh when a secret key file is readable by group or others, and not when it is 0600', () => {
+    const files = writeCurveKeyPair(dir, 'coordinator');
+    const warnings: string[] = [];
+    readCurveKeyPair(files.secretFile, (message) => warnings.push(message));
+    expect(warnings).toEqual([]);
+    fs.chmodSync(files.secretFile, 0o644);
+    const pair = readCurveKeyPair(files.secretFile, (message) => warnings.push(message));
+    expect(pair.publicKey).toBe(files.publicKey);
+    expect(warnings).toEqual([`WARNING: UNPROTECTED SECRET KEY FILE: ${files.secretFile} has permissions 0644, so other users on this machine can read it and impersonate this process. Make it private: chmod 600 ${files.secretFile}`]);
+  });
+
   it('reads an allow-list from a folder of .pub files or a file of keys, and refuses bad lines', () => {
     const a = writeCurveKeyPair(dir, 'a');
     const b = writeCurveKeyPair(dir, 'b');

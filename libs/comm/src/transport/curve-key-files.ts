@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { DurableFiles } from '@ganglion/storage';
 import { curveKeyPair } from 'zeromq';
 import type { CurveKeyPair } from './curve-options';
 import { isZ85Key, z85 } from './z85-key';
@@ -18,23 +19,47 @@ export function publicKeyFileFor(secretFile: string): string {
   return secretFile.endsWith('.key') ? `${secretFile.slice(0, -'.key'.length)}.pub` : `${secretFile}.pub`;
 }
 
-/** Creates a new CURVE key pair as `<dir>/<name>.key` (secret, 0600) and `<dir>/<name>.pub`; refuses to overwrite. */
-export function writeCurveKeyPair(dir: string, name: string): CurveKeyFiles {
+/**
+ * Creates a new CURVE key pair as `<dir>/<name>.key` (secret, 0600) and
+ * `<dir>/<name>.pub` through DurableFiles (whole, fsynced, never over an
+ * existing file).
+ */
+export function writeCurveKeyPair(dir: string, name: string, files: DurableFiles = new DurableFiles()): CurveKeyFiles {
   const pair = curveKeyPair();
-  fs.mkdirSync(dir, { recursive: true });
   const secretFile = path.join(dir, `${name}.key`);
   const publicFile = path.join(dir, `${name}.pub`);
   for (const file of [secretFile, publicFile]) {
     if (fs.existsSync(file)) throw new Error(`${file} already exists; remove it or pick another --name.`);
   }
-  fs.writeFileSync(secretFile, `${pair.secretKey}\n`, { mode: 0o600, flag: 'wx' });
+  files.writeFile(secretFile, Buffer.from(`${pair.secretKey}\n`), { mode: 0o600, exclusive: true });
   fs.chmodSync(secretFile, 0o600);
-  fs.writeFileSync(publicFile, `${pair.publicKey}\n`, { flag: 'wx' });
+  files.writeFile(publicFile, Buffer.from(`${pair.publicKey}\n`), { exclusive: true });
   return { secretFile, publicFile, publicKey: pair.publicKey };
 }
 
-/** Reads a key pair from its secret file and the `.pub` next to it (see publicKeyFileFor). */
-export function readCurveKeyPair(secretFile: string): CurveKeyPair {
+/**
+ * Like ssh's "UNPROTECTED PRIVATE KEY FILE": a warning when a secret key
+ * file can be read or written by its group or by others. Undefined when
+ * its mode is 0600 or stricter (or on a platform without modes).
+ */
+export function secretKeyPermissionWarning(secretFile: string): string | undefined {
+  if (process.platform === 'win32' || !fs.existsSync(secretFile)) return undefined;
+  const mode = fs.statSync(secretFile).mode & 0o777;
+  if ((mode & 0o077) === 0) return undefined;
+  return (
+    `WARNING: UNPROTECTED SECRET KEY FILE: ${secretFile} has permissions 0${mode.toString(8)}, so other users on this machine can read it ` +
+    `and impersonate this process. Make it private: chmod 600 ${secretFile}`
+  );
+}
+
+/**
+ * Reads a key pair from its secret file and the `.pub` next to it (see
+ * publicKeyFileFor). A secret file readable by group or others is used,
+ * with secretKeyPermissionWarning passed to `warn` (default: stderr).
+ */
+export function readCurveKeyPair(secretFile: string, warn: (message: string) => void = (message) => process.stderr.write(`${message}\n`)): CurveKeyPair {
+  const unprotected = secretKeyPermissionWarning(secretFile);
+  if (unprotected !== undefined) warn(unprotected);
   const publicFile = publicKeyFileFor(secretFile);
   return {
     secretKey: z85(readKeyFile(secretFile), `secret (${secretFile})`),

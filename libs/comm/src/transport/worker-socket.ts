@@ -1,10 +1,12 @@
 import { Dealer } from 'zeromq';
 import { type DecodeLimits, type DecodeResult, type Envelope, type PayloadInit, decodeMessage, encodeMessage } from '../protocol/message-codec';
 import type { HeaderOf, MessageInit, MessageType } from '../protocol/messages';
+import { checkEndpoint } from './check-endpoint';
 import { type CurveClientOptions, curveClientSocketOptions } from './curve-options';
 import { type HeartbeatOptions, heartbeatSocketOptions } from './heartbeat-options';
 import { Inbox } from './inbox';
 import { SendQueue } from './send-queue';
+import { watchSocketEvents } from './socket-events';
 import { SocketClosedError } from './transport-errors';
 import type { WaitOptions } from './wait-options';
 
@@ -47,6 +49,8 @@ export class WorkerSocket {
   private readonly inbox: Inbox<DecodeResult>;
   private readonly sends: SendQueue;
   private readonly loop: Promise<void>;
+  private readonly disconnectListeners = new Set<() => void>();
+  private eventLoop: Promise<void> | undefined;
 
   private constructor(
     private readonly dealer: Dealer,
@@ -66,6 +70,7 @@ export class WorkerSocket {
 
   /** Connects to the coordinator (zeromq connects in the background and reconnects by itself). */
   static connect(options: WorkerSocketOptions): WorkerSocket {
+    checkEndpoint(options.endpoint, 'connect');
     const dealer = new Dealer({
       linger: 0,
       routingId: options.workerId,
@@ -107,13 +112,31 @@ export class WorkerSocket {
     return this.inbox[Symbol.asyncIterator]();
   }
 
+  /**
+   * Calls `listener` whenever the connection to the coordinator drops: its
+   * process exited or was killed (the kernel closed the TCP connection), or
+   * the ZMTP heartbeat timed out. zeromq reconnects by itself; a worker
+   * learns at once that the coordinator it knew is gone instead of after a
+   * silence timeout.
+   */
+  onDisconnect(listener: () => void): () => void {
+    this.disconnectListeners.add(listener);
+    if (this.eventLoop === undefined && !this.dealer.closed) {
+      this.eventLoop = watchSocketEvents(this.dealer.events, () => this.dealer.closed, (event) => {
+        if (event.type !== 'disconnect') return;
+        for (const each of this.disconnectListeners) each();
+      });
+    }
+    return () => this.disconnectListeners.delete(listener);
+  }
+
   /** Closes the DEALER (pending sends are dropped: linger 0) and ends receive(). */
   async close(): Promise<void> {
     if (!this.dealer.closed) {
       this.dealer.close();
     }
     this.inbox.close();
-    await this.loop;
+    await Promise.all([this.loop, this.eventLoop]);
   }
 
   private async receiveLoop(): Promise<void> {

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
 import { readAllowList, readCurveKeyPair } from '@ganglion/comm';
-import { backendOption, positiveInt, positiveSeconds } from '@ganglion/pipeline';
+import { backendOption, endpointArgument, positiveInt, positiveSeconds } from '@ganglion/pipeline';
 import { startDistributedCoordinator } from '../distributed-coordinator';
 import { launchLocalJob } from '../launch/local-launch';
 import { runScheduledJob } from '../launch/scheduled-run';
@@ -43,7 +43,7 @@ export function coordinatorCommand(setExitCode: (code: number) => void): Command
     new Command('coordinator')
       .description('Coordinate a data-parallel job: wait for N workers (`ganglion worker --connect ...`), drive their steps, write the run.')
       .argument('<pipeline>', 'pipeline file, e.g. pipelines/fashion-vae.ts')
-      .option('--bind <endpoint>', 'where workers connect; other interfaces than loopback must be asked for', 'tcp://127.0.0.1:5555')
+      .option('--bind <endpoint>', 'where workers connect; other interfaces than loopback must be asked for', endpointArgument('bind'), 'tcp://127.0.0.1:5555')
       .requiredOption('--workers <n>', 'number of workers in the job', positiveInt)
       .option('--curve-secret <file>', "CURVE: this coordinator's secret key file (`ganglion keygen`; the .pub beside it); needs --allow")
       .option('--allow <file-or-dir>', 'CURVE: public keys allowed to join, a file with one key per line or a folder of *.pub files'),

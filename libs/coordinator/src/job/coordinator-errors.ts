@@ -13,6 +13,11 @@ export class ChecksumMismatchError extends Error {
   override readonly name = 'ChecksumMismatchError';
 }
 
+/** Something the run keeps (a checkpoint, metrics, a sample grid, the final weights) could not be written: the job stops. */
+export class OutputWriteError extends Error {
+  override readonly name = 'OutputWriteError';
+}
+
 /** The run was stopped from outside (Ctrl-C, SIGTERM, a launcher). */
 export class CoordinatorInterruptedError extends Error {
   override readonly name = 'CoordinatorInterruptedError';

@@ -3,6 +3,7 @@ import type { Logger, VerifiedCheckpoint } from '@ganglion/pipeline';
 import type { CoordinatorEvents } from '../dashboard/coordinator-events';
 import type { CoordinatorCheckpoints } from '../outputs/coordinator-checkpoints';
 import type { CoordinatorOutputs } from '../outputs/coordinator-outputs';
+import { OutputWriteError } from './coordinator-errors';
 
 /**
  * What rank 0 sends that the run keeps (SAMPLES and STATE during training, STATE and WEIGHTS at the end): sample
@@ -40,19 +41,32 @@ export class RunProducts {
     return this.finalWeights !== undefined;
   }
 
-  /** Writes a checkpoint from rank 0's STATE at a step boundary; a failed write is logged, not fatal. */
+  /**
+   * Writes a checkpoint from rank 0's STATE at a step boundary. A failed
+   * write (a full disk) stops the job: OutputWriteError says which
+   * checkpoint, why, and which one is the last good one to --resume from.
+   */
   writeCheckpoint(envelope: Envelope<StateHeader>): void {
     if (this.checkpoints === undefined || envelope.header.phase !== 0) return;
     try {
       this.newest = this.checkpoints.write(envelope);
     } catch (error) {
-      this.logger.error({ step: envelope.header.step, error: (error as Error).message }, `could not write the checkpoint of step ${envelope.header.step}: ${(error as Error).message}`);
+      throw new OutputWriteError(`Stopping: the checkpoint of step ${envelope.header.step} could not be written. ${(error as Error).message} ${this.lastGood()}`);
     }
+  }
+
+  private lastGood(): string {
+    return this.newest === undefined ? 'There is no earlier checkpoint.' : `The last good checkpoint is ${this.newest.folder}.`;
   }
 
   writeSamples(envelope: Envelope<SamplesHeader>): void {
     const { step, count, height, width, channels, pixelRange } = envelope.header;
-    const file = this.outputs.writeSamples(step, { count, height, width, channels, pixelRange, pixels: envelope.payload[0] });
+    let file: string;
+    try {
+      file = this.outputs.writeSamples(step, { count, height, width, channels, pixelRange, pixels: envelope.payload[0] });
+    } catch (error) {
+      throw new OutputWriteError(`Stopping: the sample grid of step ${step} could not be written. ${(error as Error).message} ${this.lastGood()}`);
+    }
     this.samples.push(file);
     this.events?.samplesWritten(step, file);
     this.logger.info({ step, file }, `sample grid ${file}`);
@@ -68,7 +82,12 @@ export class RunProducts {
     if (this.finalWeights === undefined) return undefined;
     const { header, payload } = this.finalWeights;
     const weights = header.names.map((name, i) => ({ name, shape: header.shapes[i], values: payload[i] }));
-    const file = this.outputs.writeFinalWeights(header.step, weights);
+    let file: string;
+    try {
+      file = this.outputs.writeFinalWeights(header.step, weights);
+    } catch (error) {
+      throw new OutputWriteError(`The final weights could not be written. ${(error as Error).message} ${this.lastGood()}`);
+    }
     this.logger.info({ file, tensors: weights.length }, `final weights ${file}`);
     return file;
   }

@@ -1,6 +1,6 @@
 import type { Envelope, Incoming, MetricsHeader, ReduceStalledHeader, SamplesHeader, StateHeader, WeightsHeader } from '@ganglion/comm';
 import { type ProgressReporter, type StepMetrics, stepMetricsFromValues } from '@ganglion/pipeline';
-import { ChecksumMismatchError, WorkerFailedError } from './coordinator-errors';
+import { ChecksumMismatchError, OutputWriteError, WorkerFailedError } from './coordinator-errors';
 import type { CoordinatorOutputs } from '../outputs/coordinator-outputs';
 import type { CoordinatorContext } from './coordinator-context';
 import { CoordinatorStage } from './coordinator-stage';
@@ -136,7 +136,11 @@ export class StepLoop extends CoordinatorStage {
     const { batchSize } = this.settings;
     const values = (reports.metrics.get(0) ?? [...reports.metrics.values()][0])?.values ?? {};
     const metrics: StepMetrics = { ...stepMetricsFromValues(step, values, this.clock.date()), stepMs, samplesPerSecond: (batchSize * 1000) / stepMs };
-    this.outputs.metrics.write(metrics);
+    try {
+      this.outputs.metrics.write(metrics);
+    } catch (error) {
+      throw new OutputWriteError(`Stopping: the metrics of step ${step} could not be written. ${(error as Error).message}`);
+    }
     this.finished.push(metrics);
     this.events?.stepFinished(metrics, reports.metrics);
     this.progress.update(metrics);

@@ -3,6 +3,7 @@ import type { RunPaths } from '@ganglion/pipeline';
 import type { CoordinatorResult } from '../job/coordinator';
 import { WorkerFailedError } from '../job/coordinator-errors';
 import { type DistributedCoordinatorOptions, startDistributedCoordinator } from '../distributed-coordinator';
+import { LaunchRoster } from './launch-roster';
 import { type OutputStreams, type WorkerExit, WorkerProcesses } from './worker-processes';
 
 export interface LocalLaunchOptions extends Omit<DistributedCoordinatorOptions, 'workers' | 'bind'> {
@@ -53,8 +54,13 @@ export interface LocalLaunchResult {
 /**
  * `ganglion launch`, like `torchrun --standalone --nproc-per-node N`: the
  * coordinator in this process on a free loopback port, N worker processes
- * beside it. A worker that exits before the job ends stops the job (the
- * others get SHUTDOWN, then SIGTERM); a failed job stops every worker.
+ * beside it. A worker that exits before the job formed stops the job;
+ * once it runs, losses follow the coordinator's elastic rules exactly as
+ * under `ganglion coordinator` (--min-workers, --max-workers,
+ * --rejoin-timeout, --worker-timeout), and a worker the coordinator
+ * dropped as hung is killed. Messages name workers by rank and id. A
+ * failed job stops every worker; workers exit by themselves when this
+ * process dies, however it dies (they watch their stdin pipe).
  * Rejects with the reason on any failure.
  */
 export async function launchLocalJob(options: LocalLaunchOptions): Promise<LocalLaunchResult> {
@@ -81,20 +87,35 @@ export async function launchLocalJob(options: LocalLaunchOptions): Promise<Local
   if (options.signal?.aborted) onOuterAbort();
   options.signal?.addEventListener('abort', onOuterAbort, { once: true });
 
+  const processes = new WorkerProcesses(options.output ?? { stdout: process.stdout, stderr: process.stderr });
+  // A worker the coordinator dropped (hung, stopped) is no longer part of the job: its process goes too.
+  const roster = new LaunchRoster((entry) => processes.killPid(entry.pid, 'SIGKILL'));
   const coordinator = await startDistributedCoordinator({
     ...options,
     workers: totalWorkers,
     bind: options.bind ?? 'tcp://127.0.0.1:*',
     signal: stop.signal,
+    events: roster,
   });
   const connect = coordinator.endpoint.replace(/^tcp:\/\/(0\.0\.0\.0|\*)(?=:)/, 'tcp://127.0.0.1');
-  const processes = new WorkerProcesses(options.output ?? { stdout: process.stdout, stderr: process.stderr });
   let finished = false;
+  const lostExits = new Set<number>();
   processes.onExit((exit) => {
     if (finished || stop.signal.aborted) return;
-    // Give the worker's own ERROR (with its reason) a moment to reach the coordinator first.
+    // Give the worker's own ERROR (with its reason) and the coordinator's notice of the loss a moment to arrive first.
     setTimeout(() => {
-      if (!finished && !stop.signal.aborted) stop.abort(new WorkerFailedError(`Worker ${exit.index} (pid ${exit.pid}) ${describeExit(exit)} before the job finished; stopping the job.`));
+      if (finished || stop.signal.aborted) return;
+      if (roster.jobFormed) {
+        // Once the job runs, a lost worker is the coordinator's call, as under `ganglion coordinator`:
+        // it goes on above --min-workers, waits --rejoin-timeout below it, then fails.
+        lostExits.add(exit.index);
+        coordinator.logger.warn(
+          { pid: exit.pid, code: exit.code, signal: exit.signal },
+          `local worker ${roster.describe(exit.pid)} ${describeExit(exit)}; the coordinator decides whether the job goes on (--min-workers)`,
+        );
+        return;
+      }
+      stop.abort(new WorkerFailedError(`Local worker ${roster.describe(exit.pid)} ${describeExit(exit)} before the job started; stopping the job.`));
     }, 1000);
   });
   const baseEnv = options.env ?? process.env;
@@ -133,8 +154,9 @@ export async function launchLocalJob(options: LocalLaunchOptions): Promise<Local
       coordinator.logger.warn('some workers did not exit within 30 s of SHUTDOWN; stopping them');
       await processes.stopAll(5000);
     } else {
-      const failed = exits.filter((exit) => exit.code !== 0);
-      if (failed.length > 0) throw new WorkerFailedError(`The job finished but ${failed.map((e) => `worker ${e.index} ${describeExit(e)}`).join(', ')}.`);
+      // Workers lost during the run were reported then; the job went on without them.
+      const failed = exits.filter((exit) => exit.code !== 0 && !lostExits.has(exit.index) && roster.byPid(exit.pid)?.lostBecause === undefined);
+      if (failed.length > 0) throw new WorkerFailedError(`The job finished but ${failed.map((e) => `${roster.describe(e.pid)} ${describeExit(e)}`).join(', ')}.`);
     }
     return { result, paths: coordinator.paths };
   } catch (error) {

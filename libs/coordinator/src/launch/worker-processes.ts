@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as readline from 'node:readline';
+import { LAUNCHER_PIPE_ENV } from '@ganglion/pipeline';
 
 /** One local worker process to start. */
 export interface WorkerProcessSpec {
@@ -37,7 +38,8 @@ export class WorkerProcesses {
   constructor(private readonly output: OutputStreams) {}
 
   start(spec: WorkerProcessSpec): void {
-    const child = spawn(spec.command, [...spec.args], { env: spec.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // stdin is a pipe the worker watches (LAUNCHER_PIPE_ENV): when this process dies, however it dies, the kernel closes it and the worker exits.
+    const child = spawn(spec.command, [...spec.args], { env: { ...spec.env, [LAUNCHER_PIPE_ENV]: String(process.pid) }, stdio: ['pipe', 'pipe', 'pipe'] });
     const prefix = `[worker ${spec.index}] `;
     this.children.set(spec.index, child);
     const streams = [
@@ -86,6 +88,13 @@ export class WorkerProcesses {
       return await Promise.race([Promise.all(this.exits.values()), timeout]);
     } finally {
       clearTimeout(timer);
+    }
+  }
+
+  /** Sends `signal` to the worker process with this pid, if it is one of ours and still running. */
+  killPid(pid: number, signal: NodeJS.Signals): void {
+    for (const child of this.children.values()) {
+      if (child.pid === pid && child.exitCode === null && child.signalCode === null) child.kill(signal);
     }
   }
 

@@ -26,10 +26,12 @@ export class CoordinatorCheckpoints {
   write(envelope: Envelope<StateHeader>): VerifiedCheckpoint {
     const { header } = envelope;
     const files = stateFiles(envelope);
-    const checked = verifyCheckpointFiles(`STATE from rank ${header.rank} for step ${header.step}`, files);
-    const folder = writeCheckpointFiles(this.options.folder, header.step, files);
+    verifyCheckpointFiles(`STATE from rank ${header.rank} for step ${header.step}`, files);
+    // Written, read back and verified against its manifest; only then announced, and only then may older ones go.
+    const written = writeCheckpointFiles(this.options.folder, header.step, files);
+    this.logger.info({ checkpoint: written.folder, step: header.step, verified: true }, `checkpoint ${written.folder}`);
     const removed = pruneCheckpoints(this.options.folder, this.options.keep);
-    this.logger.info({ checkpoint: folder, step: header.step, removed }, `checkpoint ${folder}`);
-    return { ...checked, folder };
+    if (removed.length > 0) this.logger.info({ removed }, `removed older checkpoint${removed.length === 1 ? '' : 's'} ${removed.join(', ')}`);
+    return written;
   }
 }

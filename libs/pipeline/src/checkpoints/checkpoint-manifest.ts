@@ -13,6 +13,11 @@ export interface CheckpointManifest {
 /** File name of the manifest inside a checkpoint folder; written last. */
 export const CHECKPOINT_MANIFEST = 'manifest.json';
 
+/** File names inside a checkpoint folder (networks go to networks/<name>/). */
+export const OPTIMIZER_JSON = 'optimizer.json';
+export const OPTIMIZER_BIN = 'optimizer.bin';
+export const TRAINER_STATE_JSON = 'trainer-state.json';
+
 /** Folder name of the checkpoint after `step` steps: step-000500. */
 export function checkpointFolderName(step: number): string {
   return `step-${String(step).padStart(6, '0')}`;

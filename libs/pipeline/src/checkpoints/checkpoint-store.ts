@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { GenerativeModel } from '@ganglion/models';
+import type { DurableFiles } from '@ganglion/storage';
 import type { Logger } from '../logger';
 import { CorruptCheckpointError, NoCheckpointError } from './checkpoint-errors';
 import { CHECKPOINT_MANIFEST, stepOfCheckpointFolder } from './checkpoint-manifest';
@@ -38,6 +39,8 @@ export interface FileCheckpointStoreOptions {
   readonly seed: number;
   readonly globalBatchSize: number;
   readonly logger: Logger;
+  /** Writes the files (default: the real filesystem; specs inject faults). */
+  readonly files?: DurableFiles;
 }
 
 /** Checkpoints as folders on disk (see writeCheckpoint), the last `keep` of them kept. */
@@ -61,9 +64,11 @@ export class FileCheckpointStore implements CheckpointStore {
       networks: Object.keys(model.networks),
       savedAt: new Date().toISOString(),
     };
-    const written = await writeCheckpoint(folder, model, state);
+    // Written, read back and verified against its manifest; only then announced, and only then may older ones go.
+    const written = (await writeCheckpoint(folder, model, state, this.options.files)).folder;
+    logger.info({ checkpoint: written, step: request.step, verified: true }, `checkpoint ${written}`);
     const removed = pruneCheckpoints(folder, this.options.keep);
-    logger.info({ checkpoint: written, step: request.step, removed }, `checkpoint ${written}`);
+    if (removed.length > 0) logger.info({ removed }, `removed older checkpoint${removed.length === 1 ? '' : 's'} ${removed.join(', ')}`);
     return written;
   }
 

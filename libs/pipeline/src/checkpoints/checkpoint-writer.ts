@@ -1,16 +1,20 @@
-import { randomBytes } from 'node:crypto';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { GenerativeModel } from '@ganglion/models';
-import { CHECKPOINT_MANIFEST, checkpointFolderName, sha256, type CheckpointManifest } from './checkpoint-manifest';
+import { DurableFiles } from '@ganglion/storage';
+import { CorruptCheckpointError } from './checkpoint-errors';
+import {
+  CHECKPOINT_MANIFEST,
+  checkpointFolderName,
+  OPTIMIZER_BIN,
+  OPTIMIZER_JSON,
+  sha256,
+  TRAINER_STATE_JSON,
+  type CheckpointManifest,
+} from './checkpoint-manifest';
+import { verifyCheckpoint, type VerifiedCheckpoint } from './checkpoint-reader';
 import { layersModelFiles, MODEL_JSON, WEIGHTS_BIN } from './layers-model-files';
 import { optimizerStateFiles } from './optimizer-state';
 import type { TrainerState } from './trainer-state';
-
-/** File names inside a checkpoint folder (networks go to networks/<name>/). */
-export const OPTIMIZER_JSON = 'optimizer.json';
-export const OPTIMIZER_BIN = 'optimizer.bin';
-export const TRAINER_STATE_JSON = 'trainer-state.json';
 
 /**
  * Writes one checkpoint folder, `<checkpoints>/step-000500/`:
@@ -20,14 +24,17 @@ export const TRAINER_STATE_JSON = 'trainer-state.json';
  *     trainer-state.json                                      (step, sampler position, seed, pipeline hash)
  *     manifest.json                                           (sha256 of each file above)
  *
- * Atomically: everything goes into a hidden temporary folder beside it,
- * each file and the folder are fsynced, then the folder is renamed into
- * place (and the parent fsynced). A reader never sees half a checkpoint;
- * a crash leaves at most a `.step-*.tmp` folder, which readers ignore.
- * Returns the checkpoint's folder.
+ * Atomically and verified (writeCheckpointFiles): a reader never sees
+ * half a checkpoint; a crash leaves at most a `.step-*.tmp` folder, which
+ * readers ignore. Returns the checkpoint, verified.
  */
-export async function writeCheckpoint(checkpointsFolder: string, model: GenerativeModel, state: TrainerState): Promise<string> {
-  return writeCheckpointFiles(checkpointsFolder, state.step, await checkpointFiles(model, state));
+export async function writeCheckpoint(
+  checkpointsFolder: string,
+  model: GenerativeModel,
+  state: TrainerState,
+  durable: DurableFiles = new DurableFiles(),
+): Promise<VerifiedCheckpoint> {
+  return writeCheckpointFiles(checkpointsFolder, state.step, await checkpointFiles(model, state), durable);
 }
 
 /**
@@ -57,59 +64,27 @@ export async function checkpointFiles(model: GenerativeModel, state: TrainerStat
 }
 
 /**
- * Writes a checkpoint's files as `<checkpointsFolder>/step-NNNNNN/`,
- * atomically: a hidden temporary folder, every file and folder fsynced,
- * one rename, the parent fsynced. Returns the checkpoint's folder.
+ * Writes a checkpoint's files as `<checkpointsFolder>/step-NNNNNN/`
+ * through DurableFiles.writeFolder: a hidden temporary folder, every file
+ * written whole and fsynced, then read back and verified against its
+ * manifest (verifyCheckpoint) before the one rename that names it. A full
+ * disk or a file that reads back wrong throws (StorageError /
+ * CorruptCheckpointError) and leaves no `step-*` folder and every older
+ * checkpoint as it was. Returns the checkpoint, verified.
  */
-export function writeCheckpointFiles(checkpointsFolder: string, step: number, files: ReadonlyMap<string, Uint8Array>): string {
-  for (const relative of files.keys()) {
-    if (path.isAbsolute(relative) || relative.split(/[\\/]/).some((part) => part === '..' || part === '')) {
-      throw new Error(`Checkpoint file name '${relative}' is not a plain relative path; refusing to write it.`);
-    }
-  }
-  fs.mkdirSync(checkpointsFolder, { recursive: true });
-  const name = checkpointFolderName(step);
-  const final = path.join(checkpointsFolder, name);
-  const temporary = path.join(checkpointsFolder, `.${name}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    for (const [relative, bytes] of files) writeSynced(path.join(temporary, relative), bytes);
-    for (const folder of foldersOf(temporary, [...files.keys()])) fsyncFolder(folder);
-    // A checkpoint of the same step (a resumed run redoing it) is replaced whole.
-    if (fs.existsSync(final)) fs.rmSync(final, { recursive: true, force: true });
-    fs.renameSync(temporary, final);
-    fsyncFolder(checkpointsFolder);
-  } catch (error) {
-    fs.rmSync(temporary, { recursive: true, force: true });
-    throw error;
-  }
-  return final;
-}
-
-function writeSynced(file: string, bytes: Uint8Array): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const fd = fs.openSync(file, 'w');
-  try {
-    fs.writeSync(fd, bytes);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/** Every folder holding one of the files, deepest first, ending with the root. */
-function foldersOf(root: string, relativeFiles: readonly string[]): string[] {
-  const folders = new Set<string>();
-  for (const relative of relativeFiles) {
-    for (let folder = path.dirname(relative); folder !== '.'; folder = path.dirname(folder)) folders.add(folder);
-  }
-  return [...[...folders].sort((a, b) => b.length - a.length).map((folder) => path.join(root, folder)), root];
-}
-
-function fsyncFolder(folder: string): void {
-  const fd = fs.openSync(folder, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
+export function writeCheckpointFiles(
+  checkpointsFolder: string,
+  step: number,
+  files: ReadonlyMap<string, Uint8Array>,
+  durable: DurableFiles = new DurableFiles(),
+): VerifiedCheckpoint {
+  const final = path.join(checkpointsFolder, checkpointFolderName(step));
+  let verified: VerifiedCheckpoint | undefined;
+  durable.writeFolder(final, files, {
+    verify: (temporary) => {
+      verified = verifyCheckpoint(temporary);
+      if (verified.state.step !== step) throw new CorruptCheckpointError(temporary, `it holds step ${verified.state.step}, not ${step}`);
+    },
+  });
+  return { ...(verified as VerifiedCheckpoint), folder: final };
 }

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, Option } from 'commander';
+import { checkEndpoint, type EndpointUse, InvalidEndpointError } from '@ganglion/comm';
 
 // Parsers of the option values every `ganglion` command shares.
 
@@ -33,4 +34,16 @@ export function nonFiniteOption(): Option {
     'skip',
     'stop',
   ]);
+}
+
+/** A `tcp://HOST:PORT` endpoint to bind or connect to, checked before it reaches ZeroMQ (commander names the flag in the error). */
+export function endpointArgument(use: EndpointUse): (value: string) => string {
+  return (value) => {
+    try {
+      return checkEndpoint(value, use);
+    } catch (error) {
+      if (error instanceof InvalidEndpointError) throw new InvalidArgumentError(error.message);
+      throw error;
+    }
+  };
 }

@@ -1,4 +1,5 @@
-import { encodeImageGrid, writeFileAtomic } from '@ganglion/data';
+import { encodeImageGrid } from '@ganglion/data';
+import { DurableFiles } from '@ganglion/storage';
 import type { GenerativeModel } from '@ganglion/models';
 
 export interface SampleGridOptions {
@@ -34,7 +35,7 @@ export async function drawSampleGrid(model: GenerativeModel, options: SampleGrid
     const pixels = (await images.data()) as Float32Array;
     const grid = { count, height, width, channels, range: model.pixelRange, columns };
     const png = encodeImageGrid(pixels, grid);
-    writeFileAtomic(file, png);
+    new DurableFiles().writeFile(file, png);
     // The PNG's IHDR chunk: width and height, big-endian, at bytes 16 and 20.
     return { file, width: png.readUInt32BE(16), height: png.readUInt32BE(20) };
   } finally {

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic, type PixelRange } from '@ganglion/data';
+import type { PixelRange } from '@ganglion/data';
+import { DurableFiles } from '@ganglion/storage';
 import type { GenerativeModel } from '@ganglion/models';
 import { layersModelFiles, MODEL_JSON, WEIGHTS_BIN } from '../checkpoints/layers-model-files';
 import { samplerNetworkOf, type SamplerNetwork } from './sampler-network';
@@ -93,7 +94,8 @@ export async function exportWebSampler(model: GenerativeModel, options: WebSampl
     ['sampler.js', fs.readFileSync(path.join(PAGE_FILES, 'sampler.js'))],
     ['tf.min.js', fs.readFileSync(tfjsBundle)],
   ]);
-  for (const [relative, bytes] of files) writeFileAtomic(path.join(outDir, relative), bytes);
+  const durable = new DurableFiles();
+  for (const [relative, bytes] of files) durable.writeFile(path.join(outDir, relative), bytes);
   return { outDir, info, files: [...files.keys()] };
 }
 

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { endianness } from 'node:os';
 import * as path from 'node:path';
-import { writeFileAtomic } from '@ganglion/data';
+import { DurableFiles } from '@ganglion/storage';
 import type { NamedWeights } from './named-weights';
 
 /** The JSON half of a weights file pair: where each tensor lies in the .bin half. */
@@ -29,7 +29,7 @@ export interface WeightsManifestEntry {
 /**
  * Writes weights as a pair: `<base>.json` (names, shapes, byte offsets)
  * and `<base>.bin` (every tensor's float32 values, little-endian, in
- * order, back to back). Both are written atomically (temp file, rename);
+ * order, back to back). Both go through DurableFiles (whole, fsynced, renamed);
  * the .bin first, so a manifest never points at a missing file. Returns
  * the manifest's path.
  */
@@ -59,8 +59,9 @@ export function writeWeightsFile(manifestFile: string, weights: readonly NamedWe
     step,
     tensors,
   };
-  writeFileAtomic(binFile, bin);
-  writeFileAtomic(manifestFile, Buffer.from(JSON.stringify(manifest, null, 2) + '\n'));
+  const files = new DurableFiles();
+  files.writeFile(binFile, bin);
+  files.writeFile(manifestFile, Buffer.from(JSON.stringify(manifest, null, 2) + '\n'));
   return manifestFile;
 }
 

@@ -14,6 +14,7 @@ import {
 } from '@ganglion/comm';
 import { Dataset } from '@ganglion/data';
 import { assertUniqueVariableNames, GenerativeModel, type RequestedBackend } from '@ganglion/models';
+import { gpuRequestWarning } from '../gpu-request-warning';
 import { createLogger, type Logger } from '../logger';
 import type { PipelineDefinition, PipelineSettings } from '../pipeline-definition';
 import { loadPipelineFile, pipelineFileHash } from '../pipeline-file';
@@ -130,6 +131,8 @@ export async function runDistributedWorker(options: DistributedWorkerOptions): P
   const backend = await selectTrainingBackend(container, options.backend, logger);
   // On webgpu the device is the adapter Dawn gave this worker; CUDA_VISIBLE_DEVICES means nothing to it.
   const devices = backend.adapter === undefined ? cudaDevices : [`webgpu:${backend.adapter.index ?? 0} ${backend.adapter.description || backend.adapter.device}`];
+  const noGpu = gpuRequestWarning(env, backend);
+  if (noGpu !== undefined) logger.warn({ gpu: env.CUDA_VISIBLE_DEVICES ?? env.GANGLION_GPU, backend: backend.name }, noGpu);
 
   const coordinatorOnLoopback = isLoopbackEndpoint(options.connect);
   const ringBind = options.ringBind ?? (coordinatorOnLoopback ? 'tcp://127.0.0.1:*' : 'tcp://0.0.0.0:*');

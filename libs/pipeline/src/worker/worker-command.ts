@@ -4,6 +4,8 @@ import { backendOption, logFormatOption } from '../command-line/shared-options';
 import { setOption } from '../command-line/set-option';
 import type { SetOverride } from '../set-overrides';
 import { runDistributedWorker } from './distributed-worker';
+import { endpointArgument } from '../command-line/option-parsers';
+import { watchLauncher } from '../watch-launcher';
 
 interface WorkerFlags {
   connect: string;
@@ -29,10 +31,10 @@ export function buildWorkerCommand(setExitCode: (code: number) => void): Command
   return new Command('worker')
     .description('Join a data-parallel job as one worker process.')
     .argument('[pipeline]', "this machine's copy of the pipeline file (default: the coordinator's path)")
-    .requiredOption('--connect <endpoint>', "the coordinator's endpoint, e.g. tcp://10.0.0.1:5555")
+    .requiredOption('--connect <endpoint>', "the coordinator's endpoint, e.g. tcp://10.0.0.1:5555", endpointArgument('connect'))
     .addOption(setOption())
     .addOption(backendOption())
-    .option('--ring-bind <endpoint>', 'where the ring socket binds (default tcp://127.0.0.1:* for a local coordinator, else tcp://0.0.0.0:*)')
+    .option('--ring-bind <endpoint>', 'where the ring socket binds (default tcp://127.0.0.1:* for a local coordinator, else tcp://0.0.0.0:*)', endpointArgument('bind'))
     .option('--advertise-host <host>', 'address other workers reach this one at (default: the first external IPv4 when binding 0.0.0.0)')
     .option('--connect-timeout <seconds>', 'give up when no coordinator answers within this time', seconds, 30)
     .option('--worker-id <id>', 'stable worker id (default <host>-<pid>)')
@@ -47,6 +49,11 @@ export function buildWorkerCommand(setExitCode: (code: number) => void): Command
         setExitCode(2);
         return;
       }
+      // Started by `launch`/`run`: exit as soon as the launcher is gone (however it died), instead of waiting out --coordinator-timeout.
+      watchLauncher(process.env, process.stdin, (launcherPid) => {
+        process.stderr.write(`The launcher (pid ${launcherPid}) that started this worker is gone; exiting.\n`);
+        process.exit(1);
+      });
       const curve =
         flags.curveSecret === undefined || flags.coordinatorKey === undefined
           ? undefined

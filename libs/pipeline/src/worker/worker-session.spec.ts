@@ -64,6 +64,18 @@ class FakeChannel implements CoordinatorChannel {
     this.handlers.set(type, handler as (envelope: Envelope) => void);
     return () => this.handlers.delete(type);
   }
+
+  private readonly disconnectListeners = new Set<() => void>();
+
+  onDisconnect(listener: () => void): () => void {
+    this.disconnectListeners.add(listener);
+    return () => this.disconnectListeners.delete(listener);
+  }
+
+  /** The coordinator's connection drops (its process was killed). */
+  disconnect(): void {
+    for (const listener of this.disconnectListeners) listener();
+  }
 }
 
 class RecordingReducer implements GradientReducer {
@@ -178,5 +190,29 @@ describe('WorkerSession', () => {
     await expect(session.nextCommand(0)).rejects.toThrow(CoordinatorLostError);
     expect(session.coordinatorLost?.message).toMatch(/No word from the coordinator at tcp:\/\/coordinator:5555 for 1 s \(no heartbeat/);
     expect(session.reduceSignal().aborted).toBe(true);
+  });
+
+  it('a dropped connection (the coordinator process died) means lost within about a second, long before the silence timeout', async () => {
+    const patient = new WorkerSession(channel, reducer, welcome(1, 1, 3), logger, 60_000);
+    await patient.start();
+    try {
+      const signal = patient.reduceSignal();
+      channel.disconnect();
+      expect(patient.coordinatorLost).toBeUndefined(); // A second's grace for a SHUTDOWN still on its way.
+      await new Promise((resolve) => setTimeout(resolve, 1200));
+      expect(patient.coordinatorLost?.message).toMatch(/The connection to the coordinator at tcp:\/\/coordinator:5555 closed: its process exited or was killed/);
+      expect(signal.aborted).toBe(true);
+      await expect(patient.nextCommand(0)).rejects.toThrow(CoordinatorLostError);
+    } finally {
+      patient.close();
+    }
+  });
+
+  it('a dropped connection after SHUTDOWN is the normal end, not a loss', async () => {
+    channel.push({ type: 'SHUTDOWN', generation: 1, step: 0, reason: 'training finished' });
+    channel.disconnect();
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    expect(session.coordinatorLost).toBeUndefined();
+    expect(session.stoppedBecause).toBe('training finished');
   });
 });

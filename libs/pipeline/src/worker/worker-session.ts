@@ -25,6 +25,8 @@ export interface CoordinatorChannel {
   send(init: MessageInit, payload?: PayloadInit): Promise<void>;
   receive(options?: WaitOptions): Promise<DecodeResult>;
   route<T extends MessageType>(type: T, handler: (envelope: Envelope<HeaderOf<T>>) => void): () => void;
+  /** Calls `listener` when the connection to the coordinator drops (its process died); returns the unsubscribe function. */
+  onDisconnect?(listener: () => void): () => void;
 }
 
 /** What the coordinator asked for next. */
@@ -154,6 +156,9 @@ export class WorkerSession implements DistributedProcessGroup {
       }),
       this.channel.route('HEARTBEAT', () => this.heard()),
     );
+    // A dropped connection means the coordinator process is gone (killed, crashed): no need to wait out the silence timeout.
+    const unwatch = this.channel.onDisconnect?.(() => this.connectionDropped());
+    if (unwatch !== undefined) this.unroutes.push(unwatch);
     const tickMs = Math.max(50, Math.min(1000, this.silenceTimeoutMs / 4));
     this.lastTickMs = Date.now();
     this.watchdog = setInterval(() => this.checkCoordinator(tickMs), tickMs);
@@ -304,6 +309,20 @@ export class WorkerSession implements DistributedProcessGroup {
 
   private heard(): void {
     this.lastHeardMs = Date.now();
+  }
+
+  /** A second's grace first: a SHUTDOWN sent just before the coordinator closed may still be on its way through the receive loop. */
+  private connectionDropped(): void {
+    const timer = setTimeout(() => this.coordinatorGone(), 1000);
+    timer.unref?.();
+  }
+
+  private coordinatorGone(): void {
+    if (this.lost !== undefined || this.shutdownReason !== undefined) return;
+    this.lost = new CoordinatorLostError(
+      `The connection to the coordinator at ${this.channel.endpoint} closed: its process exited or was killed, or the network between us failed.`,
+    );
+    this.generationEnded.abort(this.lost);
   }
 
   /** The watchdog: time the event loop was blocked (a long step) is not silence. */
