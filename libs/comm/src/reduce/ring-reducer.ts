@@ -17,6 +17,9 @@ import type { RingTransport } from './ring-transport';
 import { ringKey } from './ring-transport';
 import { foldWeightedMean } from './weighted-mean';
 
+/** What a RingReducer needs of its ring sockets: a RingTransport (tests and the soak wrap one, e.g. to delay sends). */
+export type RingReducerTransport = Pick<RingTransport, 'endpoint' | 'connect' | 'send' | 'take' | 'close'>;
+
 /** One bucket's share of a call. */
 interface BucketJob {
   readonly call: ActiveCall;
@@ -69,7 +72,7 @@ export class RingReducer implements GradientReducer {
 
   /** @param transport this worker's bound ring sockets; the reducer owns it from now on and closes it. */
   constructor(
-    private readonly transport: RingTransport,
+    private readonly transport: RingReducerTransport,
     options: ReducerOptions = {},
   ) {
     this.config = resolveReducerConfig('ring', options);
