@@ -9,12 +9,17 @@ export interface SendDelayOptions {
   readonly maxMs: number;
   /** Random source in [0, 1) (seeded in the soak, so a run can be replayed). */
   readonly random: () => number;
+  /**
+   * Extra ms to hold a ring send of this round, on top of the random delay
+   * (the soak holds rank 0's forwards in each world's closing call, so its
+   * last forward is still queued when its call ends). Default: none.
+   */
+  readonly holdRing?: (round: number) => number;
 }
 
-function pause(options: SendDelayOptions): Promise<void> | undefined {
-  if (options.random() >= options.probability) return undefined;
-  const ms = options.random() * options.maxMs;
-  return new Promise((resolve) => setTimeout(resolve, ms));
+function pause(options: SendDelayOptions, extraMs = 0): Promise<void> | undefined {
+  const ms = (options.random() < options.probability ? options.random() * options.maxMs : 0) + extraMs;
+  return ms === 0 ? undefined : new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** A ring transport whose sends sometimes wait a little first, so messages of concurrent buckets leave in shuffled orders. */
@@ -27,7 +32,7 @@ export function withRingSendDelays(transport: RingReducerTransport, options: Sen
     take: (key, wait) => transport.take(key, wait),
     close: () => transport.close(),
     send: async (init, payload) => {
-      await pause(options);
+      await pause(options, options.holdRing?.(init.round));
       return transport.send(init, payload);
     },
   };

@@ -49,7 +49,11 @@ async function main(request: SoakRankRequest): Promise<void> {
   if (curveWelcome.rank !== rank) throw new Error(`${workerId} got rank ${rank} from one coordinator and ${curveWelcome.rank} from the other.`);
 
   const random = seededRandom(request.planSeed ^ (rank * 0x9e3779b1));
-  const delays: SendDelayOptions = { ...request.delay, random };
+  // In a world's closing call rank 0 holds its forwards (rounds >= 1) back, so the neighbour's chunks are all in
+  // when its own last forward leaves: its call ends moments after that forward was queued, and it closes at once.
+  // (A race, not a certainty: RingTransport's drain spec is the deterministic regression test.)
+  let closingCall = false;
+  const delays: SendDelayOptions = { ...request.delay, random, holdRing: (round) => (closingCall && rank === 0 && round >= 1 ? 300 : 0) };
   const options = { timeoutMs: request.timeoutMs };
   const reducers: Record<string, { reducer: GradientReducer; welcome: WelcomeHeader }> = {
     'ring/plain': { reducer: new RingReducer(withRingSendDelays(plainRing, delays), options), welcome: plainWelcome },
@@ -64,6 +68,16 @@ async function main(request: SoakRankRequest): Promise<void> {
 
   const plan = buildSoakPlan({ calls: request.planCalls, seed: request.planSeed, sizes: request.sizes === 'short' ? SHORT_SOAK_SIZES : DEFAULT_SOAK_SIZES, closingCalls: request.closingCalls });
   const patterns = new SoakPatterns();
+  let closed = false;
+  const closeAll = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    for (const { reducer } of Object.values(reducers)) await reducer.close();
+    await plainRing.close();
+    await curveRing.close();
+    await plain.close();
+    await curve.close();
+  };
   let batch: SoakRankRecord[] = [];
   let lastReport = performance.now();
   let index = request.from;
@@ -73,9 +87,13 @@ async function main(request: SoakRankRequest): Promise<void> {
       const shares = rankShares(call, plainWelcome.worldSize);
       const values = patterns.vector(call, shares[rank]);
       const { reducer, welcome } = reducers[`${call.strategy}/${call.curve ? 'curve' : 'plain'}`];
+      closingCall = index === request.to - 1;
       const started = performance.now();
       const result = await reducer.allreduce(values, shares[rank].weight, { generation: welcome.generation, step: index, phase: 0, fp16: call.fp16 });
       const ms = performance.now() - started;
+      // After the last call, close at once, as a worker does after a job's last step: a ring neighbour may still need
+      // our last forward (the stall of issue 10). The check comes after.
+      if (index === request.to - 1) await closeAll();
       const { maxError, tolerance } = patterns.check(call, shares, result);
       batch.push({ index, rank, ms, maxError, tolerance, fingerprint: resultFingerprint(result) });
       if (batch.length >= 100 || performance.now() - lastReport > 1000) {
@@ -89,12 +107,7 @@ async function main(request: SoakRankRequest): Promise<void> {
     await tell({ kind: 'records', records: batch });
     await tell({ kind: 'failed', rank, index, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
   } finally {
-    // At once, as after a job's last step: a ring neighbour may still need our last forward.
-    for (const { reducer } of Object.values(reducers)) await reducer.close();
-    await plainRing.close();
-    await curveRing.close();
-    await plain.close();
-    await curve.close();
+    await closeAll();
   }
   await tell({ kind: 'done', rank });
 }

@@ -31,7 +31,7 @@ describe('soak (short form)', () => {
     expect(plan[29]).toMatchObject({ strategy: 'ring', curve: false, fp16: false, size: '40 MiB' });
   });
 
-  it('catches a wrong result: a chunk out of place, or another rank's vector', () => {
+  it("catches a wrong result: a chunk out of place, or another rank's vector", () => {
     const call = { index: 0, strategy: 'ring' as const, curve: false, fp16: false, size: '4 KiB', floats: 1000, seed: 3 };
     const shares = rankShares(call, 4).map((share, rank) => ({ ...share, weight: rank + 1 }));
     const patterns = new SoakPatterns();
