@@ -9,7 +9,7 @@ process.env.TSX_TSCONFIG_PATH ??= path.join(__dirname, '..', 'tsconfig.json');
 require('tsx/cjs/api').register();
 require('reflect-metadata');
 
-const { main } = require('../apps/coordinator/src/main.ts');
+const { main } = require('../apps/cli/src/main.ts');
 main(process.argv).then(
   (code) => {
     process.exitCode = code;

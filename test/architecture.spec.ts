@@ -4,17 +4,32 @@ import { REPO_ROOT } from './support/repo-root';
 
 /**
  * The module boundaries of DESIGN.md, checked on the source: libs import
- * each other only through @ganglion/<lib> aliases, never apps; comm knows
- * nothing of tfjs; models and data know nothing of ZeroMQ.
+ * each other only through @ganglion/<lib> aliases, never apps; apps never
+ * import each other; comm knows nothing of tfjs; models and data know
+ * nothing of ZeroMQ; the coordinator computes nothing, so it imports tfjs
+ * and @ganglion/models for their types at most.
  */
-const LIBS = ['comm', 'data', 'models', 'pipeline'] as const;
+const LIBS = ['comm', 'coordinator', 'data', 'models', 'pipeline'] as const;
+const APPS = ['cli', 'coordinator', 'worker'] as const;
 
 const FORBIDDEN: Record<(typeof LIBS)[number], RegExp[]> = {
-  comm: [/^@tensorflow\//, /^@ganglion\/(models|data|pipeline)$/],
-  data: [/^zeromq$/, /^@ganglion\/(comm|models|pipeline)$/],
-  models: [/^zeromq$/, /^@ganglion\/(comm|pipeline)$/],
-  pipeline: [/^zeromq$/],
+  comm: [/^@tensorflow\//, /^@ganglion\/(models|data|pipeline|coordinator)$/],
+  coordinator: [/^zeromq$/],
+  data: [/^zeromq$/, /^@ganglion\/(comm|models|pipeline|coordinator)$/],
+  models: [/^zeromq$/, /^@ganglion\/(comm|pipeline|coordinator)$/],
+  pipeline: [/^zeromq$/, /^@ganglion\/coordinator$/],
 };
+
+/** Imports a lib may name for their types only (`import type`), never load. */
+const TYPES_ONLY: Partial<Record<(typeof LIBS)[number], RegExp[]>> = {
+  coordinator: [/^@tensorflow\//, /^@ganglion\/models$/],
+};
+
+interface Import {
+  readonly specifier: string;
+  /** `import type {...}`, or every imported name marked `type`. */
+  readonly typeOnly: boolean;
+}
 
 function sourceFiles(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -24,36 +39,72 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-function importsOf(file: string): string[] {
+function importsOf(file: string): Import[] {
   const text = fs.readFileSync(file, 'utf8');
-  const found = [...text.matchAll(/(?:from\s+|import\s*\(\s*|require\s*\(\s*|^import\s+)['"]([^'"]+)['"]/gm)];
-  return found.map((match) => match[1]);
+  const found = [...text.matchAll(/(?:^(import|export)\s+(type\s+)?(\{[^}]*\}|[^'"]*?)\s*from\s+|import\s*\(\s*|require\s*\(\s*|^import\s+)['"]([^'"]+)['"]/gm)];
+  return found.map((match) => {
+    const names = match[3]?.startsWith('{') ? match[3].slice(1, -1).split(',').map((name) => name.trim()).filter((name) => name !== '') : [];
+    const typeOnly = match[2] !== undefined || (names.length > 0 && names.every((name) => name.startsWith('type ')));
+    return { specifier: match[4], typeOnly };
+  });
+}
+
+function violationsIn(root: string, rule: (file: string, found: Import) => string | undefined): string[] {
+  return sourceFiles(root).flatMap((file) =>
+    importsOf(file)
+      .map((found) => rule(path.relative(REPO_ROOT, file), found))
+      .filter((violation): violation is string => violation !== undefined),
+  );
+}
+
+function isLibAlias(specifier: string): boolean {
+  return LIBS.some((lib) => specifier === `@ganglion/${lib}`);
 }
 
 describe('module boundaries', () => {
   for (const lib of LIBS) {
     it(`libs/${lib} imports only what DESIGN.md allows it`, () => {
       const root = path.join(REPO_ROOT, 'libs', lib, 'src');
-      const violations: string[] = [];
-      for (const file of sourceFiles(root)) {
-        for (const specifier of importsOf(file)) {
-          const relative = path.relative(REPO_ROOT, file);
-          if (specifier.startsWith('.')) {
-            const target = path.resolve(path.dirname(file), specifier);
-            if (!target.startsWith(root)) violations.push(`${relative}: relative import '${specifier}' leaves libs/${lib}; use @ganglion/<lib>`);
-          } else if (specifier.startsWith('@ganglion/') && !LIBS.some((l) => specifier === `@ganglion/${l}`)) {
-            violations.push(`${relative}: '${specifier}' is not a lib alias (libs never import apps)`);
-          } else if (FORBIDDEN[lib].some((pattern) => pattern.test(specifier))) {
-            violations.push(`${relative}: libs/${lib} must not import '${specifier}'`);
-          }
+      const violations = violationsIn(root, (file, { specifier, typeOnly }) => {
+        if (specifier.startsWith('.')) {
+          const target = path.resolve(REPO_ROOT, path.dirname(file), specifier);
+          return target.startsWith(root) ? undefined : `${file}: relative import '${specifier}' leaves libs/${lib}; use @ganglion/<lib>`;
         }
-      }
+        if (specifier.startsWith('@ganglion/') && !isLibAlias(specifier)) return `${file}: '${specifier}' is not a lib alias (libs never import apps)`;
+        if (FORBIDDEN[lib].some((pattern) => pattern.test(specifier))) return `${file}: libs/${lib} must not import '${specifier}'`;
+        if (!typeOnly && (TYPES_ONLY[lib] ?? []).some((pattern) => pattern.test(specifier))) {
+          return `${file}: libs/${lib} may import '${specifier}' for types only (import type), never load it`;
+        }
+        return undefined;
+      });
+      expect(violations).toEqual([]);
+    });
+  }
+
+  for (const app of APPS) {
+    it(`apps/${app} imports libs by alias and never another app`, () => {
+      const root = path.join(REPO_ROOT, 'apps', app, 'src');
+      const violations = violationsIn(root, (file, { specifier }) => {
+        if (specifier.startsWith('.')) {
+          const target = path.resolve(REPO_ROOT, path.dirname(file), specifier);
+          return target.startsWith(root) ? undefined : `${file}: relative import '${specifier}' leaves apps/${app}; apps never import each other, share code through a lib`;
+        }
+        if (specifier.startsWith('@ganglion/') && !isLibAlias(specifier)) return `${file}: '${specifier}' is not a lib alias`;
+        return undefined;
+      });
       expect(violations).toEqual([]);
     });
   }
 
   it('finds the imports it checks (the scanner itself works)', () => {
-    const imports = importsOf(path.join(REPO_ROOT, 'libs', 'pipeline', 'src', 'trainer.ts'));
+    const imports = importsOf(path.join(REPO_ROOT, 'libs', 'pipeline', 'src', 'trainer.ts')).map((found) => found.specifier);
     expect(imports).toEqual(expect.arrayContaining(['inversify', '@ganglion/data', '@ganglion/models', './clock']));
+  });
+
+  it('tells a type import from a value import', () => {
+    const file = path.join(REPO_ROOT, 'libs', 'coordinator', 'src', 'launch', 'local-launch.ts');
+    expect(importsOf(file)).toContainEqual({ specifier: '@ganglion/models', typeOnly: true });
+    const trainer = importsOf(path.join(REPO_ROOT, 'libs', 'pipeline', 'src', 'trainer.ts'));
+    expect(trainer.filter((found) => found.specifier === '@ganglion/models').some((found) => !found.typeOnly)).toBe(true);
   });
 });

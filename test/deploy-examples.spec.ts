@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { schedulerPlacementFromEnv } from '@ganglion/pipeline';
+import { schedulerPlacementFromEnv } from '@ganglion/coordinator';
 import { REPO_ROOT } from './support/repo-root';
 
 /**

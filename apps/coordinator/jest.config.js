@@ -1,6 +1,6 @@
 module.exports = {
   ...require('../../jest.preset.js'),
-  displayName: 'coordinator',
+  displayName: 'coordinator-app',
   rootDir: __dirname,
   testMatch: ['<rootDir>/src/**/*.spec.ts'],
 };

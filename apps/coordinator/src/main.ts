@@ -1,13 +1,17 @@
 import 'reflect-metadata';
-import { CommanderError } from 'commander';
-import { buildCli } from './cli';
+import { Command, CommanderError } from 'commander';
+import { coordinatorCommand } from '@ganglion/coordinator';
+import { withThreadsFlag } from '@ganglion/pipeline';
 
-/** Entry point of the `ganglion` command; resolves to the process exit code. */
+/**
+ * Entry point of a coordinator process (`ganglion coordinator ...` runs the
+ * same command). Resolves to the process exit code. Run directly with
+ * `npx tsx apps/coordinator/src/main.ts coordinator <pipeline> --workers N`.
+ */
 export async function main(argv: readonly string[]): Promise<number> {
   let exitCode = 0;
-  const program = buildCli((code) => {
-    exitCode = code;
-  });
+  const program = withThreadsFlag(new Command('ganglion-coordinator').exitOverride().showHelpAfterError());
+  program.addCommand(coordinatorCommand((code) => (exitCode = code)).exitOverride(), { isDefault: true });
   try {
     await program.parseAsync([...argv]);
     return exitCode;
@@ -15,4 +19,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (error instanceof CommanderError) return error.exitCode;
     throw error;
   }
+}
+
+if (require.main === module) {
+  main(process.argv).then(
+    (code) => (process.exitCode = code),
+    (error: unknown) => {
+      console.error(error instanceof Error ? error.message : error);
+      process.exitCode = 1;
+    },
+  );
 }

@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { Command, CommanderError } from 'commander';
-import { withThreadsFlag } from './threads-flag';
-import { buildWorkerCommand } from './worker-command';
+import { buildWorkerCommand, withThreadsFlag } from '@ganglion/pipeline';
 
 /**
  * Entry point of a worker process (`ganglion worker ...` runs the same

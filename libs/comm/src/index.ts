@@ -59,9 +59,10 @@ export { isZ85Key } from './transport/z85-key';
 export { z85Encode } from './transport/z85-encode';
 export { ZAP_ENDPOINT, ZapHandler, type ZapHandlerOptions } from './transport/zap-handler';
 export { heartbeatSocketOptions, type HeartbeatOptions } from './transport/heartbeat-options';
-export { PeerLiveness } from './transport/peer-liveness';
 export { PeerUnreachableError, SocketClosedError, WaitAbortedError, WaitTimeoutError } from './transport/transport-errors';
 export type { WaitOptions } from './transport/wait-options';
+export { defaultAdvertiseHost, endpointHost, isLoopbackEndpoint } from './transport/network-address';
+export { unencryptedBindWarning } from './transport/unencrypted-bind-warning';
 
 // Reducers
 export {

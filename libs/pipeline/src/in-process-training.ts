@@ -6,8 +6,8 @@ import { BackendSelector, GenerativeModel, modelsModule, type RequestedBackend }
 import { CheckpointStore, FileCheckpointStore, findResumeCheckpoint } from './checkpoints/checkpoint-store';
 import { restoreCheckpoint } from './checkpoints/checkpoint-reader';
 import { checkResumable, dropMetricsFrom } from './checkpoints/resume-checks';
-import { readModelWeights } from './distributed/named-weights';
-import { writeWeightsFile } from './distributed/weights-file';
+import { readModelWeights } from './job-messages/named-weights';
+import { writeWeightsFile } from './job-messages/weights-file';
 import { createLogger, type Logger } from './logger';
 import { MetricsSink } from './metrics-sink';
 import { withOverrides, type PipelineSettings, type PipelineSpec } from './pipeline-definition';

@@ -51,56 +51,35 @@ export type { RunContext } from './run-context';
 export { RunPaths, runPathsFor, runPathsIn } from './run-paths';
 export { PngSampleWriter, SampleWriter } from './sample-writer';
 export { OpenStepGate, StepGate } from './step-gate';
+export { meanLosses, median, roundToTenth } from './step-statistics';
+export { checkResumable, dropMetricsFrom } from './checkpoints/resume-checks';
 export { Trainer, TrainingImages } from './trainer';
 export type { TrainingSummary } from './trainer';
 
-// The live training dashboard (`--dashboard`).
-export type { CoordinatorEvents, RankMetrics, WorkerAnnouncement } from './dashboard/coordinator-events';
-export { DashboardState, thinInPlace } from './dashboard/dashboard-state';
-export type { DashboardPoint, DashboardRunInfo, DashboardRunStatus, DashboardSample, DashboardSnapshot, DashboardStateOptions, DashboardWorker } from './dashboard/dashboard-state';
-export { DEFAULT_DASHBOARD_PORT, DashboardServer, isLoopbackHost } from './dashboard/dashboard-server';
-export type { DashboardServerOptions } from './dashboard/dashboard-server';
-export { openDashboard } from './dashboard/open-dashboard';
-export type { DashboardListenOptions } from './dashboard/open-dashboard';
-export { formatSseEvent, SseBroadcaster } from './dashboard/sse-broadcaster';
 
-// Data-parallel training: worker, coordinator, launchers.
-export { AllreduceGradientSynchronizer } from './distributed/allreduce-gradient-synchronizer';
-export { CoordinatedStepGate } from './distributed/coordinated-step-gate';
-export { Coordinator } from './distributed/coordinator';
-export type { CoordinatorOptions, CoordinatorResult } from './distributed/coordinator';
-export { ChecksumMismatchError, CoordinatorInterruptedError, JoinTimeoutError, WorkerFailedError } from './distributed/coordinator-errors';
-export { RunFolderOutputs } from './distributed/coordinator-outputs';
-export type { CoordinatorOutputs, SampleImages } from './distributed/coordinator-outputs';
-export { startDistributedCoordinator } from './distributed/distributed-coordinator';
-export type { DistributedCoordinatorOptions, DistributedRunOverrides, StartedCoordinator } from './distributed/distributed-coordinator';
-export { DistributedProcessGroup } from './distributed/distributed-process-group';
-export { PipelineMismatchError, WorkerConnectError, runDistributedWorker } from './distributed/distributed-worker';
-export type { DistributedWorkerOptions, DistributedWorkerResult } from './distributed/distributed-worker';
-export { distributedWorkerModule } from './distributed/distributed-worker-module';
-export type { DistributedWorkerContext } from './distributed/distributed-worker-module';
-export { Fnv1a64 } from './distributed/fnv1a64';
-export { launchLocalJob } from './distributed/local-launch';
-export type { LocalLaunchOptions, LocalLaunchResult, LocalWorkerCurve } from './distributed/local-launch';
-export { readModelWeights } from './distributed/named-weights';
-export type { NamedWeights } from './distributed/named-weights';
-export { defaultAdvertiseHost, endpointHost, isLoopbackEndpoint } from './distributed/network-address';
-export { NullMetricsSink } from './distributed/null-metrics-sink';
-export { RemoteSampleWriter, sampleGridName } from './distributed/remote-sample-writer';
-export { runScheduledJob } from './distributed/scheduled-run';
-export type { ScheduledRunCurve, ScheduledRunOptions, ScheduledRunResult } from './distributed/scheduled-run';
-export { SchedulerEnvironmentError, schedulerPlacementFromEnv } from './distributed/scheduler-placement';
-export type { SchedulerPlacement, SchedulerPlacementOptions } from './distributed/scheduler-placement';
-export { stepMetricsFromValues, stepMetricsToValues } from './distributed/step-metrics-values';
-export { WEIGHTS_CHECKSUM_ALGORITHM, weightsChecksum } from './distributed/weights-checksum';
-export { readWeightsFile, writeWeightsFile } from './distributed/weights-file';
-export type { WeightsManifest, WeightsManifestEntry } from './distributed/weights-file';
-export { CoordinatorRefusedError, WorkerSession } from './distributed/worker-session';
-export type { CoordinatorChannel, CoordinatorCommand } from './distributed/worker-session';
-export { WorkerProcesses } from './distributed/worker-processes';
-export { stateFiles, stateMessage } from './distributed/state-message';
-export type { StatePosition } from './distributed/state-message';
-export type { OutputStreams, WorkerExit, WorkerProcessSpec } from './distributed/worker-processes';
+// The worker side of a data-parallel job.
+export { AllreduceGradientSynchronizer } from './worker/allreduce-gradient-synchronizer';
+export { CoordinatedStepGate } from './worker/coordinated-step-gate';
+export { DistributedProcessGroup } from './worker/distributed-process-group';
+export { PipelineMismatchError, WorkerConnectError, runDistributedWorker } from './worker/distributed-worker';
+export type { DistributedWorkerOptions, DistributedWorkerResult } from './worker/distributed-worker';
+export { distributedWorkerModule } from './worker/distributed-worker-module';
+export type { DistributedWorkerContext } from './worker/distributed-worker-module';
+export { NullMetricsSink } from './worker/null-metrics-sink';
+export { RemoteSampleWriter, sampleGridName } from './worker/remote-sample-writer';
+export { CoordinatorRefusedError, WorkerSession } from './worker/worker-session';
+export type { CoordinatorChannel, CoordinatorCommand } from './worker/worker-session';
+
+// What the coordinator and the workers send each other (both roles read and write these).
+export { Fnv1a64 } from './job-messages/fnv1a64';
+export { readModelWeights } from './job-messages/named-weights';
+export type { NamedWeights } from './job-messages/named-weights';
+export { stepMetricsFromValues, stepMetricsToValues } from './job-messages/step-metrics-values';
+export { WEIGHTS_CHECKSUM_ALGORITHM, weightsChecksum } from './job-messages/weights-checksum';
+export { readWeightsFile, writeWeightsFile } from './job-messages/weights-file';
+export type { WeightsManifest, WeightsManifestEntry } from './job-messages/weights-file';
+export { stateFiles, stateMessage } from './job-messages/state-message';
+export type { StatePosition } from './job-messages/state-message';
 
 // Using a trained checkpoint: sample grids and the browser export.
 export { drawSampleGrid } from './export/draw-sample-grid';
@@ -112,3 +91,8 @@ export { loadCheckpointModel } from './export/load-checkpoint-model';
 export type { CheckpointModel, LoadCheckpointModelOptions } from './export/load-checkpoint-model';
 export { samplerNetworkOf, UnsupportedExportError } from './export/sampler-network';
 export type { SamplerNetwork } from './export/sampler-network';
+
+// Command-line pieces the apps share.
+export { buildWorkerCommand } from './worker/worker-command';
+export { threadsOption, withThreadsFlag } from './command-line/threads-flag';
+export { nonFiniteOption, nonNegativeInt, positiveInt, positiveSeconds, tcpPort } from './command-line/option-parsers';

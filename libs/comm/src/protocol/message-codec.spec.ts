@@ -32,9 +32,7 @@ const examples: { [T in MessageType]: { init: Extract<MessageInit, { type: T }>;
       pipeline: { path: 'pipelines/vae.ts', hash: 'abc123', options: { batchSize: 64, lr: 0.001, nested: { a: [1, 2] } } },
       reducer: { name: 'ring', bucketBytes: 4 << 20, fp16: false },
       peers: ['tcp://127.0.0.1:40001', 'tcp://127.0.0.1:40002'],
-      weightNames: ['enc/kernel', 'enc/bias'],
     },
-    values: [Float32Array.of(1, 2, 3, 4, 5, 6), Float32Array.of(0.5)],
   },
   RING_READY: { init: { type: 'RING_READY', ...base, rank: 0 } },
   STEP: { init: { type: 'STEP', ...base, checksum: true } },
@@ -161,14 +159,13 @@ describe('message codec', () => {
     const hello = decodeMessageOrThrow(encodeMessage({ ...examples.HELLO.init, curvePublicKey: keyA }));
     expect(isEnvelopeOf(hello, 'HELLO') && hello.header.curvePublicKey).toBe(keyA);
     const welcomeInit = { ...examples.WELCOME.init, peerKeys: [keyA, keyB] };
-    const welcome = decodeMessageOrThrow(encodeMessage(welcomeInit, { values: examples.WELCOME.values as Float32Array[] }));
+    const welcome = decodeMessageOrThrow(encodeMessage(welcomeInit));
     expect(isEnvelopeOf(welcome, 'WELCOME') && welcome.header.peerKeys).toEqual([keyA, keyB]);
 
     const rawHello = { ...examples.HELLO.init, protocol: PROTOCOL_VERSION };
     expectError(decodeMessage([rawHeader({ ...rawHello, curvePublicKey: 'short' })]), 'invalid-header', /curvePublicKey: must be a 40-character Z85 CURVE public key/);
     expectError(decodeMessage([rawHeader({ ...rawHello, curvePublicKey: 42 })]), 'invalid-header', /curvePublicKey:/);
-    const { weightNames: _frames, ...welcomeFields } = examples.WELCOME.init;
-    const rawWelcome = { ...welcomeFields, protocol: PROTOCOL_VERSION };
+    const rawWelcome = { ...examples.WELCOME.init, protocol: PROTOCOL_VERSION };
     expectError(decodeMessage([rawHeader({ ...rawWelcome, peerKeys: [keyA] })]), 'invalid-header', /peerKeys must list one public key per ring peer/);
     expectError(decodeMessage([rawHeader({ ...rawWelcome, peerKeys: [keyA, 'x'.repeat(39) + '~'] })]), 'invalid-header', /peerKeys\.1: must be a 40-character Z85/);
   });
@@ -283,12 +280,12 @@ describe('message codec', () => {
     it('huge declared sizes, before reading frames', () => {
       const fields = { ...examples.GRADS.init, protocol: PROTOCOL_VERSION, totalLength: 2 ** 40, payload: { dtype: 'f32', lengths: [2 ** 38] } };
       expectError(decodeMessage([rawHeader(fields), Buffer.alloc(4)]), 'too-large', /above the frame limit of 268435456 bytes/);
-      const many = { ...examples.WELCOME.init, protocol: PROTOCOL_VERSION, weightNames: Array(5000).fill('w'), payload: { dtype: 'f32', lengths: Array(5000).fill(1) } };
+      const many = { ...examples.WEIGHTS.init, protocol: PROTOCOL_VERSION, names: Array(5000).fill('w'), shapes: Array(5000).fill([1]), payload: { dtype: 'f32', lengths: Array(5000).fill(1) } };
       expectError(decodeMessage([rawHeader(many)]), 'too-large', /5000 frames, above the limit of 4096/);
       const limits = { ...DEFAULT_DECODE_LIMITS, maxPayloadBytes: 16 };
-      const welcome = encodeMessage(examples.WELCOME.init, { values: examples.WELCOME.values as Float32Array[] });
-      expectError(decodeMessage(welcome, limits), 'too-large', /28 payload bytes, above the limit of 16/);
-      expectError(decodeMessage(welcome, { ...DEFAULT_DECODE_LIMITS, maxHeaderBytes: 10 }), 'too-large', /Header frame of \d+ bytes/);
+      const weights = encodeMessage(examples.WEIGHTS.init, { values: examples.WEIGHTS.values as Float32Array[] });
+      expectError(decodeMessage(weights, limits), 'too-large', /36 payload bytes, above the limit of 16/);
+      expectError(decodeMessage(weights, { ...DEFAULT_DECODE_LIMITS, maxHeaderBytes: 10 }), 'too-large', /Header frame of \d+ bytes/);
       const unsafe = { ...examples.STEP.init, protocol: PROTOCOL_VERSION, step: 2 ** 60 };
       expectError(decodeMessage([rawHeader(unsafe)]), 'invalid-header', /step:/);
     });

@@ -41,9 +41,9 @@
  *    `reducer` { name, bucketBytes, fp16 } and `peers` (ring endpoints by
  *    rank, empty for `star`); with CURVE and a ring, `peerKeys` (each
  *    rank's public key): a worker's ring PULL then lets in only those keys
- *    and its PUSH checks the right neighbour's. A worker joining a
- *    running job also gets the current weights as f32 payload frames
- *    named by `weightNames`. A worker adopts the generation of the newest
+ *    and its PUSH checks the right neighbour's. Weights do not travel in
+ *    WELCOME: a worker joining a running job gets them in STATE (13). A
+ *    worker adopts the generation of the newest
  *    WELCOME and from then on drops anything older (`checkGeneration`).
  *
  * 3. RING_READY (worker → coordinator). After WELCOME the worker loads
@@ -213,8 +213,6 @@ export const WelcomeHeader = z
     peers: z.array(z.string()),
     /** With CURVE and the ring reducer: each rank's public key (HELLO.curvePublicKey), by rank. Absent otherwise. */
     peerKeys: z.array(curveKey).optional(),
-    /** Names of the weight frames in `payload`, when weights are sent. */
-    weightNames: z.array(z.string()).optional(),
     /**
      * What the worker does with its training state before RING_READY:
      * 'send' (rank 0 after a membership change: send STATE to the
@@ -223,7 +221,6 @@ export const WelcomeHeader = z
      * model's initial weights at `step`).
      */
     syncState: z.enum(['send', 'receive']).optional(),
-    payload: PayloadDescriptor.optional(),
   })
   .refine((h) => h.rank < h.worldSize, { message: 'rank must be below worldSize', path: ['rank'] })
   .refine((h) => h.peers.length === 0 || h.peers.length === h.worldSize, {
@@ -233,10 +230,6 @@ export const WelcomeHeader = z
   .refine((h) => h.peerKeys === undefined || h.peerKeys.length === h.peers.length, {
     message: 'peerKeys must list one public key per ring peer',
     path: ['peerKeys'],
-  })
-  .refine((h) => (h.weightNames?.length ?? 0) === (h.payload?.lengths.length ?? 0), {
-    message: 'weightNames must name every payload frame',
-    path: ['weightNames'],
   });
 export type WelcomeHeader = z.infer<typeof WelcomeHeader>;
 
@@ -478,7 +471,7 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 export type MessageInit = DistributiveOmit<MessageHeader, 'protocol' | 'payload'>;
 
 /** Message types whose header carries float frames. */
-export const PAYLOAD_TYPES: ReadonlySet<MessageType> = new Set<MessageType>(['WELCOME', 'GRADS', 'AVG', 'RING_CHUNK', 'SAMPLES', 'WEIGHTS', 'STATE']);
+export const PAYLOAD_TYPES: ReadonlySet<MessageType> = new Set<MessageType>(['GRADS', 'AVG', 'RING_CHUNK', 'SAMPLES', 'WEIGHTS', 'STATE']);
 
 export function isMessageType(value: unknown): value is MessageType {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(MESSAGE_SCHEMAS, value);

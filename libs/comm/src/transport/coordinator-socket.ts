@@ -10,7 +10,6 @@ import { PeerUnreachableError, SocketClosedError } from './transport-errors';
 import type { WaitOptions } from './wait-options';
 import { z85 } from './z85-key';
 import { ZapHandler } from './zap-handler';
-import { watchSocketEvents } from './socket-events';
 
 /**
  * A peer as the ROUTER knows it: its routing id read as latin1, so any
@@ -61,10 +60,9 @@ export const DEFAULT_COORDINATOR_ENDPOINT = 'tcp://127.0.0.1:5555';
  * the rest; `receive()` / `for await` yield `{ peer, ok, envelope | error }`
  * and never throw on bad input.
  *
- * A killed worker shows up as a `disconnect` event (onDisconnect) that
- * carries an address but no routing id; a hung one only as a heartbeat
- * timeout. Track liveness per peer with PeerLiveness and HEARTBEAT
- * messages.
+ * A killed or hung worker shows up when a send to it fails
+ * (PeerUnreachableError); ZMTP heartbeats (`heartbeat`) drop a hung one's
+ * connection so that its next send fails.
  *
  * Sends are serialised. zeromq.js does not copy frames above 128 bytes:
  * never mutate or reuse a buffer passed in a payload after this call
@@ -74,8 +72,6 @@ export class CoordinatorSocket {
   private readonly inbox: Inbox<Incoming>;
   private readonly sends: SendQueue;
   private readonly loop: Promise<void>;
-  private readonly disconnectListeners = new Set<(address: string) => void>();
-  private eventLoop: Promise<void> | undefined;
 
   private constructor(
     private readonly router: Router,
@@ -180,41 +176,13 @@ export class CoordinatorSocket {
     return this.inbox[Symbol.asyncIterator]();
   }
 
-  /**
-   * Calls `listener` with the remote address whenever a connection drops
-   * (killed worker, heartbeat timeout). zeromq does not say which routing id
-   * it was: follow up with PeerLiveness or a HEARTBEAT round.
-   */
-  onDisconnect(listener: (address: string) => void): () => void {
-    this.disconnectListeners.add(listener);
-    if (this.eventLoop === undefined && !this.router.closed) {
-      this.eventLoop = this.watchEvents(this.router.events);
-    }
-    return () => this.disconnectListeners.delete(listener);
-  }
-
   async close(): Promise<void> {
     if (!this.router.closed) {
       this.router.close();
     }
     this.inbox.close();
-    await Promise.all([this.loop, this.eventLoop]);
+    await this.loop;
     await this.zap?.close();
-  }
-
-  /**
-   * Reads socket events in receive mode: an observer in emitter mode
-   * (events.on) makes zeromq.js throw ENOTSOCK outside any promise when it
-   * is closed. Ends when the ROUTER closes.
-   */
-  private async watchEvents(observer: Router['events']): Promise<void> {
-    await watchSocketEvents(observer, () => this.router.closed, (event) => {
-      if (event.type === 'disconnect') {
-        for (const listener of this.disconnectListeners) {
-          listener(event.address);
-        }
-      }
-    });
   }
 
   private async receiveLoop(): Promise<void> {

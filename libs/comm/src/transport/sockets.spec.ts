@@ -3,7 +3,6 @@ import { pack } from 'msgpackr';
 import { isEnvelopeOf } from '../protocol/message-codec';
 import { CoordinatorSocket, type Incoming } from './coordinator-socket';
 import { heartbeatSocketOptions } from './heartbeat-options';
-import { PeerLiveness } from './peer-liveness';
 import { PeerUnreachableError, SocketClosedError, WaitTimeoutError } from './transport-errors';
 import { WorkerSocket } from './worker-socket';
 import { testHello } from '../reduce/testing/test-hello';
@@ -32,7 +31,7 @@ describe('CoordinatorSocket and WorkerSocket over tcp://127.0.0.1', () => {
     return socket;
   }
 
-  it('exchanges HELLO / WELCOME with weight frames, keyed by the worker id', async () => {
+  it('exchanges HELLO / WELCOME, then STATE with weight frames, keyed by the worker id', async () => {
     const coord = await coordinator();
     expect(coord.endpoint).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/);
     const w = worker(coord.endpoint, 'worker-7');
@@ -42,27 +41,27 @@ describe('CoordinatorSocket and WorkerSocket over tcp://127.0.0.1', () => {
     if (!incoming.ok || !isEnvelopeOf(incoming.envelope, 'HELLO')) throw new Error('expected HELLO');
     expect(incoming.envelope.header.pid).toBe(process.pid);
 
-    const weights = new Float32Array(300_000).map((_, i) => Math.sin(i));
-    await coord.send(
-      incoming.peer,
-      {
-        type: 'WELCOME',
-        generation: 1,
-        step: 0,
-        rank: 0,
-        worldSize: 1,
-        seed: 1,
-        pipeline: { path: 'p.ts', hash: 'h', options: {} },
-        reducer: { name: 'star', bucketBytes: 1 << 22, fp16: false },
-        peers: [],
-        weightNames: ['w'],
-      },
-      { values: [weights] },
-    );
+    await coord.send(incoming.peer, {
+      type: 'WELCOME',
+      generation: 1,
+      step: 0,
+      rank: 0,
+      worldSize: 1,
+      seed: 1,
+      pipeline: { path: 'p.ts', hash: 'h', options: {} },
+      reducer: { name: 'star', bucketBytes: 1 << 22, fp16: false },
+      peers: [],
+      syncState: 'receive',
+    });
     const welcome = await w.receive(WAIT);
     if (!welcome.ok || !isEnvelopeOf(welcome.envelope, 'WELCOME')) throw new Error('expected WELCOME');
     expect(welcome.envelope.header.generation).toBe(1);
-    const received = welcome.envelope.payload[0];
+
+    const weights = new Float32Array(300_000).map((_, i) => Math.sin(i));
+    await coord.send(incoming.peer, { type: 'STATE', generation: 1, step: 0, rank: 0, phase: 0, texts: {}, binaries: ['weights.bin'] }, { values: [weights] });
+    const state = await w.receive(WAIT);
+    if (!state.ok || !isEnvelopeOf(state.envelope, 'STATE')) throw new Error('expected STATE');
+    const received = state.envelope.payload[0];
     expect(received).toHaveLength(weights.length);
     expect(Buffer.from(received.buffer, received.byteOffset, received.byteLength).equals(Buffer.from(weights.buffer))).toBe(true);
   });
@@ -153,41 +152,5 @@ describe('CoordinatorSocket and WorkerSocket over tcp://127.0.0.1', () => {
     expect(incoming.ok && incoming.peer).toBe('hb');
     expect(heartbeatSocketOptions(heartbeat)).toEqual({ heartbeatInterval: 50, heartbeatTimeout: 200, heartbeatTimeToLive: 150 });
     expect(heartbeatSocketOptions({ intervalMs: 0 })).toEqual({});
-  });
-
-  it('reports a disconnect when a worker goes away', async () => {
-    const coord = await coordinator();
-    const disconnected = new Promise<string>((resolve) => coord.onDisconnect(resolve));
-    const w = WorkerSocket.connect({ endpoint: coord.endpoint, workerId: 'leaving' });
-    await w.send(hello('leaving'));
-    await coord.receive(WAIT);
-    await w.close();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<string>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('no disconnect event within 5 s')), 5000);
-    });
-    try {
-      expect(await Promise.race([disconnected, timeout])).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/);
-    } finally {
-      clearTimeout(timer);
-    }
-  });
-});
-
-describe('PeerLiveness', () => {
-  it('expires peers silent for longer than the timeout, oldest first', () => {
-    let now = 1000;
-    const liveness = new PeerLiveness(500, () => now);
-    liveness.seen('a');
-    now = 1200;
-    liveness.seen('b');
-    now = 1600;
-    expect(liveness.expired()).toEqual(['a']);
-    now = 1800;
-    expect(liveness.expired()).toEqual(['a', 'b']);
-    liveness.seen('a');
-    liveness.forget('b');
-    expect(liveness.expired()).toEqual([]);
-    expect(liveness.peers()).toEqual(['a']);
   });
 });

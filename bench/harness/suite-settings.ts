@@ -1,0 +1,59 @@
+import type { ModelKey } from '../models/model-cases';
+
+/** How much the suite measures: the full run or `--quick`. */
+export interface SuiteSettings {
+  readonly mode: 'full' | 'quick';
+  /** Untimed steps before timing each model. */
+  readonly warmupSteps: number;
+  /**
+   * Timed steps per model on WASM (bare and Trainer each). The cheap
+   * models take more, so that a few % of overhead stands out of the noise.
+   */
+  readonly timedSteps: Readonly<Record<ModelKey, number>>;
+  /** Timed steps per model on the other backends. */
+  readonly otherBackendSteps: number;
+  /** Time the VAE and RNN on the plain-JS cpu backend too (~1.5 and ~2.5 s per step here). */
+  readonly cpuBackend: boolean;
+  readonly reduceSizesMiB: readonly number[];
+  readonly reduceWorldSizes: readonly number[];
+  /** Measured allreduces per case, and untimed ones before; fewer for big vectors and many ranks. */
+  readonly reduceRuns: (mebibytes: number, worldSize: number) => { runs: number; warmup: number };
+  /** Models trained through `ganglion launch` for throughput, by key. */
+  readonly throughputModels: readonly string[];
+  /** Steps per launch, and how many of the first to leave out of samples/s. */
+  readonly launchSteps: number;
+  readonly launchWarmupSteps: number;
+  /** No measurement starts after this many seconds (the suite then lists the rest as skipped). */
+  readonly budgetSeconds: number;
+}
+
+export const FULL_SETTINGS: SuiteSettings = {
+  mode: 'full',
+  warmupSteps: 3,
+  timedSteps: { dcgan: 20, 'conv-vae': 60, 'row-lstm': 60 },
+  otherBackendSteps: 20,
+  cpuBackend: true,
+  reduceSizesMiB: [1, 4, 40],
+  reduceWorldSizes: [2, 4],
+  reduceRuns: (mebibytes, worldSize) =>
+    mebibytes >= 40 ? { runs: worldSize > 2 ? 5 : 6, warmup: 1 } : worldSize > 2 ? { runs: 12, warmup: 2 } : { runs: 20, warmup: 3 },
+  throughputModels: ['dcgan', 'conv-vae', 'row-lstm'],
+  launchSteps: 20,
+  launchWarmupSteps: 4,
+  budgetSeconds: 12 * 60 + 30,
+};
+
+export const QUICK_SETTINGS: SuiteSettings = {
+  mode: 'quick',
+  warmupSteps: 1,
+  timedSteps: { dcgan: 5, 'conv-vae': 15, 'row-lstm': 15 },
+  otherBackendSteps: 5,
+  cpuBackend: false,
+  reduceSizesMiB: [4],
+  reduceWorldSizes: [2],
+  reduceRuns: () => ({ runs: 10, warmup: 2 }),
+  throughputModels: ['conv-vae'],
+  launchSteps: 12,
+  launchWarmupSteps: 2,
+  budgetSeconds: 100,
+};

@@ -1,0 +1,273 @@
+import { CoordinatorSocket, type HeaderOf, WorkerSocket, isEnvelopeOf } from '@ganglion/comm';
+import { createLogger, definePipeline, type MetricsSink, type NamedWeights, type ProgressReporter, type StepMetrics, SystemClock } from '@ganglion/pipeline';
+import { Coordinator, type CoordinatorOptions } from './coordinator';
+import { ChecksumMismatchError, JoinTimeoutError, WorkerFailedError } from './coordinator-errors';
+import type { CoordinatorOutputs, SampleImages } from '../outputs/coordinator-outputs';
+
+class ToyModel {
+  constructor(readonly options: unknown) {}
+}
+class ToyDataset {
+  constructor(readonly options: unknown) {}
+}
+
+const HASH = 'a'.repeat(64);
+const settings = definePipeline({
+  name: 'toy',
+  model: { type: ToyModel },
+  dataset: { type: ToyDataset },
+  batchSize: 4,
+  steps: 3,
+  distributed: { reducer: 'ring', checksumEvery: 2 },
+}).settings;
+
+class RecordingOutputs implements CoordinatorOutputs {
+  readonly lines: StepMetrics[] = [];
+  readonly samples: Array<{ step: number; images: SampleImages }> = [];
+  weights: { step: number; weights: readonly NamedWeights[] } | undefined;
+  readonly metrics: MetricsSink = { write: (m) => void this.lines.push(m), close: () => undefined };
+  writeSamples(step: number, images: SampleImages): string {
+    this.samples.push({ step, images });
+    return `samples/${step}.png`;
+  }
+  writeFinalWeights(step: number, weights: readonly NamedWeights[]): string {
+    this.weights = { step, weights };
+    return 'final-weights.json';
+  }
+  close(): void {}
+}
+
+interface FakeWorkerOptions {
+  readonly pipelineHash?: string | null;
+  /** Answer the first WELCOME with ERROR (as a worker whose copy of the pipeline differs does). */
+  readonly refuseWelcome?: boolean;
+  readonly checksum?: (rank: number, step: number) => string;
+  /** Report ERROR instead of finishing this step. */
+  readonly failAtStep?: number;
+  /** Called on the first message from the coordinator (the HEARTBEAT that acknowledges HELLO, or an ERROR). */
+  readonly onAnswer?: () => void;
+  /** Close the socket (as a killed process) when this step starts. */
+  readonly dieAtStep?: number;
+}
+
+interface FakeWorkerLog {
+  readonly welcomes: HeaderOf<'WELCOME'>[];
+  readonly states: HeaderOf<'STATE'>[];
+  readonly steps: Array<[generation: number, step: number]>;
+  readonly errors: HeaderOf<'ERROR'>[];
+  shutdown?: string;
+}
+
+/** A scripted worker over a real WorkerSocket: no tfjs, just the protocol. */
+async function fakeWorker(endpoint: string, workerId: string, options: FakeWorkerOptions = {}): Promise<FakeWorkerLog> {
+  const log: FakeWorkerLog = { welcomes: [], states: [], steps: [], errors: [] };
+  let done = 0;
+  const socket = WorkerSocket.connect({ endpoint, workerId });
+  try {
+    await socket.send({
+      type: 'HELLO', generation: 0, step: 0, workerId, host: 'test', pid: 1, backend: 'cpu', devices: [],
+      ringEndpoint: `tcp://127.0.0.1:1${workerId.length}`, pipelineHash: options.pipelineHash === undefined ? HASH : options.pipelineHash,
+    });
+    for (;;) {
+      const received = await socket.receive({ timeoutMs: 10_000 });
+      options.onAnswer?.();
+      if (!received.ok) throw received.error;
+      const { envelope } = received;
+      const welcome = log.welcomes.at(-1);
+      if (isEnvelopeOf(envelope, 'WELCOME')) {
+        log.welcomes.push(envelope.header);
+        if (options.refuseWelcome) {
+          await socket.send({ type: 'ERROR', generation: envelope.header.generation, step: 0, code: 'pipeline-mismatch', reason: 'files differ', fatal: true });
+          return log;
+        }
+        const { generation, rank, syncState } = envelope.header;
+        if (syncState === 'send') {
+          await socket.send({ type: 'STATE', generation, step: done, rank, phase: 0, texts: { 'trainer-state.json': `{"step":${done}}` }, binaries: [] }, { values: [] });
+        }
+        if (syncState !== 'receive') await socket.send({ type: 'RING_READY', generation, step: 0, rank });
+      } else if (isEnvelopeOf(envelope, 'STATE') && welcome !== undefined) {
+        log.states.push(envelope.header);
+        done = envelope.header.step;
+        await socket.send({ type: 'RING_READY', generation: welcome.generation, step: 0, rank: welcome.rank });
+      } else if (isEnvelopeOf(envelope, 'STEP') && welcome !== undefined) {
+        const { step, generation } = envelope.header;
+        const { rank } = welcome;
+        log.steps.push([generation, step]);
+        if (step === options.dieAtStep) return log;
+        if (step === options.failAtStep) {
+          await socket.send({ type: 'ERROR', generation, step, code: 'worker-failed', reason: 'out of memory', fatal: true });
+          continue;
+        }
+        await socket.send({ type: 'METRICS', generation, step, rank, sampleCount: 2, values: { 'loss/toy': 10 * rank + step, stepMs: 5, samplesPerSecond: 800, reduceMs: 1 + rank } });
+        if (envelope.header.checksum) {
+          await socket.send({ type: 'CHECKSUM', generation, step, rank, value: (options.checksum ?? (() => 'same'))(rank, step), algorithm: 'fnv1a64' });
+        }
+        await socket.send({ type: 'STEP_DONE', generation, step, rank });
+        done = step + 1;
+        if (rank === 0 && step === settings.steps - 1) {
+          await socket.send(
+            { type: 'SAMPLES', generation, step: step + 1, rank, count: 1, height: 1, width: 2, channels: 1, pixelRange: [0, 1] },
+            { values: [Float32Array.of(0, 1)] },
+          );
+          await socket.send({ type: 'WEIGHTS', generation, step: step + 1, rank, names: ['w'], shapes: [[2]] }, { values: [Float32Array.of(1.5, -2)] });
+        }
+      } else if (isEnvelopeOf(envelope, 'SHUTDOWN')) {
+        log.shutdown = envelope.header.reason;
+        return log;
+      } else if (isEnvelopeOf(envelope, 'ERROR')) {
+        log.errors.push(envelope.header);
+        return log;
+      }
+    }
+  } finally {
+    await socket.close();
+  }
+}
+
+describe('Coordinator (scripted workers over real sockets)', () => {
+  let socket: CoordinatorSocket;
+  let outputs: RecordingOutputs;
+
+  beforeEach(async () => {
+    socket = await CoordinatorSocket.bind({ endpoint: 'tcp://127.0.0.1:*', sendTimeoutMs: 2000 });
+    outputs = new RecordingOutputs();
+  });
+
+  afterEach(async () => {
+    await socket.close();
+  });
+
+  /** Starts a fake worker and waits until the coordinator answered its HELLO, so join order is fixed. */
+  async function joined(workerId: string, options: FakeWorkerOptions = {}): Promise<{ log: Promise<FakeWorkerLog> }> {
+    let answered!: () => void;
+    const answer = new Promise<void>((resolve) => (answered = resolve));
+    const log = fakeWorker(socket.endpoint, workerId, { ...options, onAnswer: answered });
+    await Promise.race([answer, log]);
+    return { log };
+  }
+
+  function coordinator(overrides: Partial<CoordinatorOptions> = {}): Coordinator {
+    const options: CoordinatorOptions = {
+      pipeline: { file: '/pipelines/toy.ts', hash: HASH, settings },
+      workers: 2,
+      joinTimeoutMs: 10_000,
+      heartbeatIntervalMs: 200,
+      ...overrides,
+    };
+    return new Coordinator(socket, options, outputs, createLogger({ format: 'json', level: 'silent' }), new SystemClock());
+  }
+
+  it('refuses a differing pipeline, re-ranks when a welcomed worker drops out, then trains to the end', async () => {
+    const running = coordinator().run();
+    const { log: first } = await joined('first');
+    const stale = await fakeWorker(socket.endpoint, 'stale', { pipelineHash: 'b'.repeat(64) });
+    expect(stale.errors[0]).toMatchObject({ code: 'pipeline-mismatch', fatal: true });
+    expect(stale.errors[0].reason).toMatch(/The files differ: deploy the same code on every machine/);
+
+    const dropout = await fakeWorker(socket.endpoint, 'dropout', { pipelineHash: null, refuseWelcome: true });
+    expect(dropout.welcomes[0]).toMatchObject({ rank: 1, worldSize: 2, generation: 1, step: 0 });
+    const last = fakeWorker(socket.endpoint, 'last');
+    const [result, firstLog, lastLog] = await Promise.all([running, first, last]);
+
+    // 'first' was welcomed twice: generation 1 with 'dropout', generation 2 with 'last'.
+    expect(firstLog.welcomes.map((w) => [w.generation, w.rank, w.worldSize])).toEqual([[1, 0, 2], [2, 0, 2]]);
+    expect(lastLog.welcomes.map((w) => [w.generation, w.rank])).toEqual([[2, 1]]);
+    const welcome = firstLog.welcomes[1];
+    expect(welcome.pipeline).toMatchObject({ path: '/pipelines/toy.ts', hash: HASH, options: { name: 'toy', batchSize: 4, steps: 3 } });
+    expect(welcome.reducer).toEqual({ name: 'ring', bucketBytes: 4 * 1024 * 1024, fp16: false });
+    expect(welcome.peers).toEqual(['tcp://127.0.0.1:15', 'tcp://127.0.0.1:14']);
+
+    expect(result).toMatchObject({ steps: 3, worldSize: 2, reducer: 'ring', checksumSteps: [1, 2], finalWeights: 'final-weights.json' });
+    // metrics.jsonl gets rank 0's losses (the global means) and reduce times, one line per step.
+    expect(outputs.lines.map((m) => [m.step, m.losses.toy, m.reduceMs])).toEqual([[0, 0, 1], [1, 1, 1], [2, 2, 1]]);
+    expect(outputs.samples.map((s) => [s.step, Array.from(s.images.pixels)])).toEqual([[3, [0, 1]]]);
+    expect(outputs.weights?.step).toBe(3);
+    expect(outputs.weights?.weights.map((w) => [w.name, w.shape, Array.from(w.values)])).toEqual([['w', [2], [1.5, -2]]]);
+    expect(firstLog.shutdown).toBe('training finished');
+    expect(lastLog.shutdown).toBe('training finished');
+  });
+
+  it('stops loudly when the ranks\' weight checksums differ, and shuts every worker down', async () => {
+    const running = coordinator().run();
+    const checksum = (rank: number, step: number) => (step === 1 && rank === 1 ? 'drifted' : 'same');
+    const workers = Promise.all([fakeWorker(socket.endpoint, 'a', { checksum }), fakeWorker(socket.endpoint, 'b', { checksum })]);
+    await expect(running).rejects.toThrow(ChecksumMismatchError);
+    await expect(running).rejects.toThrow(/WEIGHTS DIVERGED at step 1: .*rank 0: same, rank 1: drifted/);
+    for (const log of await workers) expect(log.shutdown).toMatch(/^the job failed: WEIGHTS DIVERGED/);
+    expect(outputs.lines).toHaveLength(1);
+  });
+
+  it('hands every step to a progress reporter and stops it, also when the run fails', async () => {
+    const calls: string[] = [];
+    const progress: ProgressReporter = {
+      start: (total, start) => calls.push(`start ${start}/${total}`),
+      update: (m) => calls.push(`update ${m.step} toy=${m.losses.toy}`),
+      stop: () => calls.push('stop'),
+    };
+    const running = coordinator({ progress }).run();
+    await Promise.all([running, fakeWorker(socket.endpoint, 'a'), fakeWorker(socket.endpoint, 'b')]);
+    expect(calls).toEqual(['start 0/3', 'update 0 toy=0', 'update 1 toy=1', 'update 2 toy=2', 'stop']);
+
+    calls.length = 0;
+    const failing = coordinator({ progress }).run();
+    const checksum = (rank: number, step: number) => (step === 1 && rank === 1 ? 'drifted' : 'same');
+    const workers = Promise.all([fakeWorker(socket.endpoint, 'c', { checksum }), fakeWorker(socket.endpoint, 'd', { checksum })]);
+    await expect(failing).rejects.toThrow(ChecksumMismatchError);
+    await workers;
+    expect(calls).toEqual(['start 0/3', 'update 0 toy=0', 'stop']);
+  });
+
+  it('fails the run with the reason of a worker that reports an error while training', async () => {
+    const running = coordinator().run();
+    const { log: ok } = await joined('ok');
+    const oom = fakeWorker(socket.endpoint, 'oom', { failAtStep: 1 });
+    await expect(running).rejects.toThrow(WorkerFailedError);
+    await expect(running).rejects.toThrow(/Worker oom \(rank 1 on test\) failed: out of memory/);
+    expect((await ok).shutdown).toMatch(/out of memory/);
+    await oom;
+  });
+
+  it('gives up after the join timeout, naming how many workers joined', async () => {
+    const running = coordinator({ joinTimeoutMs: 1000 }).run();
+    const lonely = fakeWorker(socket.endpoint, 'lonely');
+    await expect(running).rejects.toThrow(JoinTimeoutError);
+    await expect(running).rejects.toThrow(/Only 1 of 2 workers joined within 1 s\. Start the missing workers with `ganglion worker --connect tcp:\/\/127\.0\.0\.1:\d+`/);
+    expect((await lonely).shutdown).toMatch(/Only 1 of 2 workers joined/);
+  });
+
+  it("goes on without a worker that died: new generation, rank 0's state to the others, training continues from rank 0's position", async () => {
+    const running = coordinator({ workers: 3, minWorkers: 2 }).run();
+    const { log: a } = await joined('a');
+    const { log: b } = await joined('b');
+    const { log: c } = await joined('c', { dieAtStep: 1 });
+    const [result, logA, logB, logC] = await Promise.all([running, a, b, c]);
+    expect(logC.steps).toEqual([[1, 0], [1, 1]]);
+    // a and b: generation 2 with ranks 0 and 1; a (rank 0) was told to send its state, b to receive it.
+    expect(logA.welcomes.map((w) => [w.generation, w.rank, w.worldSize, w.syncState])).toEqual([[1, 0, 3, undefined], [2, 0, 2, 'send']]);
+    expect(logB.welcomes.map((w) => [w.generation, w.rank, w.worldSize, w.syncState])).toEqual([[1, 1, 3, undefined], [2, 1, 2, 'receive']]);
+    // a (rank 0) had finished step 1 when c died: its state is at step 2, which b loads; step 1 is not trained twice.
+    expect(logB.states.map((s) => [s.generation, s.step, s.rank, s.texts['trainer-state.json']])).toEqual([[2, 2, 0, '{"step":2}']]);
+    expect(logB.steps).toEqual([[1, 0], [1, 1], [2, 2]]);
+    expect(result).toMatchObject({ steps: 3, worldSize: 2 });
+    expect(outputs.lines.map((m) => m.step)).toEqual([0, 1, 2]);
+    expect(logA.shutdown).toBe('training finished');
+  });
+
+  it('below --min-workers, waits for a worker to join, then fails after the rejoin timeout', async () => {
+    const running = coordinator({ workers: 2, minWorkers: 2, rejoinTimeoutMs: 1000 }).run();
+    const { log: a } = await joined('a');
+    const { log: b } = await joined('b', { dieAtStep: 1 });
+    await expect(running).rejects.toThrow(JoinTimeoutError);
+    await expect(running).rejects.toThrow(/Only 1 worker left, below --min-workers 2, and none joined within 1 s \(--rejoin-timeout\)/);
+    expect((await a).shutdown).toMatch(/below --min-workers 2/);
+    await b;
+  });
+
+  it('refuses a worker beyond the job size', async () => {
+    const running = coordinator({ workers: 1 }).run();
+    const { log: member } = await joined('member');
+    const extra = await fakeWorker(socket.endpoint, 'extra');
+    expect(extra.errors[0]).toMatchObject({ code: 'job-full', fatal: true });
+    await Promise.all([running, member]);
+  });
+});

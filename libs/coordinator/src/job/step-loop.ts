@@ -1,0 +1,207 @@
+import type { Envelope, Incoming, MetricsHeader, SamplesHeader, StateHeader, WeightsHeader } from '@ganglion/comm';
+import { type Clock, type Logger, meanLosses, median, type PipelineSettings, type ProgressReporter, roundToTenth, type StepMetrics, stepMetricsFromValues } from '@ganglion/pipeline';
+import type { CoordinatorEvents } from '../dashboard/coordinator-events';
+import { ChecksumMismatchError, WorkerFailedError } from './coordinator-errors';
+import type { CoordinatorInbox } from './coordinator-inbox';
+import type { CoordinatorLink } from './coordinator-link';
+import type { CoordinatorMembers } from './coordinator-members';
+import type { CoordinatorOutputs } from '../outputs/coordinator-outputs';
+import type { GroupAdmission } from '../admission/group-admission';
+import type { JobState } from './job-state';
+import type { RunProducts } from './run-products';
+
+/** Membership changed while training: the step loop stops and the group is formed again. */
+export class MembershipChange extends Error {
+  override readonly name = 'MembershipChange';
+}
+
+/** What the ranks reported of one step. */
+interface StepReports {
+  readonly metrics: Map<number, MetricsHeader>;
+  readonly checksums: Map<number, string>;
+  readonly done: Set<number>;
+}
+
+/**
+ * Training (STEP, METRICS, CHECKSUM, STEP_DONE; the final WEIGHTS): STEP to every rank, the ranks'
+ * METRICS, CHECKSUM and STEP_DONE collected, checksums compared, rank 0's
+ * metrics written and logged (or shown by the progress reporter); SAMPLES,
+ * STATE and WEIGHTS from rank 0 kept as they come; after the last step,
+ * the wait for rank 0's final weights. A worker joining or gone stops the
+ * loop with MembershipChange.
+ */
+export class StepLoop {
+  private readonly finished: StepMetrics[] = [];
+  private readonly checked: number[] = [];
+  /** The step a membership change interrupted, with what its ranks had reported. */
+  private interrupted: { readonly step: number; readonly reports: StepReports; readonly started: number } | undefined;
+
+  constructor(
+    private readonly link: CoordinatorLink,
+    private readonly members: CoordinatorMembers,
+    private readonly job: JobState,
+    private readonly admission: GroupAdmission,
+    private readonly inbox: CoordinatorInbox,
+    private readonly products: RunProducts,
+    private readonly outputs: CoordinatorOutputs,
+    private readonly settings: PipelineSettings,
+    private readonly logger: Logger,
+    private readonly clock: Clock,
+    private readonly progress: ProgressReporter | undefined,
+    private readonly events: CoordinatorEvents | undefined,
+  ) {}
+
+  /** Every finished step's metrics, in order (grows as steps finish). */
+  get history(): readonly StepMetrics[] {
+    return this.finished;
+  }
+
+  /** Steps at which every rank's weight checksum was compared (and matched; grows as steps finish). */
+  get checksumSteps(): readonly number[] {
+    return this.checked;
+  }
+
+  /** Training starts at `start` with the ranks of the first generation: logged, and the progress reporter started. */
+  startTraining(start: number): void {
+    this.job.training = true;
+    const { steps, distributed, batchSize } = this.settings;
+    const worldSize = this.members.ranked.length;
+    this.logger.info(
+      { worldSize, reducer: distributed.reducer, bucketBytes: distributed.bucketBytes, fp16: distributed.fp16, steps, batchSize },
+      `training ${this.settings.name}: ${worldSize} worker${worldSize === 1 ? '' : 's'}, reducer ${distributed.reducer}${distributed.fp16 ? ' (fp16)' : ''}, ` +
+        `global batch ${batchSize}, steps ${start}..${steps - 1}`,
+    );
+    this.progress?.start(steps, start);
+  }
+
+  /** After a new generation formed at `continueAt`: a step rank 0 had finished before the change is not redone, its metrics are written now. */
+  settleInterrupted(continueAt: number): void {
+    const interrupted = this.interrupted;
+    this.interrupted = undefined;
+    if (interrupted !== undefined && continueAt > interrupted.step && interrupted.reports.metrics.size > 0) {
+      this.recordStep(interrupted.step, interrupted.reports, this.clock.now() - interrupted.started);
+    }
+  }
+
+  /** STEP ... STEP_DONE for steps `start`..steps-1: appends each step's metrics to `history` and each checked step to `checksumSteps`. Throws MembershipChange. */
+  async trainSteps(start: number): Promise<void> {
+    const { steps, distributed } = this.settings;
+    const { checksumEvery } = distributed;
+    const worldSize = this.members.ranked.length;
+    for (let step = start; step < steps; step++) {
+      if (this.members.joining.length > 0) throw new MembershipChange(`${this.members.joining.map((m) => m.hello.workerId).join(', ')} joined`);
+      const checksum = (step + 1) % checksumEvery === 0 || step + 1 === steps;
+      const started = this.clock.now();
+      const reports: StepReports = { metrics: new Map(), checksums: new Map(), done: new Set() };
+      for (const member of this.members.ranked) {
+        await this.link.trySend(member.peer, { type: 'STEP', generation: this.job.generation, step, checksum });
+      }
+      while (reports.done.size < worldSize) {
+        if (this.members.hasGone) {
+          this.interrupted = { step, reports, started };
+          throw new MembershipChange('a worker is gone');
+        }
+        const incoming = await this.link.next(this.link.interval);
+        if (incoming !== undefined) await this.onTrainingMessage(incoming, step, reports);
+      }
+      const stepMs = this.clock.now() - started;
+      if (checksum) {
+        this.compareChecksums(step, reports.checksums);
+        this.checked.push(step);
+      }
+      this.recordStep(step, reports, stepMs);
+    }
+  }
+
+  /** The end: waits for rank 0's final WEIGHTS (kept by RunProducts); fails when rank 0 leaves or they do not come in time. */
+  async awaitFinalWeights(steps: number, timeoutMs: number): Promise<void> {
+    const deadline = this.clock.now() + timeoutMs;
+    const rank0 = this.members.ranked[0];
+    while (!this.products.hasFinalWeights) {
+      const remaining = deadline - this.clock.now();
+      if (remaining <= 0) throw new WorkerFailedError(`Rank 0 did not send its final weights within ${Math.round(timeoutMs / 1000)} s of step ${steps}.`);
+      const incoming = await this.link.next(Math.min(remaining, this.link.interval));
+      if (incoming !== undefined) await this.onTrainingMessage(incoming, steps, { metrics: new Map(), checksums: new Map(), done: new Set() });
+      for (const { member, reason } of this.members.takeGone()) {
+        this.admission.drop(member, reason);
+        if (member === rank0) throw new WorkerFailedError(`Rank 0 (${member.hello.workerId}) left before sending the final weights: ${reason}.`);
+      }
+    }
+  }
+
+  /** Writes a finished step's metrics (rank 0's, whose losses are the global means: every rank reports the same reduced losses). */
+  private recordStep(step: number, reports: StepReports, stepMs: number): void {
+    const { steps, logEvery, batchSize } = this.settings;
+    const values = (reports.metrics.get(0) ?? [...reports.metrics.values()][0])?.values ?? {};
+    const metrics: StepMetrics = { ...stepMetricsFromValues(step, values, this.clock.date()), stepMs, samplesPerSecond: (batchSize * 1000) / stepMs };
+    this.outputs.metrics.write(metrics);
+    this.finished.push(metrics);
+    this.events?.stepFinished(metrics, reports.metrics);
+    const done = step + 1;
+    if (this.progress !== undefined) this.progress.update(metrics);
+    else if (done % logEvery === 0 || done === steps) this.logProgress(done, this.finished.slice(-logEvery));
+  }
+
+  private async onTrainingMessage(incoming: Incoming, step: number, reports: StepReports): Promise<void> {
+    const message = await this.inbox.fromMember(incoming);
+    if (message === undefined) return;
+    const { member, envelope } = message;
+    const rank = this.members.rankOf(member);
+    const { header } = envelope;
+    if (header.type === 'ERROR') {
+      throw new WorkerFailedError(`Worker ${member.hello.workerId} (rank ${rank} on ${member.hello.host}) failed: ${header.reason}`);
+    }
+    if (header.generation !== this.job.generation || rank < 0) return;
+    if (header.type === 'SAMPLES') {
+      this.products.writeSamples(envelope as Envelope<SamplesHeader>);
+      return;
+    }
+    if (header.type === 'WEIGHTS') {
+      this.products.keepFinalWeights(envelope as Envelope<WeightsHeader>);
+      return;
+    }
+    if (header.type === 'STATE') {
+      if (rank === 0) this.products.writeCheckpoint(envelope as Envelope<StateHeader>);
+      return;
+    }
+    if (header.type !== 'METRICS' && header.type !== 'CHECKSUM' && header.type !== 'STEP_DONE') return;
+    if (header.rank !== rank || header.step !== step) {
+      throw new WorkerFailedError(
+        `Worker ${member.hello.workerId} (rank ${rank}) sent ${header.type} for rank ${header.rank}, step ${header.step} during step ${step}; the job is out of step.`,
+      );
+    }
+    if (header.type === 'METRICS') reports.metrics.set(rank, header);
+    else if (header.type === 'CHECKSUM') reports.checksums.set(rank, header.value);
+    else reports.done.add(rank);
+  }
+
+  private compareChecksums(step: number, checksums: ReadonlyMap<number, string>): void {
+    const values = this.members.ranked.map((_, rank) => checksums.get(rank));
+    const missing = values.flatMap((value, rank) => (value === undefined ? [rank] : []));
+    if (missing.length > 0) {
+      throw new ChecksumMismatchError(`Step ${step}: ranks ${missing.join(', ')} sent no weight checksum although the STEP asked for one.`);
+    }
+    if (new Set(values).size !== 1) {
+      throw new ChecksumMismatchError(
+        `WEIGHTS DIVERGED at step ${step}: the ranks' weight checksums differ (${values.map((v, rank) => `rank ${rank}: ${v}`).join(', ')}). ` +
+          'Replicas must hold identical weights; stopping. Check that every worker runs the same code and backend.',
+      );
+    }
+    this.logger.info({ step: step + 1, checksum: values[0], ranks: values.length }, `step ${step + 1}: weight checksums match on all ${values.length} ranks (${values[0]})`);
+  }
+
+  private logProgress(done: number, recent: readonly StepMetrics[]): void {
+    const { steps, distributed, batchSize } = this.settings;
+    const losses = meanLosses(recent);
+    const stepMs = median(recent.map((m) => m.stepMs));
+    const reduceMs = median(recent.map((m) => m.reduceMs ?? 0));
+    const lossText = Object.entries(losses)
+      .map(([phase, loss]) => `${phase}=${loss.toFixed(4)}`)
+      .join(' ');
+    const worldSize = this.members.ranked.length;
+    this.logger.info(
+      { step: done, steps, losses, stepMs: roundToTenth(stepMs), reduceMs: roundToTenth(reduceMs), samplesPerSecond: roundToTenth((batchSize * 1000) / stepMs), worldSize, reducer: distributed.reducer },
+      `step ${done}/${steps} loss ${lossText} ${stepMs.toFixed(0)} ms/step, reduce ${reduceMs.toFixed(1)} ms/step [${distributed.reducer}, world size ${worldSize}]`,
+    );
+  }
+}
