@@ -55,7 +55,7 @@ export function encodeFloat16(source: Float32Array, target = new Uint16Array(sou
 }
 
 /** Decodes binary16 bits exactly. Writes into `target` when given (same length) and returns it. */
-export function decodeFloat16(source: Uint16Array, target = new Float32Array(source.length)): Float32Array {
+export function decodeFloat16(source: Uint16Array, target: Float32Array = new Float32Array(source.length)): Float32Array {
   if (target.length !== source.length) {
     throw new RangeError(`decodeFloat16: target holds ${target.length} values but source has ${source.length}`);
   }

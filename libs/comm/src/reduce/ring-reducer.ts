@@ -1,4 +1,4 @@
-import { floatsFromFrame, frameFromFloats } from '../protocol/float-frames';
+import { bytesPerElement, frameFromFloats, readFloatsInto } from '../protocol/float-frames';
 import type { Envelope } from '../protocol/message-codec';
 import type { FloatDtype, RingChunkHeader } from '../protocol/messages';
 import { ProtocolError } from '../protocol/protocol-error';
@@ -11,7 +11,9 @@ import {
   type ReducerOptions,
   resolveReducerConfig,
 } from './gradient-reducer';
+import { FloatScratch } from './float-scratch';
 import { type ActiveCall, ReduceCallTracker } from './reduce-call-tracker';
+import { reduceOutput } from './reduce-output';
 import { ReduceAbortedError } from './reducer-errors';
 import type { RingTransport } from './ring-transport';
 import { ringKey } from './ring-transport';
@@ -69,6 +71,8 @@ export class RingReducer implements GradientReducer {
   readonly name = 'ring';
   private readonly config: ReducerConfig;
   private readonly tracker: ReduceCallTracker;
+  /** Decoded f16 chunks, reused from call to call. */
+  private readonly scratch = new FloatScratch(64 * 1024 * 1024);
 
   /** @param transport this worker's bound ring sockets; the reducer owns it from now on and closes it. */
   constructor(
@@ -102,11 +106,12 @@ export class RingReducer implements GradientReducer {
   async allreduce(values: Float32Array, weight: number, context: ReduceContext): Promise<Float32Array> {
     const call = this.tracker.begin(values, weight, context);
     try {
+      const result = reduceOutput(values, context.into);
       if (call.membership.worldSize === 1 || values.length === 0) {
-        return values.slice();
+        result.set(values);
+        return result;
       }
       const dtype: FloatDtype = (context.fp16 ?? this.config.fp16) ? 'f16' : 'f32';
-      const result = new Float32Array(values.length);
       const jobs = bucketLayout(values.length, this.config.bucketBytes).map((slice, bucket) =>
         this.reduceBucket({
           call,
@@ -153,24 +158,29 @@ export class RingReducer implements GradientReducer {
     for (let k = 0; k <= n - 2; k++) {
       const index = mod(rank - k - 1);
       const envelope = await this.receive(job, k, index);
-      const mean = envelope.payload[0]; // ours to mutate: received memory or a fresh f16 decode
+      // Ours to mutate: the received memory (f32), or lent scratch the f16 frame is decoded into.
+      const received = envelope.header.payload.dtype;
+      const mean = received === 'f32' ? envelope.payload[0] : readFloatsInto(envelope.frames[0], received, this.scratch.take(chunk(index).length));
       const meanWeight = foldWeightedMean(mean, envelope.header.weightSum, view(local, index), weight);
       if (k < n - 2) {
         await this.send(job, k + 1, index, meanWeight, { dtype, values: [mean] });
+        if (received === 'f16') this.scratch.give(mean); // encoded afresh for the send, so free again
         continue;
       }
       // 3. This rank owns chunk `index`: finish it exactly as the others will see it.
       const frame = frameFromFloats(mean, dtype);
-      view(target, index).set(dtype === 'f32' ? mean : floatsFromFrame(frame, dtype));
+      if (dtype === 'f32') view(target, index).set(mean);
+      else readFloatsInto(frame, dtype, view(target, index));
+      if (received === 'f16') this.scratch.give(mean);
       await this.send(job, n - 1, index, meanWeight, { dtype, encoded: [frame] });
     }
 
-    // 4. All-gather.
+    // 4. All-gather: each finished chunk goes straight into the result (f16 decoded there, no array of its own).
     for (let k = 0; k <= n - 2; k++) {
       const round = n - 1 + k;
       const index = mod(rank - k);
       const envelope = await this.receive(job, round, index);
-      view(target, index).set(envelope.payload[0]);
+      readFloatsInto(envelope.frames[0], envelope.header.payload.dtype, view(target, index));
       if (k < n - 2) {
         await this.send(job, round + 1, index, envelope.header.weightSum, {
           dtype: envelope.header.payload.dtype,
@@ -213,13 +223,15 @@ export class RingReducer implements GradientReducer {
     });
     const { header } = envelope;
     const expected = chunkSlice(local.length, n, index).length;
+    const frame = envelope.frames[0];
+    const length = frame === undefined ? 0 : frame.byteLength / bytesPerElement(header.payload.dtype);
     const problem =
       header.rank !== left
         ? `came from rank ${header.rank}, not from the left neighbour ${left}`
         : header.chunk !== index
           ? `holds chunk ${header.chunk}, expected ${index}`
-          : envelope.payload[0].length !== expected
-            ? `holds ${envelope.payload[0].length} values, expected ${expected}: every rank must reduce vectors of the same length with the same bucketBytes`
+          : envelope.frames.length !== 1 || length !== expected
+            ? `holds ${length} values in ${envelope.frames.length} frames, expected ${expected} in one: every rank must reduce vectors of the same length with the same bucketBytes`
             : null;
     if (problem !== null) {
       throw new ProtocolError('unexpected-message', `Ring round ${round} of bucket ${bucket} on rank ${rank}: the chunk ${problem}.`, {
