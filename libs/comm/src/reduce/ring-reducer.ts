@@ -14,6 +14,7 @@ import {
 import { FloatScratch } from './float-scratch';
 import { type ActiveCall, ReduceCallTracker } from './reduce-call-tracker';
 import { reduceOutput } from './reduce-output';
+import { type RecyclerCall, SentFrameRecycler } from './sent-frame-recycler';
 import { ReduceAbortedError } from './reducer-errors';
 import type { RingTransport } from './ring-transport';
 import { ringKey } from './ring-transport';
@@ -33,6 +34,8 @@ interface BucketJob {
   readonly target: Float32Array;
   readonly weight: number;
   readonly dtype: FloatDtype;
+  /** This call's claim on the memory of the f16 frames it encodes. */
+  readonly frames: RecyclerCall;
 }
 
 /**
@@ -61,8 +64,9 @@ interface BucketJob {
  * frames are views of the caller's input, and every rank's completion
  * depends causally on its round-0 chunk having been received, so the input
  * is not read after allreduce resolves. Every other frame sent is memory
- * received from the left or freshly encoded, which this rank never writes
- * again — the result array is never sent.
+ * received from the left (never written again) or f16 encoded into memory
+ * the SentFrameRecycler hands out again only once the ring proves the
+ * frame read — the result array and the f16 scratch are never sent.
  *
  * Precision: one float32 rounding per fold (n-1 per element) plus one
  * per f16 hop when compressing (see float16.ts).
@@ -73,6 +77,8 @@ export class RingReducer implements GradientReducer {
   private readonly tracker: ReduceCallTracker;
   /** Decoded f16 chunks, reused from call to call. */
   private readonly scratch = new FloatScratch(64 * 1024 * 1024);
+  /** Encoded f16 frames, reused once the ring proves them read (see SentFrameRecycler). */
+  private readonly sentFrames = new SentFrameRecycler(64 * 1024 * 1024);
 
   /** @param transport this worker's bound ring sockets; the reducer owns it from now on and closes it. */
   constructor(
@@ -101,6 +107,7 @@ export class RingReducer implements GradientReducer {
     }
     this.tracker.configure(membership);
     this.transport.connect(membership);
+    this.sentFrames.forgetSent(); // a new PUSH: what the old one queued proves nothing now
   }
 
   async allreduce(values: Float32Array, weight: number, context: ReduceContext): Promise<Float32Array> {
@@ -112,6 +119,7 @@ export class RingReducer implements GradientReducer {
         return result;
       }
       const dtype: FloatDtype = (context.fp16 ?? this.config.fp16) ? 'f16' : 'f32';
+      const frames = this.sentFrames.begin();
       const jobs = bucketLayout(values.length, this.config.bucketBytes).map((slice, bucket) =>
         this.reduceBucket({
           call,
@@ -121,12 +129,19 @@ export class RingReducer implements GradientReducer {
           target: result.subarray(slice.offset, slice.offset + slice.length),
           weight,
           dtype,
+          frames,
         }).catch((error: unknown) => {
           call.fail(error);
           throw error;
         }),
       );
-      await Promise.all(jobs);
+      try {
+        await Promise.all(jobs);
+      } catch (error) {
+        this.sentFrames.failed(frames);
+        throw error;
+      }
+      this.sentFrames.succeeded(frames);
       return result;
     } catch (error) {
       throw call.translate(error);
@@ -152,7 +167,7 @@ export class RingReducer implements GradientReducer {
 
     // 1. Round 0: this rank's own chunk, unweighted, with its weight.
     const own = weight > 0 ? view(local, rank) : new Float32Array(chunk(rank).length);
-    await this.send(job, 0, rank, weight, { dtype, values: [own] });
+    await this.send(job, 0, rank, weight, this.payload(job, own));
 
     // 2. Reduce-scatter.
     for (let k = 0; k <= n - 2; k++) {
@@ -163,12 +178,12 @@ export class RingReducer implements GradientReducer {
       const mean = received === 'f32' ? envelope.payload[0] : readFloatsInto(envelope.frames[0], received, this.scratch.take(chunk(index).length));
       const meanWeight = foldWeightedMean(mean, envelope.header.weightSum, view(local, index), weight);
       if (k < n - 2) {
-        await this.send(job, k + 1, index, meanWeight, { dtype, values: [mean] });
+        await this.send(job, k + 1, index, meanWeight, this.payload(job, mean));
         if (received === 'f16') this.scratch.give(mean); // encoded afresh for the send, so free again
         continue;
       }
       // 3. This rank owns chunk `index`: finish it exactly as the others will see it.
-      const frame = frameFromFloats(mean, dtype);
+      const frame = dtype === 'f32' ? frameFromFloats(mean, dtype) : this.sentFrames.encode(job.frames, mean);
       if (dtype === 'f32') view(target, index).set(mean);
       else readFloatsInto(frame, dtype, view(target, index));
       if (received === 'f16') this.scratch.give(mean);
@@ -188,6 +203,11 @@ export class RingReducer implements GradientReducer {
         });
       }
     }
+  }
+
+  /** What to send for `values`: f32 as a view (no copy), f16 encoded into recycled memory. */
+  private payload(job: BucketJob, values: Float32Array): Parameters<RingTransport['send']>[1] {
+    return job.dtype === 'f32' ? { dtype: 'f32', values: [values] } : { dtype: 'f16', encoded: [this.sentFrames.encode(job.frames, values)] };
   }
 
   private send(
