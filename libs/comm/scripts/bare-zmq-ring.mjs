@@ -33,7 +33,7 @@ if (!(worldSize >= 2 && mebibytes > 0 && passes >= 1)) {
 }
 
 if (process.env.BARE_RING_RANK === undefined) {
-  const ports = new Array(worldSize);
+  const ports = new Array(worldSize).fill(undefined);
   const progress = new Array(worldSize).fill(0);
   const children = [];
   const started = Date.now();
