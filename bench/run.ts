@@ -11,8 +11,12 @@
  * raw TCP), throughput (`ganglion launch` with 1 and 2 workers), and,
  * only when named with --only, threads (ConvVAE and DCGAN steps with 1 and
  * 2 WASM threads in one process: for machines with more cores than
- * workers; left out by default, as the targets are 1-thread figures). Every
- * measurement runs in child processes started one at a time.
+ * workers; left out by default, as the targets are 1-thread figures), and,
+ * also only when named, weak-scaling (64 images per worker, 1 and 2
+ * workers, `ganglion launch` interleaved with PyTorch DDP's anchor over
+ * several rounds: both efficiencies side by side, and the coordinator's
+ * CPU per step; needs /usr/bin/python3 with torch). Every measurement
+ * runs in child processes started one at a time.
  */
 import 'reflect-metadata';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -29,10 +33,11 @@ import { sourceVersion } from './report/source-version';
 import { runThreadsSection, type ThreadsSectionResult } from './models/threads-section';
 import { runThroughputSection, type ThroughputSectionResult } from './launch/throughput-section';
 import { TimeBudget } from './harness/time-budget';
+import { runWeakScalingSection, weakScalingTable, type WeakScalingSectionResult } from './launch/weak-scaling-section';
 
-const SECTIONS = ['models', 'reduce', 'throughput', 'threads'] as const;
+const SECTIONS = ['models', 'reduce', 'throughput', 'threads', 'weak-scaling'] as const;
 type Section = (typeof SECTIONS)[number];
-/** Sections run when --only names none: threads is opt-in. */
+/** Sections run when --only names none: threads and weak-scaling are opt-in. */
 const DEFAULT_SECTIONS: readonly Section[] = ['models', 'reduce', 'throughput'];
 
 interface Arguments {
@@ -54,7 +59,7 @@ function parseArguments(argv: readonly string[]): Arguments {
       }
       sections = new Set(names as Section[]);
     } else if (arg === '--help' || arg === '-h') {
-      console.log('Usage: npm run bench [-- --quick] [-- --only models,reduce,throughput,threads]  (threads runs only when named)');
+      console.log('Usage: npm run bench [-- --quick] [-- --only models,reduce,throughput,threads,weak-scaling]  (threads and weak-scaling run only when named)');
       process.exit(0);
     } else {
       throw new Error(`Unknown argument "${arg}". Use --quick and/or --only ${SECTIONS.join(',')}.`);
@@ -81,6 +86,9 @@ async function main(): Promise<void> {
     ? await runThroughputSection(settings, repoRoot, budget, progress)
     : { launchAvailable: false, rows: [], skipped: [] };
   const threads: ThreadsSectionResult = args.sections.has('threads') ? await runThreadsSection(settings, budget, progress) : { rows: [], skipped: [] };
+  const weak: WeakScalingSectionResult = args.sections.has('weak-scaling')
+    ? await runWeakScalingSection(settings.weakScaling, repoRoot, new TimeBudget(settings.weakScaling.budgetSeconds), progress)
+    : { rows: [], skipped: [] };
 
   const figures = {
     stepTimes: models.stepTimes,
@@ -99,10 +107,14 @@ async function main(): Promise<void> {
     loadAverageAtEnd: loadavg(),
     ...figures,
     ...(args.sections.has('threads') ? { wasmThreads: threads.rows } : {}),
-    skipped: [...models.skipped, ...reduce.skipped, ...throughput.skipped, ...threads.skipped],
+    ...(args.sections.has('weak-scaling') ? { weakScaling: weak.rows } : {}),
+    skipped: [...models.skipped, ...reduce.skipped, ...throughput.skipped, ...threads.skipped, ...weak.skipped],
     targets: checkTargets(figures),
   };
   console.log('\n' + suiteReport(results));
+  if (weak.rows.length > 0) {
+    console.log(`\nWeak scaling against PyTorch DDP (64 images per worker, 1 -> 2 workers; efficiency = sps(2) / (2 sps(1)) per round; ring reducer):\n${weakScalingTable(weak.rows)}`);
+  }
   const folder = join(repoRoot, 'bench', 'results');
   mkdirSync(folder, { recursive: true });
   const file = join(folder, `${startedAt.toISOString().replace(/:/g, '-')}.json`);

@@ -1,15 +1,19 @@
 #!/usr/bin/env node
-// The `ganglion` command. Pipelines and Ganglion itself are TypeScript, run
-// through tsx with the workspace's tsconfig (for the @ganglion/* aliases),
-// whatever the current directory.
+// The `ganglion` command. Pipeline files are TypeScript, run through tsx.
+// In a checkout of Ganglion its own sources are TypeScript too, resolved
+// through the workspace's tsconfig (the @ganglion/* aliases), whatever the
+// current directory; in an install (npm's `ganglion` package) the same
+// require finds the compiled JavaScript, and @ganglion/* are packages.
 'use strict';
+const fs = require('node:fs');
 const path = require('node:path');
 
-process.env.TSX_TSCONFIG_PATH ??= path.join(__dirname, '..', 'tsconfig.json');
+const workspaceTsconfig = path.join(__dirname, '..', 'tsconfig.json');
+if (fs.existsSync(workspaceTsconfig)) process.env.TSX_TSCONFIG_PATH ??= workspaceTsconfig;
 require('tsx/cjs/api').register();
 require('reflect-metadata');
 
-const { main } = require('../apps/cli/src/main.ts');
+const { main } = require('../apps/cli/src/main');
 main(process.argv).then(
   (code) => {
     process.exitCode = code;

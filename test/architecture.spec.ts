@@ -71,6 +71,7 @@ describe('module boundaries', () => {
           return target.startsWith(root) ? undefined : `${file}: relative import '${specifier}' leaves libs/${lib}; use @ganglion/<lib>`;
         }
         if (specifier.startsWith('@ganglion/') && !isLibAlias(specifier)) return `${file}: '${specifier}' is not a lib alias (libs never import apps)`;
+        if (specifier === `@ganglion/${lib}`) return `${file}: imports its own lib's alias '${specifier}' (an import cycle through src/index.ts); use a relative path`;
         if (FORBIDDEN[lib].some((pattern) => pattern.test(specifier))) return `${file}: libs/${lib} must not import '${specifier}'`;
         if (!typeOnly && (TYPES_ONLY[lib] ?? []).some((pattern) => pattern.test(specifier))) {
           return `${file}: libs/${lib} may import '${specifier}' for types only (import type), never load it`;

@@ -111,6 +111,31 @@ describe('deploy examples', () => {
     });
   });
 
+  describe('Kubernetes schemas', () => {
+    const validator = path.join(DEPLOY, 'kubernetes/validate-manifests.mjs');
+
+    it('the manifest validates against the Kubernetes API schemas (kubernetes-models, offline)', () => {
+      const result = spawnSync(process.execPath, [validator, path.join(DEPLOY, 'kubernetes/ganglion-indexed-job.yaml')], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 });
+      expect(result.stdout).toMatch(/^ok .* v1 Service\/ganglion$/m);
+      expect(result.stdout).toMatch(/^ok .* batch\/v1 Job\/ganglion$/m);
+      expect(result.status).toBe(0);
+    });
+
+    it('the validator refuses a wrong type and an unknown kind, naming the field', () => {
+      const broken = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ganglion-k8s-')), 'broken.yaml');
+      try {
+        const text = read('kubernetes/ganglion-indexed-job.yaml').replace('completions: 2', 'completions: two').replace('kind: Service', 'kind: Servise');
+        fs.writeFileSync(broken, text);
+        const result = spawnSync(process.execPath, [validator, broken], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 });
+        expect(result.stdout).toMatch(/^invalid .*Job\/ganglion: .*spec\/completions must be integer/m);
+        expect(result.stdout).toMatch(/^invalid .*Servise\/ganglion: no schema for v1 Servise/m);
+        expect(result.status).toBe(1);
+      } finally {
+        fs.rmSync(path.dirname(broken), { recursive: true, force: true });
+      }
+    });
+  });
+
   describe('SLURM sbatch script', () => {
     const script = path.join(DEPLOY, 'slurm/ganglion.sbatch');
 
@@ -120,7 +145,7 @@ describe('deploy examples', () => {
       expect(text).toMatch(/^#SBATCH --nodes=\d+$/m);
       expect(text).toMatch(/^#SBATCH --ntasks-per-node=1$/m);
       expect(text).toMatch(/scontrol show hostnames "\$SLURM_JOB_NODELIST" \| head -n 1/);
-      expect(text).toMatch(/^srun .*ganglion run "\$PIPELINE"/m);
+      expect(text).toMatch(/^srun .*"\$\{GANGLION\[@\]\}" run "\$PIPELINE" .*"\$@"$/m);
     });
 
     it('dry run with stub scontrol/srun: exports MASTER_ADDR/MASTER_PORT; task 0 coordinates, task 1 works', () => {
@@ -128,13 +153,13 @@ describe('deploy examples', () => {
       try {
         fs.writeFileSync(path.join(bin, 'scontrol'), '#!/bin/sh\n[ "$1 $2" = "show hostnames" ] && printf "node-a\\nnode-b\\n"\n', { mode: 0o755 });
         fs.writeFileSync(path.join(bin, 'srun'), `#!/bin/sh\nprintf '%s\\n' "MASTER_ADDR=$MASTER_ADDR" "MASTER_PORT=$MASTER_PORT" "ARGS=$*" "PWD=$PWD"\n`, { mode: 0o755 });
-        const output = execFileSync('bash', [script, 'pipelines/fashion-dcgan.ts'], {
-          env: { PATH: `${bin}:${process.env.PATH ?? ''}`, SLURM_JOB_NODELIST: 'node-[a-b]', SLURM_SUBMIT_DIR: REPO_ROOT },
+        const output = execFileSync('bash', [script, 'pipelines/fashion-dcgan.ts', '--steps', '7'], {
+          env: { PATH: `${bin}:${process.env.PATH ?? ''}`, SLURM_JOB_NODELIST: 'node-[a-b]', SLURM_SUBMIT_DIR: REPO_ROOT, GANGLION_BIN: 'bin/ganglion.js' },
           encoding: 'utf8',
         });
         const seen = Object.fromEntries(output.trim().split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
         expect(seen).toMatchObject({ MASTER_ADDR: 'node-a', MASTER_PORT: '5555', PWD: REPO_ROOT });
-        expect(seen.ARGS).toMatch(/ganglion run pipelines\/fashion-dcgan\.ts/);
+        expect(seen.ARGS).toMatch(/^--kill-on-bad-exit=1 bin\/ganglion\.js run pipelines\/fashion-dcgan\.ts .*--steps 7$/);
         // What srun adds for each of the 2 tasks, on top of what the script exported.
         const task = (procId: number) =>
           schedulerPlacementFromEnv({ SLURM_PROCID: String(procId), SLURM_NTASKS: '2', SLURM_LOCALID: '0', MASTER_ADDR: seen.MASTER_ADDR, MASTER_PORT: seen.MASTER_PORT });

@@ -105,6 +105,12 @@ describe('data-parallel training across processes', () => {
       await coordinator.waitForOutput(/refused worker .*pipeline file differs/);
       expect(coordinator.running).toBe(true);
 
+      // 2b. The same file with a training-relevant --set the coordinator was not given: a different pipeline hash, refused alike.
+      const overridden = GanglionProcess.start(['worker', '--connect', endpoint, shared, '--set', 'optimizer.learningRate=0.5', '--backend', 'cpu', '--connect-timeout', '60']);
+      expect(await overridden.exit(120_000)).toBe(1);
+      expect(overridden.stderr).toMatch(/refused this worker \(pipeline-mismatch\): .*the training-relevant --set flags do/);
+      expect(coordinator.running).toBe(true);
+
       // 3. A worker without a pipeline argument loads the coordinator's path; the file there changed since: it reports and exits.
       fs.writeFileSync(shared, original + '\n// changed after the coordinator loaded it\n');
       const drifted = GanglionProcess.start(['worker', '--connect', endpoint, '--backend', 'cpu', '--connect-timeout', '60']);

@@ -23,3 +23,10 @@ export function timeStep(run: () => void): StepTime {
   run();
   return stop();
 }
+
+/** Wall and CPU time of asynchronous work (a training step: its loss is read back with `await data()`). */
+export async function timeStepAsync(run: () => Promise<void>): Promise<StepTime> {
+  const stop = startStopwatch();
+  await run();
+  return stop();
+}

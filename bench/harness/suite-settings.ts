@@ -1,4 +1,5 @@
 import type { ModelKey } from '../models/model-cases';
+import type { WeakScalingSettings } from '../launch/weak-scaling-section';
 
 /** How much the suite measures: the full run or `--quick`. */
 export interface SuiteSettings {
@@ -25,6 +26,8 @@ export interface SuiteSettings {
   readonly launchWarmupSteps: number;
   /** No measurement starts after this many seconds (the suite then lists the rest as skipped). */
   readonly budgetSeconds: number;
+  /** The opt-in weak-scaling section against PyTorch DDP, with its own time budget in seconds. */
+  readonly weakScaling: WeakScalingSettings & { readonly budgetSeconds: number };
 }
 
 export const FULL_SETTINGS: SuiteSettings = {
@@ -41,6 +44,7 @@ export const FULL_SETTINGS: SuiteSettings = {
   launchSteps: 20,
   launchWarmupSteps: 4,
   budgetSeconds: 12 * 60 + 30,
+  weakScaling: { models: ['dcgan', 'conv-vae', 'row-lstm'], rounds: 3, launchSteps: 14, warmupSteps: 4, ddpSteps: 20, budgetSeconds: 40 * 60 },
 };
 
 export const QUICK_SETTINGS: SuiteSettings = {
@@ -56,4 +60,5 @@ export const QUICK_SETTINGS: SuiteSettings = {
   launchSteps: 12,
   launchWarmupSteps: 2,
   budgetSeconds: 100,
+  weakScaling: { models: ['conv-vae'], rounds: 1, launchSteps: 8, warmupSteps: 2, ddpSteps: 10, budgetSeconds: 5 * 60 },
 };

@@ -19,6 +19,10 @@ export interface LaunchRun {
   /** Folder that receives runs/<name>/<timestamp>/ (when launch has --out). */
   readonly outDir: string;
   readonly timeoutMs: number;
+  /** Global batch size (--batch-size), e.g. 64 per worker for weak scaling. Default: the pipeline's. */
+  readonly batchSize?: number;
+  /** Told the last 3000 characters of the run's output once it succeeded (e.g. its closing summary). */
+  readonly onOutput?: (tail: string) => void;
 }
 
 /** Asks the CLI whether it has a `launch` command, and which flags it takes. */
@@ -41,6 +45,7 @@ export function runLaunch(repoRoot: string, command: LaunchCommand, run: LaunchR
   if (command.flags.has('--sample-every')) args.push('--sample-every', '0');
   if (command.flags.has('--backend')) args.push('--backend', 'wasm');
   if (run.reducer !== undefined && command.flags.has('--reducer')) args.push('--reducer', run.reducer);
+  if (run.batchSize !== undefined) args.push('--batch-size', String(run.batchSize));
   const searchRoot = command.flags.has('--out') ? run.outDir : join(repoRoot, 'runs');
   const started = Date.now();
   return new Promise((resolve, reject) => {
@@ -62,6 +67,7 @@ export function runLaunch(repoRoot: string, command: LaunchCommand, run: LaunchR
         reject(new Error(`ganglion launch ${args.slice(2).join(' ')} ended with ${signal ?? `code ${code}`}:\n${output}`));
         return;
       }
+      run.onOutput?.(output);
       const files = findMetricsFiles(searchRoot, started);
       if (files.length === 0) reject(new Error(`ganglion launch wrote no metrics.jsonl under ${searchRoot}.`));
       else resolve(files);

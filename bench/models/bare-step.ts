@@ -7,9 +7,9 @@ import type { GenerativeModel, TrainingBatch } from '@ganglion/models';
  * them at once (what a plain tfjs loop of tf.variableGrads plus
  * optimizer.applyGradients does, with the same networks and kernels).
  */
-export function bareStep(model: GenerativeModel, batch: TrainingBatch): void {
+export async function bareStep(model: GenerativeModel, batch: TrainingBatch): Promise<void> {
   for (const phase of model.phases) {
-    const { gradients } = phase.computeGradients(batch);
+    const { gradients } = await phase.computeGradients(batch);
     try {
       phase.applyGradients(gradients);
     } finally {

@@ -13,11 +13,11 @@ export class InterleavingStepGate implements StepGate {
   readonly trainerTimes: StepTime[] = [];
   private stop: (() => StepTime) | undefined;
 
-  constructor(private readonly between: (step: number) => void) {}
+  constructor(private readonly between: (step: number) => Promise<void>) {}
 
   async beforeStep(step: number): Promise<boolean> {
     this.finishTrainerStep();
-    this.between(step);
+    await this.between(step);
     this.stop = startStopwatch();
     return true;
   }

@@ -15,22 +15,23 @@ import 'reflect-metadata';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ContainerModule, Container } from 'inversify';
+import { ContainerModule } from 'inversify';
 import * as tf from '@tensorflow/tfjs';
-import { dataModule, FashionMnistDataset, gatherBatch, ShardedSampler, type ImageSet } from '@ganglion/data';
-import { GenerativeModel, modelsModule, selectBackend, type BackendName, type TrainingBatch } from '@ganglion/models';
+import { FashionMnistDataset, gatherBatch, ShardedSampler, type ImageSet } from '@ganglion/data';
+import { GenerativeModel, selectBackend, type BackendName, type TrainingBatch } from '@ganglion/models';
 import {
   createLogger,
+  createTrainingContainer,
   definePipeline,
+  loadRunModules,
   MetricsSink,
-  pipelineModule,
   runModule,
   runPathsFor,
   StepGate,
   Trainer,
   TrainingImages,
 } from '@ganglion/pipeline';
-import { timeStep, type StepTime } from '../harness/stopwatch';
+import { timeStepAsync, type StepTime } from '../harness/stopwatch';
 import { bareStep } from './bare-step';
 import { peakRssMiB, replyToParent } from '../harness/child-process';
 import { InterleavingStepGate } from './interleaving-step-gate';
@@ -85,9 +86,9 @@ async function main(request: ModelStepRequest): Promise<ModelStepResult> {
   const bareTimes: StepTime[] = [];
   let trainerTimes: StepTime[] | undefined;
   let tensorsBefore = 0;
-  const bare = (model: GenerativeModel, step: number) => {
+  const bare = async (model: GenerativeModel, step: number) => {
     if (step === request.warmup) tensorsBefore = tf.memory().numTensors;
-    const time = timeStep(() => bareStep(model, batches[step]));
+    const time = await timeStepAsync(() => bareStep(model, batches[step]));
     if (step >= request.warmup) bareTimes.push(time);
   };
 
@@ -100,7 +101,7 @@ async function main(request: ModelStepRequest): Promise<ModelStepResult> {
     framework = await frameworkTimes(request, batchSize, images, model);
   } else {
     model = new spec.type({ seed: SEED });
-    for (let step = 0; step < total; step++) bare(model, step);
+    for (let step = 0; step < total; step++) await bare(model, step);
   }
   const tensorGrowth = tf.memory().numTensors - tensorsBefore;
   const result: ModelStepResult = {
@@ -166,9 +167,8 @@ async function runTrainer(run: TrainerRun): Promise<GenerativeModel> {
   });
   const paths = runPathsFor(outputDir, definition.settings.name, new Date());
   const logger = createLogger({ format: 'json', file: paths.log });
-  const container = new Container();
-  container.loadSync(dataModule, modelsModule, pipelineModule, runModule({ definition, paths, logger }));
-  if (definition.spec.overrides !== undefined) container.loadSync(definition.spec.overrides);
+  const container = createTrainingContainer();
+  loadRunModules(container, definition, runModule({ definition, paths, logger }));
   container.bind(TrainingImages).toConstantValue(run.images);
   const model = container.get<GenerativeModel>(GenerativeModel);
   run.onModel?.(model);
@@ -188,7 +188,7 @@ async function runTrainer(run: TrainerRun): Promise<GenerativeModel> {
  */
 async function frameworkTimes(request: ModelStepRequest, batchSize: number, images: ImageSet, model: GenerativeModel): Promise<StepTime[]> {
   const noop = new NoopModel({ phases: model.phases.length, imageShape: model.imageShape, pixelRange: model.pixelRange });
-  const gate = new InterleavingStepGate(() => undefined);
+  const gate = new InterleavingStepGate(async () => undefined);
   try {
     await runTrainer({ request, batchSize, steps: NOOP_WARMUP + NOOP_STEPS, images, gate, model: noop });
     return gate.trainerTimes.slice(NOOP_WARMUP);

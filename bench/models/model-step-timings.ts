@@ -105,17 +105,18 @@ function randomBatch(model: GenerativeModel, count: number, step: number, seed: 
   return { images, count, sampleIndices, step };
 }
 
-function timedStep(model: GenerativeModel, batch: TrainingBatch): StepTimes {
+async function timedStep(model: GenerativeModel, batch: TrainingBatch): Promise<StepTimes> {
   const step = startStopwatch();
-  const phases = model.phases.map((phase) => {
+  const phases: StepTimes['phases'] = [];
+  for (const phase of model.phases) {
     const compute = startStopwatch();
-    const { gradients } = phase.computeGradients(batch); // reads the loss back: the work is done
+    const { gradients } = await phase.computeGradients(batch); // reads the loss back: the work is done
     const computeMs = compute().wallMs;
     const apply = startStopwatch();
     phase.applyGradients(gradients);
     tf.dispose(gradients);
-    return { compute: computeMs, apply: apply().wallMs };
-  });
+    phases.push({ compute: computeMs, apply: apply().wallMs });
+  }
   const { wallMs, cpuMs } = step();
   return { total: wallMs, cpu: cpuMs, phases };
 }
@@ -138,7 +139,7 @@ interface Contender {
   times: StepTimes[];
 }
 
-function timeModel(key: ModelKey, contenders: Contender[], kernels: KernelSetSwitch, settings: Settings): void {
+async function timeModel(key: ModelKey, contenders: Contender[], kernels: KernelSetSwitch, settings: Settings): Promise<void> {
   const batches = [0, 1, 2, 3].map((seed) => randomBatch(contenders[0].model, settings.batch, seed, seed + 1));
   for (let i = 0; i < settings.warmup + settings.steps; i++) {
     // Alternate who goes first, so that neither always runs right after the other's garbage.
@@ -146,7 +147,7 @@ function timeModel(key: ModelKey, contenders: Contender[], kernels: KernelSetSwi
     for (const c of order) {
       kernels.use(c.kernelSet);
       const tensors = tf.memory().numTensors;
-      const times = timedStep(c.model, batches[i % batches.length]);
+      const times = await timedStep(c.model, batches[i % batches.length]);
       if (i >= settings.warmup) c.times.push(times);
       if (i > 0 && tf.memory().numTensors !== tensors) console.warn(`  ${c.label}: ${tf.memory().numTensors - tensors} tensors leaked`);
     }
@@ -198,7 +199,7 @@ async function main(): Promise<void> {
       kernels.use(kernelSets[i]);
       return { label: v.label, model: build(v, key), kernelSet: kernelSets[i], times: [] };
     });
-    timeModel(key, contenders, kernels, settings);
+    await timeModel(key, contenders, kernels, settings);
   }
   console.log(`\nload average ${loadavg()[0].toFixed(2)} at end`);
 }

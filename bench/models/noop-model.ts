@@ -56,7 +56,7 @@ export class NoopModel implements GenerativeModel {
       name,
       variables: [variable],
       optimizer: this.optimizer,
-      computeGradients: (): PhaseResult => ({ loss: 0, gradients: [tf.zeros([1])] }),
+      computeGradients: async (): Promise<PhaseResult> => ({ loss: 0, gradients: [tf.zeros([1])] }),
       applyGradients: () => undefined,
     };
   }

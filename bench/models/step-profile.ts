@@ -17,7 +17,7 @@ import * as tf from '@tensorflow/tfjs';
 import { loadavg } from 'node:os';
 import { FashionMnistDataset, gatherBatch, ShardedSampler } from '@ganglion/data';
 import { selectBackend, type GenerativeModel, type TrainingBatch } from '@ganglion/models';
-import { startStopwatch, timeStep } from '../harness/stopwatch';
+import { startStopwatch, timeStepAsync } from '../harness/stopwatch';
 import { bareStep } from './bare-step';
 import { modelCase } from './model-cases';
 import { summaryStats } from '../report/summary-stats';
@@ -79,7 +79,7 @@ async function main(): Promise<void> {
   await selectBackend({ requested: 'wasm' });
   const model = new (modelCase(settings.model).type)({ seed: 7 });
   const batches = await batchesFor(model, settings, settings.warmup + settings.steps);
-  for (let i = 0; i < settings.warmup; i++) bareStep(model, batches[i]);
+  for (let i = 0; i < settings.warmup; i++) await bareStep(model, batches[i]);
 
   const perStep = new Map<string, number[]>();
   const calls = new Map<string, number>();
@@ -88,7 +88,7 @@ async function main(): Promise<void> {
   const plainWalls: number[] = [];
   for (let i = 0; i < settings.steps; i++) {
     const batch = batches[settings.warmup + i];
-    plainWalls.push(timeStep(() => bareStep(model, batch)).wallMs);
+    plainWalls.push((await timeStepAsync(() => bareStep(model, batch))).wallMs);
     const profiled = startStopwatch();
     const info = await tf.profile(() => bareStep(model, batch));
     walls.push(profiled().wallMs);

@@ -1,3 +1,4 @@
+import type { WeakScalingRow } from '../launch/weak-scaling-section';
 import type { MachineInfo } from './machine-info';
 import type { OverheadRow, Skipped, StepTimeRow } from '../models/model-section';
 import type { ReduceRow } from '../reduce/reduce-section';
@@ -24,6 +25,8 @@ export interface SuiteResults {
   readonly throughput: ThroughputRow[];
   /** WASM steps with 1 and 2 threads (only when `--only threads` asked for them). */
   readonly wasmThreads?: ThreadsRow[];
+  /** Weak scaling against PyTorch DDP (only when `--only weak-scaling` asked for it). */
+  readonly weakScaling?: WeakScalingRow[];
   readonly skipped: Skipped[];
   readonly targets: TargetCheck[];
 }

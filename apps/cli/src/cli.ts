@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { coordinatorCommand, launchCommand, runCommand } from '@ganglion/coordinator';
-import { buildWorkerCommand, nonFiniteOption, nonNegativeInt, positiveInt, trainInProcess, withThreadsFlag } from '@ganglion/pipeline';
+import { backendOption, buildWorkerCommand, formatLosses, logFormatOption, nonFiniteOption, nonNegativeInt, positiveInt, type SetOverride, setOption, trainInProcess, withThreadsFlag } from '@ganglion/pipeline';
+import { backendCommand } from './backend-command';
 import { exportCommand } from './export-command';
 import { keygenCommand } from './keygen-command';
 import { sampleCommand } from './sample-command';
@@ -18,6 +19,7 @@ export function buildCli(setExitCode: (code: number) => void): Command {
     .command('train')
     .description('Train a pipeline in this process (no workers).')
     .argument('<pipeline>', 'pipeline file, e.g. pipelines/fashion-vae.ts')
+    .addOption(setOption())
     .option('--steps <n>', 'number of steps (overrides the pipeline)', positiveInt)
     .option('--batch-size <n>', 'global batch size (overrides the pipeline)', positiveInt)
     .option('--seed <n>', 'seed of data order and noise (overrides the pipeline)', nonNegativeInt)
@@ -27,8 +29,8 @@ export function buildCli(setExitCode: (code: number) => void): Command {
     .option('--keep-checkpoints <n>', 'keep the newest n checkpoints (default 3)', positiveInt)
     .addOption(nonFiniteOption())
     .option('--resume [dir]', 'continue from a checkpoint: a run folder, a checkpoints/step-* folder, or (no dir) the newest run under --out')
-    .addOption(new Option('--backend <name>', 'compute backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'))
-    .addOption(new Option('--log-format <format>', 'log lines for people or machines').choices(['pretty', 'json']).default('pretty'))
+    .addOption(backendOption())
+    .addOption(logFormatOption())
     .option('--out <dir>', 'folder for runs/<name>/<timestamp>', 'runs')
     .addOption(
       new Option('--progress <mode>', 'a live bar, a log line every --log-every steps, or auto (bar on a terminal with pretty logs)')
@@ -43,6 +45,7 @@ export function buildCli(setExitCode: (code: number) => void): Command {
         logFormat: flags.logFormat,
         progress: flags.progress,
         resume: flags.resume,
+        sets: flags.set,
         overrides: {
           steps: flags.steps,
           batchSize: flags.batchSize,
@@ -54,10 +57,7 @@ export function buildCli(setExitCode: (code: number) => void): Command {
           nonFiniteGradients: flags.nonFinite,
         },
       });
-      const losses = (record: Record<string, number>) =>
-        Object.entries(record)
-          .map(([phase, loss]) => `${phase} ${loss.toFixed(4)}`)
-          .join(', ');
+      const losses = (record: Record<string, number>) => formatLosses(record, { assign: ' ', separator: ', ' });
       process.stdout.write(
         `\nTrained ${summary.steps} steps, ${summary.medianStepMs.toFixed(0)} ms/step (median).\n` +
           `Loss at the start: ${losses(summary.firstLosses)}; at the end: ${losses(summary.finalLosses)}.\n` +
@@ -68,13 +68,14 @@ export function buildCli(setExitCode: (code: number) => void): Command {
       setExitCode(0);
     });
 
-  for (const command of [launchCommand, coordinatorCommand, buildWorkerCommand, runCommand, sampleCommand, exportCommand, keygenCommand]) {
+  for (const command of [launchCommand, coordinatorCommand, buildWorkerCommand, runCommand, sampleCommand, exportCommand, keygenCommand, backendCommand]) {
     program.addCommand(command(setExitCode).copyInheritedSettings(program));
   }
   return program;
 }
 
 interface TrainFlags {
+  set?: SetOverride[];
   steps?: number;
   batchSize?: number;
   seed?: number;
@@ -84,7 +85,7 @@ interface TrainFlags {
   keepCheckpoints?: number;
   nonFinite?: 'skip' | 'stop';
   resume?: boolean | string;
-  backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  backend: 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
   logFormat: 'pretty' | 'json';
   out: string;
   progress: 'auto' | 'bar' | 'lines';

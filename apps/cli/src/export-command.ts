@@ -1,11 +1,11 @@
-import { Command, Option } from 'commander';
-import { createLogger, exportWebSampler, loadCheckpointModel, positiveInt } from '@ganglion/pipeline';
+import { Command } from 'commander';
+import { backendOption, createLogger, exportWebSampler, loadCheckpointModel, logFormatOption, positiveInt } from '@ganglion/pipeline';
 
 interface ExportFlags {
   out: string;
   n: number;
   pipeline?: string;
-  backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  backend: 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
   logFormat: 'pretty' | 'json';
 }
 
@@ -20,8 +20,8 @@ export function exportCommand(setExitCode: (code: number) => void): Command {
     .requiredOption('--out <dir>', 'folder for the page and the model (created if missing)')
     .option('--n <count>', 'images drawn per press of the button', positiveInt, 64)
     .option('--pipeline <file>', 'pipeline file to rebuild the model from (default: the one the checkpoint records)')
-    .addOption(new Option('--backend <name>', 'compute backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'))
-    .addOption(new Option('--log-format <format>', 'warnings for people or machines').choices(['pretty', 'json']).default('pretty'))
+    .addOption(backendOption())
+    .addOption(logFormatOption('warnings for people or machines'))
     .action(async (target: string, flags: ExportFlags) => {
       const logger = createLogger({ format: flags.logFormat, level: 'warn' });
       const { model, checkpoint } = await loadCheckpointModel({ target, pipelineFile: flags.pipeline, backend: flags.backend, logger });

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
-import { Command, Option } from 'commander';
-import { createLogger, drawSampleGrid, loadCheckpointModel, nonNegativeInt, positiveInt } from '@ganglion/pipeline';
+import { Command } from 'commander';
+import { backendOption, createLogger, drawSampleGrid, loadCheckpointModel, logFormatOption, nonNegativeInt, positiveInt } from '@ganglion/pipeline';
 
 interface SampleFlags {
   n: number;
@@ -8,7 +8,7 @@ interface SampleFlags {
   seed: number;
   columns?: number;
   pipeline?: string;
-  backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  backend: 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
   logFormat: 'pretty' | 'json';
 }
 
@@ -22,8 +22,8 @@ export function sampleCommand(setExitCode: (code: number) => void): Command {
     .option('--seed <n>', 'seed of the draw: the same seed draws the same images', nonNegativeInt, 0)
     .option('--columns <n>', 'images per row (default: a square grid)', positiveInt)
     .option('--pipeline <file>', 'pipeline file to rebuild the model from (default: the one the checkpoint records)')
-    .addOption(new Option('--backend <name>', 'compute backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'))
-    .addOption(new Option('--log-format <format>', 'warnings for people or machines').choices(['pretty', 'json']).default('pretty'))
+    .addOption(backendOption())
+    .addOption(logFormatOption('warnings for people or machines'))
     .action(async (target: string, flags: SampleFlags) => {
       const logger = createLogger({ format: flags.logFormat, level: 'warn' });
       const { model, checkpoint, backend } = await loadCheckpointModel({ target, pipelineFile: flags.pipeline, backend: flags.backend, logger });

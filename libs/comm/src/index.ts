@@ -14,6 +14,7 @@ export {
   MetricsHeader,
   PAYLOAD_TYPES,
   PayloadDescriptor,
+  ReduceStalledHeader,
   RingChunkHeader,
   RingReadyHeader,
   SamplesHeader,
@@ -86,6 +87,7 @@ export {
   ReduceAbortedError,
   ReduceContextError,
   ReduceTimeoutError,
+  type ReduceStall,
   ReducerDependencyError,
   UnknownReducerError,
 } from './reduce/reducer-errors';

@@ -1,6 +1,6 @@
 import { CoordinatorSocket, type CurveServerOptions, DEFAULT_COORDINATOR_ENDPOINT, isLoopbackEndpoint, unencryptedBindWarning } from '@ganglion/comm';
 import { splitEvenly } from '@ganglion/data';
-import { BarProgressReporter, checkResumable, createLogger, type DistributedSettings, dropMetricsFrom, findResumeCheckpoint, loadPipelineFile, type Logger, type PipelineSettings, type PipelineSpec, type ProgressMode, resolveProgressMode, type RunPaths, runPathsFor, runPathsIn, SystemClock, withOverrides } from '@ganglion/pipeline';
+import { BarProgressReporter, checkResumable, createLogger, type DistributedSettings, dropMetricsFrom, findResumeCheckpoint, loadPipelineFile, type Logger, recordResolvedPipeline, type SetOverride, type PipelineSettings, type PipelineSpec, type ProgressMode, resolveProgressMode, type RunPaths, runPathsFor, runPathsIn, SystemClock, withOverrides } from '@ganglion/pipeline';
 import { Coordinator, type CoordinatorResult } from './job/coordinator';
 import { CoordinatorInterruptedError } from './job/coordinator-errors';
 import { RunFolderOutputs } from './outputs/coordinator-outputs';
@@ -19,6 +19,8 @@ export interface DistributedCoordinatorOptions {
   readonly pipelineFile: string;
   /** Settings that replace the pipeline's own (command-line flags). */
   readonly overrides?: DistributedRunOverrides;
+  /** `--set key.path=value` overrides of any field, applied before `overrides`; training-relevant ones are part of the pipeline hash. */
+  readonly sets?: readonly SetOverride[];
   /** Where the ROUTER binds. Default `tcp://127.0.0.1:5555`; `tcp://127.0.0.1:*` picks a free port. */
   readonly bind?: string;
   /** Number of workers to wait for. */
@@ -84,10 +86,10 @@ export interface StartedCoordinator {
  * and clock.
  */
 export async function startDistributedCoordinator(options: DistributedCoordinatorOptions): Promise<StartedCoordinator> {
-  const loaded = loadPipelineFile(options.pipelineFile);
-  const { reducer, fp16, bucketBytes, checksumEvery, ...plain } = options.overrides ?? {};
+  const loaded = loadPipelineFile(options.pipelineFile, options.sets ?? []);
+  const { reducer, fp16, bucketBytes, checksumEvery, reduceTimeoutMs, ...plain } = options.overrides ?? {};
   const distributed = Object.fromEntries(
-    Object.entries({ ...loaded.definition.spec.distributed, reducer, fp16, bucketBytes, checksumEvery }).filter(([, v]) => v !== undefined),
+    Object.entries({ ...loaded.definition.spec.distributed, reducer, fp16, bucketBytes, checksumEvery, reduceTimeoutMs }).filter(([, v]) => v !== undefined),
   );
   const definition = withOverrides(loaded.definition, { ...plain, distributed });
   const { settings } = definition;
@@ -98,6 +100,7 @@ export async function startDistributedCoordinator(options: DistributedCoordinato
     : undefined;
   const paths = resumed?.runFolder !== undefined ? runPathsIn(resumed.runFolder) : runPathsFor(options.outputDir, settings.name, new Date());
   const logger = createLogger({ format: options.logFormat, file: paths.log, base: { role: 'coordinator' } });
+  recordResolvedPipeline(paths.root, loaded, logger, settings);
   if (resumed !== undefined) {
     checkResumable(resumed.checkpoint, loaded.hash, settings, logger);
     dropMetricsFrom(paths.metrics, resumed.checkpoint.state.step);

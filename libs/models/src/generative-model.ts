@@ -38,7 +38,13 @@ export interface PhaseResult {
 export interface TrainingPhase {
   readonly name: string;
   readonly variables: readonly NamedVariable[];
-  computeGradients(batch: TrainingBatch): PhaseResult;
+  /**
+   * Gradients of the mean local loss. Asynchronous because the loss is read
+   * back with `await data()`: GPU backends read back asynchronously, and
+   * tfjs's WebGPU backend in Node cannot read synchronously at all (its
+   * readSync needs a browser's OffscreenCanvas).
+   */
+  computeGradients(batch: TrainingBatch): Promise<PhaseResult>;
   /** Applies gradients (in `variables` order) with this phase's optimizer. Does not dispose them. */
   applyGradients(gradients: readonly tf.Tensor[]): void;
   /** The optimizer, for checkpointing its state. */

@@ -18,11 +18,18 @@ export class GradientPhase implements TrainingPhase {
     private readonly loss: PhaseLoss,
   ) {}
 
-  computeGradients(batch: TrainingBatch): PhaseResult {
+  async computeGradients(batch: TrainingBatch): Promise<PhaseResult> {
     const varList = this.variables.map((v) => v.variable);
     const { value, grads } = tf.variableGrads(() => this.loss(batch), varList);
-    const loss = value.dataSync()[0];
-    value.dispose();
+    let loss: number;
+    try {
+      loss = (await value.data())[0];
+    } catch (error) {
+      tf.dispose(Object.values(grads));
+      throw error;
+    } finally {
+      value.dispose();
+    }
     const gradients = this.variables.map(({ name, variable }) => {
       const gradient = grads[variable.name];
       if (gradient === undefined) {

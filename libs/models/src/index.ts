@@ -21,6 +21,13 @@ export type { ConvVaeOptions, ConvVaeConfig } from './conv-vae/conv-vae-options'
 export { RowLstm } from './row-lstm/row-lstm';
 export { rowLstmOptionsSchema } from './row-lstm/row-lstm-options';
 export type { RowLstmOptions, RowLstmConfig, RowSampleMode } from './row-lstm/row-lstm-options';
+// Building blocks for a model of your own (README: "Write your own model").
+export * as tf from '@tensorflow/tfjs';
+export { createAdam, adamOptionFields } from './adam-settings';
+export type { AdamSettings } from './adam-settings';
+export { batchImages, checkBatch } from './image-shape';
+export { seededGlorotUniform } from './seeded-glorot-uniform';
+export { trainingNormals, samplingNormals, samplingStream, initializerSeed } from './keyed-noise';
 export { GradientPhase } from './gradient-phase';
 export type { PhaseLoss } from './gradient-phase';
 export { assertUniqueVariableNames, namedVariablesOf } from './named-variables';

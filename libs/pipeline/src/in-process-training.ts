@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Container } from 'inversify';
-import { dataModule, Dataset, writeFileAtomic, type ImageSet } from '@ganglion/data';
-import { BackendSelector, GenerativeModel, modelsModule, type RequestedBackend } from '@ganglion/models';
+import { ContainerModule } from 'inversify';
+import { Dataset, writeFileAtomic, type ImageSet } from '@ganglion/data';
+import { GenerativeModel, type RequestedBackend } from '@ganglion/models';
 import { CheckpointStore, FileCheckpointStore, findResumeCheckpoint } from './checkpoints/checkpoint-store';
 import { restoreCheckpoint } from './checkpoints/checkpoint-reader';
 import { checkResumable, dropMetricsFrom } from './checkpoints/resume-checks';
@@ -12,9 +12,11 @@ import { createLogger, type Logger } from './logger';
 import { MetricsSink } from './metrics-sink';
 import { withOverrides, type PipelineSettings, type PipelineSpec } from './pipeline-definition';
 import { loadPipelineFile } from './pipeline-file';
-import { pipelineModule } from './pipeline-module';
+import { recordResolvedPipeline } from './resolved-pipeline';
+import type { SetOverride } from './set-overrides';
 import { runModule } from './run-context';
 import { runPathsFor, runPathsIn, type RunPaths } from './run-paths';
+import { createTrainingContainer, loadRunModules, selectTrainingBackend } from './training-container';
 import { Trainer, TrainingImages, type TrainingSummary } from './trainer';
 import { BarProgressReporter } from './progress/bar-progress-reporter';
 import { resolveProgressMode } from './progress/create-progress-reporter';
@@ -27,6 +29,8 @@ export interface InProcessTrainingOptions {
   readonly overrides?: Partial<
     Pick<PipelineSpec, 'steps' | 'batchSize' | 'seed' | 'sampleEvery' | 'logEvery' | 'checkpointEvery' | 'keepCheckpoints' | 'nonFiniteGradients'>
   >;
+  /** `--set key.path=value` overrides of any field, applied before `overrides`. */
+  readonly sets?: readonly SetOverride[];
   /**
    * Continue from a checkpoint: `true` for the newest run of this pipeline
    * under `outputDir`, or a run folder, or one checkpoint folder. Training
@@ -58,7 +62,7 @@ export interface InProcessTrainingResult {
  * win), then asks it for the backend, the images and the Trainer.
  */
 export async function trainInProcess(options: InProcessTrainingOptions): Promise<InProcessTrainingResult> {
-  const loaded = loadPipelineFile(options.pipelineFile);
+  const loaded = loadPipelineFile(options.pipelineFile, options.sets ?? []);
   const definition = withOverrides(loaded.definition, options.overrides ?? {});
   const { name, seed, batchSize, keepCheckpoints } = definition.settings;
   const early = options.resume ? createLogger({ format: options.logFormat }) : undefined;
@@ -68,30 +72,29 @@ export async function trainInProcess(options: InProcessTrainingOptions): Promise
   const paths = resumed?.runFolder !== undefined ? runPathsIn(resumed.runFolder) : runPathsFor(options.outputDir, name, new Date());
   const logger = createLogger({ format: options.logFormat, file: paths.log });
   logger.info({ pipeline: loaded.file, hash: loaded.hash.slice(0, 12), run: paths.root }, `pipeline ${name}`);
+  recordResolvedPipeline(paths.root, loaded, logger, definition.settings);
   if (resumed !== undefined) {
     checkResumable(resumed.checkpoint, loaded.hash, definition.settings, logger);
     dropMetricsFrom(paths.metrics, resumed.checkpoint.state.step);
   }
 
-  const container = new Container();
-  container.loadSync(dataModule, modelsModule, pipelineModule, runModule({ definition, paths, logger }));
-  container.bind(CheckpointStore).toConstantValue(
-    new FileCheckpointStore({
-      folder: paths.checkpoints,
-      keep: keepCheckpoints,
-      pipeline: { name, file: loaded.file, hash: loaded.hash },
-      seed,
-      globalBatchSize: batchSize,
-      logger,
-    }),
-  );
-  if (resolveProgressMode(options.progress ?? 'auto', process.stdout.isTTY === true && options.logFormat !== 'json') === 'bar') {
-    container.bind(ProgressReporter).toConstantValue(new BarProgressReporter());
-  }
-  if (definition.spec.overrides !== undefined) container.loadSync(definition.spec.overrides);
-
-  const backend = await container.get<BackendSelector>(BackendSelector).select(options.backend ?? 'auto');
-  logger.info({ backend: backend.name, reason: backend.reason }, `backend ${backend.name}: ${backend.reason}`);
+  const container = createTrainingContainer();
+  const showBar = resolveProgressMode(options.progress ?? 'auto', process.stdout.isTTY === true && options.logFormat !== 'json') === 'bar';
+  const localRun = new ContainerModule(({ bind, rebindSync }) => {
+    bind(CheckpointStore).toConstantValue(
+      new FileCheckpointStore({
+        folder: paths.checkpoints,
+        keep: keepCheckpoints,
+        pipeline: { name, file: loaded.file, hash: loaded.hash },
+        seed,
+        globalBatchSize: batchSize,
+        logger,
+      }),
+    );
+    if (showBar) rebindSync(ProgressReporter).toConstantValue(new BarProgressReporter());
+  });
+  loadRunModules(container, definition, runModule({ definition, paths, logger }), localRun);
+  await selectTrainingBackend(container, options.backend, logger);
   const images = await loadImages(container.get<Dataset>(Dataset), logger);
   container.bind(TrainingImages).toConstantValue(images);
 
@@ -113,7 +116,7 @@ export async function trainInProcess(options: InProcessTrainingOptions): Promise
       `training ${model.name} (${model.parameterCount().toLocaleString('en-US')} parameters) for ${steps} steps at batch ${batchSize}`,
     );
     const summary = await container.get(Trainer).run(startStep);
-    writeWeightsFile(path.join(paths.root, 'final-weights.json'), readModelWeights(model), startStep + summary.steps);
+    writeWeightsFile(path.join(paths.root, 'final-weights.json'), await readModelWeights(model), startStep + summary.steps);
     logger.info({ samples: paths.samples, metrics: paths.metrics }, `done: sample grids in ${paths.samples}`);
     return { paths, summary };
   } finally {

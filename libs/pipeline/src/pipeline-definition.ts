@@ -70,6 +70,13 @@ export interface DistributedSettings {
   readonly bucketBytes?: number;
   /** Compare weight checksums across ranks every this many steps. */
   readonly checksumEvery?: number;
+  /**
+   * A reduction that receives nothing for this long, in ms, is a stall:
+   * the waiting ranks report it and the coordinator drops the peer that
+   * did not deliver, under a new generation (`--reduce-timeout`, seconds).
+   * Default 120000.
+   */
+  readonly reduceTimeoutMs?: number;
 }
 
 /** What the Trainer does with a non-finite averaged gradient or loss. */
@@ -139,6 +146,7 @@ const pipelineSchema = z.object({
       fp16: z.boolean().optional(),
       bucketBytes: z.number().int().min(1024).max(64 * 1024 * 1024).optional(),
       checksumEvery: positiveInt.optional(),
+      reduceTimeoutMs: z.number().positive().optional(),
     })
     .strict()
     .optional(),
@@ -233,6 +241,7 @@ function settingsOf(spec: PipelineSpec): PipelineSettings {
       fp16: spec.distributed?.fp16 ?? false,
       bucketBytes: spec.distributed?.bucketBytes ?? 4 * 1024 * 1024,
       checksumEvery: spec.distributed?.checksumEvery ?? 50,
+      reduceTimeoutMs: spec.distributed?.reduceTimeoutMs ?? 120_000,
     },
     nonFiniteGradients: spec.nonFiniteGradients ?? 'stop',
     modelOptions: { seed, ...optimizer, ...((spec.model.options as Record<string, unknown>) ?? {}) },

@@ -1,9 +1,8 @@
 import { ContainerModule } from 'inversify';
-import { Dataset } from '@ganglion/data';
-import { GenerativeModel } from '@ganglion/models';
 import { Logger } from './logger';
 import { JsonlMetricsSink, MetricsSink } from './metrics-sink';
-import { PipelineSettings, type PipelineDefinition } from './pipeline-definition';
+import { bindPipelineComponents } from './pipeline-components';
+import type { PipelineDefinition } from './pipeline-definition';
 import { RunPaths } from './run-paths';
 import { PngSampleWriter, SampleWriter } from './sample-writer';
 
@@ -22,15 +21,9 @@ export interface RunContext {
 export function runModule(context: RunContext): ContainerModule {
   const { definition, paths, logger } = context;
   return new ContainerModule(({ bind }) => {
-    bind(PipelineSettings).toConstantValue(definition.settings);
+    bindPipelineComponents(bind, definition);
     bind(RunPaths).toConstantValue(paths);
     bind(Logger).toConstantValue(logger);
-    bind(Dataset)
-      .toDynamicValue(() => new definition.spec.dataset.type(definition.settings.datasetOptions) as Dataset)
-      .inSingletonScope();
-    bind(GenerativeModel)
-      .toDynamicValue(() => new definition.spec.model.type(definition.settings.modelOptions) as GenerativeModel)
-      .inSingletonScope();
     bind(MetricsSink)
       .toDynamicValue(() => new JsonlMetricsSink(paths.metrics))
       .inSingletonScope();

@@ -134,7 +134,7 @@ function buildTrainer(options: {
       bind(SampleWriter).toConstantValue(samples);
       rebindSync(GradientSynchronizer).toConstantValue(synchronizer);
       if (options.gate !== undefined) rebindSync(StepGate).toConstantValue(options.gate);
-      if (options.progress !== undefined) bind(ProgressReporter).toConstantValue(options.progress);
+      if (options.progress !== undefined) rebindSync(ProgressReporter).toConstantValue(options.progress);
     }),
   );
   return { trainer: container.get(Trainer), synchronizer, metrics, samples, model, clock: container.get<Clock>(Clock) };

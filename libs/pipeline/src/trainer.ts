@@ -12,7 +12,7 @@ import { ProcessGroup } from './process-group';
 import { ProgressReporter } from './progress/progress-reporter';
 import { SampleWriter } from './sample-writer';
 import { StepGate } from './step-gate';
-import { meanLosses, median, roundToTenth } from './step-statistics';
+import { meanLosses, median } from './step-statistics';
 
 /** DI token for the images a run trains on, loaded before the container is built. */
 export const TrainingImages = Symbol('TrainingImages');
@@ -58,9 +58,9 @@ export class Trainer {
     @inject(Logger) private readonly logger: Logger,
     @inject(Clock) private readonly clock: Clock,
     @inject(StepGate) private readonly gate: StepGate,
+    @inject(ProgressReporter) private readonly progress: ProgressReporter,
     @inject(PipelineSettings) private readonly settings: PipelineSettings,
     @inject(CheckpointStore) @optional() private readonly checkpointStore?: CheckpointStore,
-    @inject(ProgressReporter) @optional() private readonly progress?: ProgressReporter,
   ) {}
 
   /**
@@ -79,7 +79,7 @@ export class Trainer {
     let firstLosses: Record<string, number> = {};
 
     let step = startStep;
-    this.progress?.start(steps, startStep);
+    this.progress.start(steps, startStep);
     try {
       for (; step < steps; step++) {
         if (!(await this.gate.beforeStep(step))) break;
@@ -91,8 +91,7 @@ export class Trainer {
         if (recent.length > logEvery) recent.shift();
         if (step === startStep) firstLosses = { ...metrics.losses };
         const done = step + 1;
-        if (this.progress !== undefined) this.progress.update(metrics);
-        else if (done % logEvery === 0 || done === steps) this.logProgress(done, recent);
+        this.progress.update(metrics);
         if (sampleEvery > 0 && (done % sampleEvery === 0 || done === steps)) {
           samples.push(await this.sampleWriter.write(this.model, done, sampleCount, seed));
         }
@@ -104,7 +103,7 @@ export class Trainer {
         }
       }
     } finally {
-      this.progress?.stop();
+      this.progress.stop();
       this.batches?.clear();
     }
     return {
@@ -125,7 +124,7 @@ export class Trainer {
     let reduceMs = 0;
     for (const [phaseIndex, phase] of this.model.phases.entries()) {
       if (phaseIndex < firstPhase) continue;
-      const local = phase.computeGradients(batch);
+      const local = await phase.computeGradients(batch);
       const reduced = await this.synchronizer.synchronize(
         { step, phaseIndex, phaseName: phase.name },
         local.gradients,
@@ -133,7 +132,7 @@ export class Trainer {
         batch.count,
       );
       try {
-        if (this.isFinite(reduced.gradients, reduced.loss)) phase.applyGradients(reduced.gradients);
+        if (await this.isFinite(reduced.gradients, reduced.loss)) phase.applyGradients(reduced.gradients);
         else this.refuseNonFinite(step, phase.name);
       } finally {
         for (const gradient of reduced.gradients) gradient.dispose();
@@ -153,12 +152,12 @@ export class Trainer {
   }
 
   /** True when the loss and every element of every averaged gradient is finite (one read back per phase). */
-  private isFinite(gradients: readonly tf.Tensor[], loss: number): boolean {
+  private async isFinite(gradients: readonly tf.Tensor[], loss: number): Promise<boolean> {
     if (!Number.isFinite(loss)) return false;
     if (gradients.length === 0) return true;
     const bad = tf.tidy(() => tf.addN(gradients.map((g) => tf.sum(tf.cast(tf.logicalNot(tf.isFinite(g)), 'int32')))));
     try {
-      return bad.dataSync()[0] === 0;
+      return (await bad.data())[0] === 0;
     } finally {
       bad.dispose();
     }
@@ -206,17 +205,5 @@ export class Trainer {
           'or choose a dataset of that size.',
       );
     }
-  }
-
-  private logProgress(done: number, recent: readonly StepMetrics[]): void {
-    const losses = meanLosses(recent);
-    const stepMs = median(recent.map((m) => m.stepMs));
-    const lossText = Object.entries(losses)
-      .map(([phase, loss]) => `${phase}=${loss.toFixed(4)}`)
-      .join(' ');
-    this.logger.info(
-      { step: done, steps: this.settings.steps, losses, stepMs: roundToTenth(stepMs), samplesPerSecond: roundToTenth((this.settings.batchSize * 1000) / stepMs) },
-      `step ${done}/${this.settings.steps} loss ${lossText} ${stepMs.toFixed(0)} ms/step`,
-    );
   }
 }

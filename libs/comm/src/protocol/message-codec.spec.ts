@@ -73,6 +73,7 @@ const examples: { [T in MessageType]: { init: Extract<MessageInit, { type: T }>;
     },
     values: [Float32Array.of(1, 2, 3), Float32Array.of(0, 0.5)],
   },
+  REDUCE_STALLED: { init: { type: 'REDUCE_STALLED', ...base, rank: 1, phase: 0, suspectRank: 0, received: 3, awaiting: 'bucket 0 round 1 from rank 0', stalledMs: 3000 } },
 };
 
 function expectError(result: DecodeResult, code: ProtocolError['code'], pattern: RegExp): ProtocolError {

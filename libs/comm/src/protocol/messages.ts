@@ -133,6 +133,17 @@
  *    WELCOME says 'receive' (on --resume, and to every other rank after a
  *    membership change), which loads it before RING_READY. The receiver
  *    checks every file against the manifest's sha256.
+ *
+ * 14. REDUCE_STALLED (worker → coordinator): this rank's reduction of
+ *    `step`/`phase` made no progress for the reducer's timeout
+ *    (WELCOME.reducer.timeoutMs, --reduce-timeout). `suspectRank`: the
+ *    rank that did not deliver (the ring's left neighbour; null for star,
+ *    where the coordinator knows who sent no GRADS), `received`: messages
+ *    of that call received before the stall, `awaiting`: what, in words.
+ *    The worker then waits for a newer WELCOME. The coordinator gathers
+ *    the reports of a generation for a moment, drops the peer that the
+ *    report with the least progress names (a ring stall starts right
+ *    behind it) and re-forms the group as in step 9: the step is redone.
  */
 import { z } from 'zod';
 import { isZ85Key } from '../transport/z85-key';
@@ -208,6 +219,8 @@ export const WelcomeHeader = z
       name: z.string(),
       bucketBytes: z.int().min(4),
       fp16: z.boolean(),
+      /** A reduction that receives nothing for this long is reported stalled (REDUCE_STALLED). Absent: the reducer's default. */
+      timeoutMs: z.number().positive().optional(),
     }),
     /** Ring endpoints by rank; empty for the star reducer. */
     peers: z.array(z.string()),
@@ -404,6 +417,22 @@ export type StateHeader = z.infer<typeof StateHeader>;
 export const StepDoneHeader = z.object({ type: z.literal('STEP_DONE'), ...common, rank: count });
 export type StepDoneHeader = z.infer<typeof StepDoneHeader>;
 
+export const ReduceStalledHeader = z.object({
+  type: z.literal('REDUCE_STALLED'),
+  ...common,
+  rank: count,
+  phase: count,
+  /** The rank whose message did not come (the ring's left neighbour); null when the reducer cannot tell (star). */
+  suspectRank: count.nullable(),
+  /** Messages of the stalled call this rank received. */
+  received: count,
+  /** What the rank waited for, in words. */
+  awaiting: z.string().max(1000),
+  /** How long nothing arrived, ms. */
+  stalledMs: z.number().min(0),
+});
+export type ReduceStalledHeader = z.infer<typeof ReduceStalledHeader>;
+
 export const HeartbeatHeader = z.object({
   type: z.literal('HEARTBEAT'),
   ...common,
@@ -449,6 +478,7 @@ export const MESSAGE_SCHEMAS = {
   ERROR: ErrorHeader,
   SHUTDOWN: ShutdownHeader,
   STATE: StateHeader,
+  REDUCE_STALLED: ReduceStalledHeader,
 } as const;
 
 export type MessageType = keyof typeof MESSAGE_SCHEMAS;

@@ -4,5 +4,6 @@
  * version is refused with a `wrong-version` ProtocolError.
  *
  * 1: the first protocol. 2: SAMPLES and WEIGHTS; HELLO's pipelineHash may be null.
+ * 3: REDUCE_STALLED; WELCOME.reducer.timeoutMs.
  */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;

@@ -1,6 +1,9 @@
 import { setMaxListeners } from 'node:events';
 import type { Membership, ReduceContext } from './gradient-reducer';
-import { ReduceAbortedError, ReduceContextError, ReduceTimeoutError } from './reducer-errors';
+import { ReduceAbortedError, ReduceContextError, type ReduceStall, ReduceTimeoutError } from './reducer-errors';
+
+/** What a reducer knows of a call's waits when it stalls: who did not deliver, what came, what was awaited. */
+export type StallProbe = () => Pick<ReduceStall, 'suspectRank' | 'received' | 'awaiting'>;
 
 /** One allreduce in flight: its membership, and one signal that stops all its waits. */
 export interface ActiveCall {
@@ -8,6 +11,8 @@ export interface ActiveCall {
   readonly signal: AbortSignal;
   /** Stops the call's other waits after one part failed. */
   fail(error: unknown): void;
+  /** Something arrived: the no-progress timeout starts again. */
+  progressed(): void;
   /** The error the call should reject with: the abort reason when the call was stopped, else `error`. */
   translate(error: unknown): Error;
   /** Releases the timer and listeners; call in `finally`. */
@@ -17,8 +22,10 @@ export interface ActiveCall {
 /**
  * The bookkeeping every reducer shares: the current membership, checks on
  * each call's arguments (configured, same generation, context advancing,
- * weight valid), a deadline per call, and aborting calls in flight when
- * the membership changes or the reducer closes.
+ * weight valid), a no-progress timeout per call (timeoutMs without
+ * anything received: ReduceTimeoutError with the reducer's StallProbe
+ * answer), and aborting calls in flight when the membership changes or
+ * the reducer closes.
  */
 export class ReduceCallTracker {
   private current: Membership | undefined;
@@ -61,7 +68,7 @@ export class ReduceCallTracker {
     this.active.clear();
   }
 
-  begin(values: Float32Array, weight: number, context: ReduceContext): ActiveCall {
+  begin(values: Float32Array, weight: number, context: ReduceContext, probe?: StallProbe): ActiveCall {
     const membership = this.current;
     const where = `${this.reducerName} allreduce (generation ${context.generation}, step ${context.step}, phase ${context.phase})`;
     if (membership === undefined) {
@@ -100,10 +107,19 @@ export class ReduceCallTracker {
     // Every bucket of a call waits on this one signal at once (a 40 MiB vector: 10 buckets); not a leak.
     setMaxListeners(0, controller.signal);
     this.active.add(controller);
-    const timer = setTimeout(
-      () => controller.abort(new ReduceTimeoutError(`${where} did not complete within ${this.timeoutMs} ms; a peer is slow, hung or gone.`)),
-      this.timeoutMs,
-    );
+    const onStall = (): void => {
+      const seen = probe?.();
+      const stall: ReduceStall | undefined =
+        seen === undefined ? undefined : { ...seen, generation: context.generation, step: context.step, phase: context.phase, stalledMs: this.timeoutMs };
+      controller.abort(
+        new ReduceTimeoutError(
+          `${where} made no progress for ${this.timeoutMs} ms${seen === undefined ? '' : `: waiting for ${seen.awaiting}, ${seen.received} message${seen.received === 1 ? '' : 's'} received`}; ` +
+            'a peer is slow, hung or gone.',
+          stall,
+        ),
+      );
+    };
+    let timer = setTimeout(onStall, this.timeoutMs);
     const callerSignal = context.signal;
     const onCallerAbort = (): void =>
       controller.abort(new ReduceAbortedError(`${where} was aborted by the caller.`, { cause: callerSignal?.reason }));
@@ -116,6 +132,11 @@ export class ReduceCallTracker {
       membership,
       signal: controller.signal,
       fail: (error) => controller.abort(error),
+      progressed: () => {
+        if (controller.signal.aborted) return;
+        clearTimeout(timer);
+        timer = setTimeout(onStall, this.timeoutMs);
+      },
       translate: (error) => {
         const reason: unknown = controller.signal.aborted ? controller.signal.reason : error;
         return reason instanceof Error ? reason : new Error(String(reason));

@@ -85,6 +85,26 @@ describe('reducer failures', () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
+  it('a stalled ring names the left neighbour that did not deliver, and what came before the stall', async () => {
+    // Rank 2 never calls: rank 0 waits for its round 0; rank 1 got round 0 from rank 0 and waits for round 1.
+    const { reducers } = await ringOf(3, 300);
+    const results = await Promise.allSettled([0, 1].map((r) => reducers[r].allreduce(new Float32Array(30), 1, { generation: 1, step: 4, phase: 1 })));
+    const errors = results.map((result) => (result as PromiseRejectedResult).reason as ReduceTimeoutError);
+    for (const error of errors) expect(error).toBeInstanceOf(ReduceTimeoutError);
+    expect(errors[0].stall).toEqual({ generation: 1, step: 4, phase: 1, suspectRank: 2, received: 0, awaiting: expect.stringMatching(/^bucket 0 round 0 from rank 2 \(the left neighbour, tcp:/), stalledMs: 300 });
+    expect(errors[1].stall).toMatchObject({ suspectRank: 0, received: 1, awaiting: expect.stringMatching(/^bucket 0 round 1 from rank 0 /) });
+    expect(errors[0].message).toMatch(/made no progress for 300 ms: waiting for bucket 0 round 0 from rank 2/);
+  });
+
+  it('star: a stalled call says it waits for the coordinator and names no peer', async () => {
+    const cluster = await LocalCluster.start({ strategy: 'star', worldSize: 2, reducer: { timeoutMs: 300 } });
+    closers.push(() => cluster.close());
+    const call = cluster.ranks[0].reducer.allreduce(new Float32Array(10), 1, { generation: cluster.generation, step: 1, phase: 0 });
+    const error = await call.then(() => undefined, (reason: unknown) => reason as ReduceTimeoutError);
+    expect(error).toBeInstanceOf(ReduceTimeoutError);
+    expect(error?.stall).toMatchObject({ suspectRank: null, received: 0, awaiting: expect.stringMatching(/^AVG for 1 of 1 bucket from the coordinator/) });
+  });
+
   it('aborts on the caller signal and on a membership change, then works in the new generation', async () => {
     const { reducers, configure } = await ringOf(3);
     const controller = new AbortController();

@@ -12,7 +12,7 @@ import {
   resolveReducerConfig,
 } from './gradient-reducer';
 import { FloatScratch } from './float-scratch';
-import { type ActiveCall, ReduceCallTracker } from './reduce-call-tracker';
+import { type ActiveCall, ReduceCallTracker, type StallProbe } from './reduce-call-tracker';
 import { reduceOutput } from './reduce-output';
 import { type RecyclerCall, SentFrameRecycler } from './sent-frame-recycler';
 import { ReduceAbortedError } from './reducer-errors';
@@ -23,9 +23,17 @@ import { foldWeightedMean } from './weighted-mean';
 /** What a RingReducer needs of its ring sockets: a RingTransport (tests and the soak wrap one, e.g. to delay sends). */
 export type RingReducerTransport = Pick<RingTransport, 'endpoint' | 'connect' | 'send' | 'take' | 'close'>;
 
+/** What one call has received and still awaits from the left neighbour, for its stall report. */
+interface CallProgress {
+  received: number;
+  /** Receives in flight by mailbox key. */
+  readonly awaiting: Map<string, { readonly bucket: number; readonly round: number }>;
+}
+
 /** One bucket's share of a call. */
 interface BucketJob {
   readonly call: ActiveCall;
+  readonly progress: CallProgress;
   readonly context: ReduceContext;
   readonly bucket: number;
   /** This rank's values for the bucket (never written). */
@@ -111,7 +119,8 @@ export class RingReducer implements GradientReducer {
   }
 
   async allreduce(values: Float32Array, weight: number, context: ReduceContext): Promise<Float32Array> {
-    const call = this.tracker.begin(values, weight, context);
+    const progress: CallProgress = { received: 0, awaiting: new Map() };
+    const call = this.tracker.begin(values, weight, context, () => this.stallOf(progress));
     try {
       const result = reduceOutput(values, context.into);
       if (call.membership.worldSize === 1 || values.length === 0) {
@@ -123,6 +132,7 @@ export class RingReducer implements GradientReducer {
       const jobs = bucketLayout(values.length, this.config.bucketBytes).map((slice, bucket) =>
         this.reduceBucket({
           call,
+          progress,
           context,
           bucket,
           local: values.subarray(slice.offset, slice.offset + slice.length),
@@ -153,6 +163,20 @@ export class RingReducer implements GradientReducer {
   async close(): Promise<void> {
     this.tracker.abortAll(new ReduceAbortedError('ring: the reducer was closed.'));
     await this.transport.close();
+  }
+
+  /** The left neighbour did not deliver: the earliest round still awaited names what. */
+  private stallOf(progress: CallProgress): ReturnType<StallProbe> {
+    const membership = this.tracker.membership;
+    const n = membership?.worldSize ?? 1;
+    const left = ((membership?.rank ?? 0) - 1 + n) % n;
+    const first = [...progress.awaiting.values()].sort((a, b) => a.round - b.round || a.bucket - b.bucket)[0];
+    const where = `rank ${left} (the left neighbour${membership?.peers[left] === undefined ? '' : `, ${membership.peers[left]}`})`;
+    return {
+      suspectRank: left,
+      received: progress.received,
+      awaiting: first === undefined ? `nothing (sending to the right neighbour)` : `bucket ${first.bucket} round ${first.round} from ${where}`,
+    };
   }
 
   private async reduceBucket(job: BucketJob): Promise<void> {
@@ -235,12 +259,14 @@ export class RingReducer implements GradientReducer {
   }
 
   private async receive(job: BucketJob, round: number, index: number): Promise<Envelope<RingChunkHeader>> {
-    const { context, bucket, call, local } = job;
+    const { context, bucket, call, local, progress } = job;
     const { rank, worldSize: n } = call.membership;
     const left = (rank - 1 + n) % n;
-    const envelope = await this.transport.take(ringKey(context.generation, context.step, context.phase, bucket, round), {
-      signal: call.signal,
-    });
+    const key = ringKey(context.generation, context.step, context.phase, bucket, round);
+    progress.awaiting.set(key, { bucket, round });
+    const envelope = await this.transport.take(key, { signal: call.signal }).finally(() => progress.awaiting.delete(key));
+    progress.received += 1;
+    call.progressed();
     const { header } = envelope;
     const expected = chunkSlice(local.length, n, index).length;
     const frame = envelope.frames[0];

@@ -43,6 +43,8 @@ describe('StarAggregator', () => {
     expect(await aggregator.accept('b', grads(1, [4, 8], { weight: 3 }))).toEqual({ status: 'pending', received: 1, expected: 3 });
     expect(await aggregator.accept('a', grads(0, [1, 2], { weight: 1 }))).toMatchObject({ status: 'pending', received: 2 });
     expect(transport.sent).toHaveLength(0);
+    expect(aggregator.missingRanks(4, 0)).toEqual([2]); // who a stalled star reduction waits for
+    expect(aggregator.missingRanks(4, 1)).toEqual([]);
     const done = await aggregator.accept('c', grads(2, [0, 0], { weight: 0 }));
     expect(done).toEqual({ status: 'reduced', step: 4, phase: 0, bucket: 0, weightSum: 4, failed: [] });
     expect(transport.sent.map((s) => s.peer)).toEqual(['a', 'b', 'c']);
@@ -51,6 +53,7 @@ describe('StarAggregator', () => {
       expect(Array.from(envelope.payload[0])).toEqual([(1 + 12) / 4, (2 + 24) / 4]);
     }
     expect(aggregator.pendingBuckets).toBe(0);
+    expect(aggregator.missingRanks(4, 0)).toEqual([]);
   });
 
   it('gives the same bytes whatever the arrival order', async () => {

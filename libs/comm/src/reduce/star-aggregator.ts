@@ -88,6 +88,23 @@ export class StarAggregator {
     return this.pending.size;
   }
 
+  /**
+   * Ranks that have not sent GRADS for a bucket of (step, phase) that
+   * other ranks did send: who a stalled star reduction waits for. Empty
+   * when no bucket of it is partial.
+   */
+  missingRanks(step: number, phase: number): number[] {
+    const missing = new Set<number>();
+    const prefix = `${step}/${phase}/`;
+    for (const [key, bucket] of this.pending) {
+      if (!key.startsWith(prefix)) continue;
+      bucket.parts.forEach((part, rank) => {
+        if (part === undefined) missing.add(rank);
+      });
+    }
+    return [...missing].sort((a, b) => a - b);
+  }
+
   /** Adopts a generation and its members (peer ids indexed by rank); forgets all partial sums. */
   setMembership(generation: number, peersByRank: readonly PeerId[]): void {
     if (peersByRank.length === 0) {

@@ -64,7 +64,13 @@ export class StarReducer implements GradientReducer {
   }
 
   async allreduce(values: Float32Array, weight: number, context: ReduceContext): Promise<Float32Array> {
-    const call = this.tracker.begin(values, weight, context);
+    const arrived = new Set<number>();
+    let bucketCount = 0;
+    const call = this.tracker.begin(values, weight, context, () => ({
+      suspectRank: null,
+      received: arrived.size,
+      awaiting: `AVG for ${bucketCount - arrived.size} of ${bucketCount} bucket${bucketCount === 1 ? '' : 's'} from the coordinator (it averages once every rank sent its GRADS)`,
+    }));
     try {
       const { worldSize, rank, generation } = call.membership;
       const result = reduceOutput(values, context.into);
@@ -74,6 +80,7 @@ export class StarReducer implements GradientReducer {
       }
       const dtype = (context.fp16 ?? this.config.fp16) ? 'f16' : 'f32';
       const buckets = bucketLayout(values.length, this.config.bucketBytes);
+      bucketCount = buckets.length;
       const { step, phase } = context;
       const arrivals = buckets.map((slice, bucket) =>
         this.mailbox.take(avgKey(generation, step, phase, bucket), { signal: call.signal }).then((envelope) => {
@@ -86,6 +93,8 @@ export class StarReducer implements GradientReducer {
             );
           }
           result.set(envelope.payload[0], slice.offset);
+          arrived.add(bucket);
+          call.progressed();
         }),
       );
       const sends = buckets.map((slice, bucket) =>

@@ -75,9 +75,20 @@ describe('GroupAdmission', () => {
     expect(members.count).toBe(1);
   });
 
+  it('refuses a worker on another compute backend than the job (a webgpu worker among wasm workers), naming both', async () => {
+    const { admission, members, errors, lines } = setUp();
+    await admission.onHello('p1', hello('w1', { backend: 'wasm' }));
+    await admission.onHello('p2', hello('w2', { backend: 'webgpu', devices: ['webgpu:0 NVIDIA GeForce RTX 4090'] }));
+    expect(errors()).toEqual(['p2 backend-mismatch']);
+    expect(members.count).toBe(1);
+    expect(lines.at(-1)?.msg).toMatch(/refused worker .*compute on 'wasm' .* this one on 'webgpu'\. .*start every worker with the same --backend/);
+    await admission.onHello('p3', hello('w3', { backend: 'wasm' }));
+    expect(members.count).toBe(2);
+  });
+
   it('allows up to maxWorkers once training, and reports the highest generation a HELLO carried', async () => {
     const { admission, members, job, errors } = setUp({ workers: 1, maxWorkers: 2 });
-    job.training = true;
+    job.startTraining();
     await admission.onHello('p1', hello('w1', { generation: 4 }));
     await admission.onHello('p2', hello('w2', { generation: 2 }));
     await admission.onHello('p3', hello('w3'));
@@ -103,8 +114,9 @@ describe('GroupAdmission', () => {
     expect(admission.dropGone()).toBe(true);
     expect(admission.dropGone()).toBe(false);
     members.promoteJoining();
-    job.training = true;
-    job.generation = 3;
+    job.startTraining();
+    job.noteHelloGeneration(2);
+    expect(job.nextGeneration()).toBe(3);
     admission.drop(members.ranked[0], 'it failed');
     expect(events).toEqual(['joined w1', 'joined w22', 'lost w1: it died', 'lost w22: it failed']);
     const errorLines = lines.filter((l) => l.level === 50).map((l) => l.msg);

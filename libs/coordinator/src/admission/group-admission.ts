@@ -18,7 +18,8 @@ export interface GroupAdmissionOptions {
 /**
  * Who may be in the job (HELLO) and who leaves it (a membership change):
  * checks each HELLO (pipeline hash, ring endpoint, duplicate worker,
- * CURVE key, a free place) and admits or refuses it with an ERROR, and
+ * CURVE key, the same compute backend as the others, a free place) and
+ * admits or refuses it with an ERROR, and
  * drops the workers that failed or are gone, logging each.
  */
 export class GroupAdmission {
@@ -45,7 +46,7 @@ export class GroupAdmission {
       return refuse(
         'pipeline-mismatch',
         `Your pipeline file differs from the coordinator's ${pipeline.file} (sha256 ${hello.pipelineHash.slice(0, 12)} vs ${pipeline.hash.slice(0, 12)}). ` +
-          'The files differ: deploy the same code on every machine.',
+          'The files differ, or the training-relevant --set flags do: deploy the same code on every machine and give every process the same --set flags.',
       );
     }
     if (pipeline.settings.distributed.reducer === 'ring' && hello.ringEndpoint === null) {
@@ -62,11 +63,22 @@ export class GroupAdmission {
     }
     const keyRefusal = curveKeyRefusal(hello, this.socket);
     if (keyRefusal !== undefined) return refuse(keyRefusal.code, keyRefusal.reason);
+    const other = this.members.all.find((member) => member.hello.backend !== hello.backend);
+    if (other !== undefined) {
+      // Every rank applies the same averaged gradients, but each computes the update with its own
+      // backend's float32 kernels: replicas on different backends drift apart by rounding (gradients
+      // agree to ~1e-5 relative, webgpu vs cpu), and the weight checksum would stop the job later.
+      return refuse(
+        'backend-mismatch',
+        `This job's workers compute on '${other.hello.backend}' (${describeWorker(other.hello)}) and this one on '${hello.backend}'. ` +
+          'A job runs one backend so that replicas stay bit-identical: start every worker with the same --backend.',
+      );
+    }
     const limit = training ? maxWorkers : workers;
     if (this.members.count >= limit) {
       return refuse('job-full', `The job already has its ${limit} worker${limit === 1 ? '' : 's'}${training ? ' and is training' : ''}; start a new job or raise ${training ? '--max-workers' : '--workers'}.`);
     }
-    this.job.helloGeneration = Math.max(this.job.helloGeneration, hello.generation);
+    this.job.noteHelloGeneration(hello.generation);
     this.members.admit(peer, hello);
     this.events?.memberJoined(hello);
     await this.link.acknowledge(peer);

@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { nonFiniteOption, nonNegativeInt, positiveInt, positiveSeconds, type RunPaths, tcpPort } from '@ganglion/pipeline';
+import { formatLosses, logFormatOption, nonFiniteOption, nonNegativeInt, positiveInt, positiveSeconds, type RunPaths, type SetOverride, setOption, tcpPort } from '@ganglion/pipeline';
 import type { DashboardListenOptions } from '../dashboard/open-dashboard';
 import type { DistributedRunOverrides } from '../distributed-coordinator';
 import type { CoordinatorResult } from '../job/coordinator';
@@ -15,6 +15,7 @@ export function gpuList(value: string): string[] {
 
 /** Flags shared by train, coordinator, launch and run: the settings a command line may replace. */
 export interface OverrideFlags {
+  set?: SetOverride[];
   steps?: number;
   batchSize?: number;
   seed?: number;
@@ -31,6 +32,7 @@ export interface DistributedFlags extends OverrideFlags {
   fp16?: boolean;
   checksumEvery?: number;
   bucketBytes?: number;
+  reduceTimeout?: number;
   joinTimeout: number;
   progress: 'auto' | 'bar' | 'lines';
   checkpointEvery?: number;
@@ -47,13 +49,14 @@ export interface DistributedFlags extends OverrideFlags {
 
 export function addOverrideOptions(command: Command): Command {
   return command
+    .addOption(setOption())
     .option('--steps <n>', 'number of steps (overrides the pipeline)', positiveInt)
     .option('--batch-size <n>', 'global batch size, over all workers (overrides the pipeline)', positiveInt)
     .option('--seed <n>', 'seed of data order and noise (overrides the pipeline)', nonNegativeInt)
     .option('--sample-every <n>', 'write a sample grid every n steps', nonNegativeInt)
     .option('--log-every <n>', 'log a progress line every n steps', positiveInt)
     .addOption(nonFiniteOption())
-    .addOption(new Option('--log-format <format>', 'log lines for people or machines').choices(['pretty', 'json']).default('pretty'))
+    .addOption(logFormatOption())
     .option('--out <dir>', 'folder for runs/<name>/<timestamp>', 'runs');
 }
 
@@ -63,6 +66,7 @@ export function addDistributedOptions(command: Command): Command {
     .option('--fp16', 'send gradients as float16 (half the bytes, ~3 significant digits)')
     .option('--checksum-every <n>', 'compare weight checksums across ranks every n steps (and at the end)', positiveInt)
     .option('--bucket-bytes <n>', 'largest gradient bucket in bytes (default 4 MiB)', positiveInt)
+    .option('--reduce-timeout <seconds>', 'a reduction that receives nothing this long is a stall: the coordinator drops the peer that did not deliver and redoes the step (default 120)', positiveSeconds)
     .option('--join-timeout <seconds>', 'how long to wait for every worker to join and get ready', positiveSeconds, 300)
     .option('--checkpoint-every <n>', 'rank 0 sends a checkpoint to the coordinator every n steps (and at the end)', nonNegativeInt)
     .option('--keep-checkpoints <n>', 'checkpoints kept in the run folder', positiveInt)
@@ -99,6 +103,7 @@ export function overridesOf(flags: DistributedFlags): DistributedRunOverrides {
     fp16: flags.fp16,
     checksumEvery: flags.checksumEvery,
     bucketBytes: flags.bucketBytes,
+    reduceTimeoutMs: flags.reduceTimeout === undefined ? undefined : flags.reduceTimeout * 1000,
     checkpointEvery: flags.checkpointEvery,
     keepCheckpoints: flags.keepCheckpoints,
   };
@@ -154,14 +159,11 @@ export async function withInterrupts(action: (signal: AbortSignal) => Promise<vo
 
 /** The lines printed when a data-parallel run finishes. */
 export function describeRun(result: CoordinatorResult, paths: RunPaths): string {
-  const losses = (record: Readonly<Record<string, number>>) =>
-    Object.entries(record)
-      .map(([phase, loss]) => `${phase} ${loss.toFixed(4)}`)
-      .join(', ');
+  const losses = (record: Readonly<Record<string, number>>) => formatLosses(record, { assign: ' ', separator: ', ' });
   const checks = result.checksumSteps;
   return (
     `\nTrained ${result.steps} steps with ${result.worldSize} worker${result.worldSize === 1 ? '' : 's'} (reducer ${result.reducer}): ` +
-    `${result.medianStepMs.toFixed(0)} ms/step (median), reduce ${result.medianReduceMs.toFixed(1)} ms/step.\n` +
+    `${result.medianStepMs.toFixed(0)} ms/step (median), reduce ${result.medianReduceMs.toFixed(1)} ms/step, coordinator CPU ${result.coordinatorCpuMsPerStep.toFixed(2)} ms/step.\n` +
     `Loss at the start: ${losses(result.firstLosses)}; at the end: ${losses(result.finalLosses)}.\n` +
     (checks.length > 0
       ? `Weights identical on all ${result.worldSize} ranks: checksums matched at ${checks.length} step${checks.length === 1 ? '' : 's'} (last after step ${(checks.at(-1) as number) + 1}).\n`

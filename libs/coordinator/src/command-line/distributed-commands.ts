@@ -1,7 +1,8 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { readAllowList, readCurveKeyPair } from '@ganglion/comm';
-import { positiveInt, positiveSeconds } from '@ganglion/pipeline';
+import { backendOption, positiveInt, positiveSeconds } from '@ganglion/pipeline';
 import { startDistributedCoordinator } from '../distributed-coordinator';
 import { launchLocalJob } from '../launch/local-launch';
 import { runScheduledJob } from '../launch/scheduled-run';
@@ -17,9 +18,16 @@ import {
 } from './cli-options';
 import { addCurveOptions, type CurveFlags, launchCurve, scheduledCurve } from './curve-flags';
 
-/** How a launcher starts a worker process: this same command, `ganglion worker`. */
+/**
+ * How a launcher starts a worker process: this same command, `ganglion
+ * worker`. The running script when it is the `ganglion` bin (an install:
+ * node_modules/.bin/ganglion links to the ganglion package's
+ * bin/ganglion.js); else, from a checkout (tests, tsx), the repository's.
+ */
 function workerCommand(): string[] {
-  return [process.execPath, path.resolve(__dirname, '..', '..', '..', '..', 'bin', 'ganglion.js'), 'worker'];
+  const running = process.argv[1] !== undefined && fs.existsSync(process.argv[1]) ? fs.realpathSync(process.argv[1]) : undefined;
+  const bin = running !== undefined && path.basename(running) === 'ganglion.js' ? running : path.resolve(__dirname, '..', '..', '..', '..', 'bin', 'ganglion.js');
+  return [process.execPath, bin, 'worker'];
 }
 
 interface CoordinatorFlags extends DistributedFlags {
@@ -50,6 +58,7 @@ export function coordinatorCommand(setExitCode: (code: number) => void): Command
       const coordinator = await startDistributedCoordinator({
         pipelineFile,
         overrides: overridesOf(flags),
+        sets: flags.set,
         bind: flags.bind,
         workers: flags.workers,
         joinTimeoutMs: flags.joinTimeout * 1000,
@@ -71,7 +80,7 @@ export function coordinatorCommand(setExitCode: (code: number) => void): Command
 interface LaunchFlags extends DistributedFlags, CurveFlags {
   workers?: number;
   gpus?: string[];
-  backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  backend: 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
   fromEnv?: boolean;
   bindHost?: string;
   advertiseHost?: string;
@@ -87,7 +96,7 @@ export function launchCommand(setExitCode: (code: number) => void): Command {
         .description('Train with N local worker processes and the coordinator in this process (or, with --from-env, as one process of a scheduled job).')
         .argument('<pipeline>', 'pipeline file, e.g. pipelines/fashion-vae.ts')
         .option('--workers <n>', 'number of local worker processes (default 1, or one per --gpus id)', positiveInt)
-        .option('--gpus <ids>', 'one worker per GPU, e.g. 0,1: each gets CUDA_VISIBLE_DEVICES=<id>', gpuList)
+        .option('--gpus <ids>', 'one worker per GPU, e.g. 0,1: each gets CUDA_VISIBLE_DEVICES=<id> (tfjs-node-gpu) and GANGLION_GPU=<id> (webgpu adapter index)', gpuList)
         .option('--from-env', 'read RANK/WORLD_SIZE/MASTER_ADDR/MASTER_PORT or SLURM_PROCID/SLURM_NTASKS (same as `ganglion run`)'),
     ),
   ).action(async (pipelineFile: string, flags: LaunchFlags) => {
@@ -110,7 +119,7 @@ export function runCommand(setExitCode: (code: number) => void): Command {
 
 function schedulerOptions(command: Command): Command {
   return addCurveOptions(command)
-    .addOption(new Option('--backend <name>', 'compute backend of the workers').choices(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'))
+    .addOption(backendOption('compute backend of the workers'))
     .option('--bind-host <host>', 'scheduled jobs: interface the coordinator and ring sockets bind', '0.0.0.0')
     .option('--advertise-host <host>', "scheduled jobs: this machine's address for other workers (default: first external IPv4)")
     .option('--coordinator-host <host>', 'scheduled jobs: host of process 0 (default MASTER_ADDR or SLURM_LAUNCH_NODE_IPADDR)')
@@ -123,6 +132,7 @@ async function launch(pipelineFile: string, flags: LaunchFlags): Promise<number>
     const { result, paths } = await launchLocalJob({
       pipelineFile,
       overrides: overridesOf(flags),
+      sets: flags.set,
       workers,
       gpus: flags.gpus,
       backend: flags.backend,
@@ -145,6 +155,7 @@ async function runFromEnv(pipelineFile: string, flags: LaunchFlags): Promise<num
     const run = await runScheduledJob({
       pipelineFile,
       overrides: overridesOf(flags),
+      sets: flags.set,
       env: process.env,
       coordinatorHost: flags.coordinatorHost,
       bindHost: flags.bindHost,

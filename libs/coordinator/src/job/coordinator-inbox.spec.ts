@@ -91,7 +91,7 @@ describe('CoordinatorInbox', () => {
     const garbled = (peer: PeerId): Incoming => ({ ok: false, peer, error: new ProtocolError('wrong-version', 'protocol 9, expected 1') });
     await inbox.fromMember(message('p1', hello('w1')));
     expect(await inbox.fromMember(garbled('p1'))).toBeUndefined();
-    job.training = true;
+    job.startTraining();
     await expect(inbox.fromMember(garbled('p2'))).resolves.toBeUndefined();
     await expect(inbox.fromMember(garbled('p1'))).rejects.toThrow(WorkerFailedError);
     expect(errors()).toEqual(['p1 wrong-version', 'p2 wrong-version', 'p1 wrong-version']);

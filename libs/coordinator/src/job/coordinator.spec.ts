@@ -162,7 +162,7 @@ describe('Coordinator (scripted workers over real sockets)', () => {
     const { log: first } = await joined('first');
     const stale = await fakeWorker(socket.endpoint, 'stale', { pipelineHash: 'b'.repeat(64) });
     expect(stale.errors[0]).toMatchObject({ code: 'pipeline-mismatch', fatal: true });
-    expect(stale.errors[0].reason).toMatch(/The files differ: deploy the same code on every machine/);
+    expect(stale.errors[0].reason).toMatch(/The files differ, or the training-relevant --set flags do: deploy the same code on every machine/);
 
     const dropout = await fakeWorker(socket.endpoint, 'dropout', { pipelineHash: null, refuseWelcome: true });
     expect(dropout.welcomes[0]).toMatchObject({ rank: 1, worldSize: 2, generation: 1, step: 0 });
@@ -174,7 +174,7 @@ describe('Coordinator (scripted workers over real sockets)', () => {
     expect(lastLog.welcomes.map((w) => [w.generation, w.rank])).toEqual([[2, 1]]);
     const welcome = firstLog.welcomes[1];
     expect(welcome.pipeline).toMatchObject({ path: '/pipelines/toy.ts', hash: HASH, options: { name: 'toy', batchSize: 4, steps: 3 } });
-    expect(welcome.reducer).toEqual({ name: 'ring', bucketBytes: 4 * 1024 * 1024, fp16: false });
+    expect(welcome.reducer).toEqual({ name: 'ring', bucketBytes: 4 * 1024 * 1024, fp16: false, timeoutMs: 120_000 });
     expect(welcome.peers).toEqual(['tcp://127.0.0.1:15', 'tcp://127.0.0.1:14']);
 
     expect(result).toMatchObject({ steps: 3, worldSize: 2, reducer: 'ring', checksumSteps: [1, 2], finalWeights: 'final-weights.json' });

@@ -2,6 +2,7 @@ import { type CoordinatorSocket, StarAggregator } from '@ganglion/comm';
 import { type Clock, type Logger, meanLosses, median, type PipelineSettings, type ProgressReporter, type StatePosition, type VerifiedCheckpoint } from '@ganglion/pipeline';
 import type { CoordinatorEvents } from '../dashboard/coordinator-events';
 import type { CoordinatorCheckpoints } from '../outputs/coordinator-checkpoints';
+import type { CoordinatorContext } from './coordinator-context';
 import { CoordinatorInterruptedError } from './coordinator-errors';
 import { CoordinatorInbox } from './coordinator-inbox';
 import { CoordinatorLink } from './coordinator-link';
@@ -10,7 +11,9 @@ import type { CoordinatorOutputs } from '../outputs/coordinator-outputs';
 import { GenerationForming, type StateSource } from './generation-forming';
 import { GroupAdmission } from '../admission/group-admission';
 import { JobState } from './job-state';
+import { reduceProgressLines } from './reduce-progress-lines';
 import { RunProducts } from './run-products';
+import { StallReports } from './stall-reports';
 import { MembershipChange, StepLoop } from './step-loop';
 
 export interface CoordinatorOptions {
@@ -39,9 +42,9 @@ export interface CoordinatorOptions {
   /** Stops the run: every worker gets SHUTDOWN and run() rejects with the signal's reason (or CoordinatorInterruptedError). */
   readonly signal?: AbortSignal;
   /**
-   * Shows progress instead of the plain `step n/steps ...` log line every
-   * `logEvery` steps (e.g. a BarProgressReporter on a terminal). Without
-   * it, the coordinator logs those lines.
+   * Shows progress (e.g. a BarProgressReporter on a terminal). Default:
+   * a `step n/steps ...` log line every `logEvery` steps
+   * (reduceProgressLines).
    */
   readonly progress?: ProgressReporter;
   /** Told of joins, losses, generations, messages, steps and sample grids as they happen (the live dashboard). */
@@ -60,6 +63,8 @@ export interface CoordinatorResult {
   readonly medianStepMs: number;
   /** Median time rank 0 spent reducing per step. */
   readonly medianReduceMs: number;
+  /** CPU time (user + system) of the coordinator's process per step while training, ms: it should stay off the critical path. */
+  readonly coordinatorCpuMsPerStep: number;
   /** Steps at which every rank's weight checksum was compared (and matched). */
   readonly checksumSteps: readonly number[];
   readonly samples: readonly string[];
@@ -125,6 +130,11 @@ export interface CoordinatorResult {
  *    (WELCOME, STATE) with the survivors. Below `minWorkers` it waits up
  *    to `rejoinTimeoutMs` for workers to (re)join, then fails. A worker
  *    joining mid-run is admitted at the next step boundary the same way.
+ *    A stalled reduction is handled the same way: the ranks that received
+ *    nothing for --reduce-timeout send REDUCE_STALLED naming the peer that
+ *    did not deliver; after a short gathering window (StallReports) the
+ *    coordinator drops that peer (ERROR 'dropped', then as if it died),
+ *    or, when nobody can be blamed, re-forms the same workers.
  * The end: after the last step, wait for rank 0's final STATE (the last
  *    checkpoint) and WEIGHTS, write them.
  * SHUTDOWN to every worker: at the end, on failure (ERROR from a
@@ -139,6 +149,7 @@ export class Coordinator {
   private readonly forming: GenerationForming;
   private readonly stepLoop: StepLoop;
   private readonly products: RunProducts;
+  private readonly progress: ProgressReporter;
 
   constructor(
     private readonly socket: CoordinatorSocket,
@@ -164,21 +175,18 @@ export class Coordinator {
     this.products = new RunProducts(outputs, options.checkpoints, options.resume, logger, events);
     const admission = new GroupAdmission(socket, this.link, members, this.job, { pipeline, workers, maxWorkers }, logger, events);
     this.inbox = new CoordinatorInbox(this.link, members, this.job, admission, aggregator, logger, events);
-    this.forming = new GenerationForming(
-      socket,
-      this.link,
-      members,
-      this.job,
-      admission,
-      this.inbox,
-      aggregator,
-      this.products,
-      { pipeline, workers, minWorkers, joinTimeoutMs: options.joinTimeoutMs, rejoinTimeoutMs: options.rejoinTimeoutMs ?? 60_000 },
-      logger,
-      clock,
-      events,
-    );
-    this.stepLoop = new StepLoop(this.link, members, this.job, admission, this.inbox, this.products, outputs, pipeline.settings, logger, clock, options.progress, events);
+    const context: CoordinatorContext = { link: this.link, members, job: this.job, admission, inbox: this.inbox, products: this.products, settings: pipeline.settings, logger, clock, events };
+    this.forming = new GenerationForming(context, socket, aggregator, {
+      pipeline,
+      workers,
+      minWorkers,
+      joinTimeoutMs: options.joinTimeoutMs,
+      rejoinTimeoutMs: options.rejoinTimeoutMs ?? 60_000,
+    });
+    this.progress = options.progress ?? reduceProgressLines(pipeline.settings, logger, () => members.ranked.length);
+    // Ranks behind a stuck peer time out within moments of each other: gather their reports this long before the verdict.
+    const gatherMs = Math.min(3000, Math.max(500, pipeline.settings.distributed.reduceTimeoutMs / 2));
+    this.stepLoop = new StepLoop(context, outputs, this.progress, new StallReports(gatherMs), (step, phase) => aggregator.missingRanks(step, phase));
   }
 
   private get settings(): PipelineSettings {
@@ -215,12 +223,17 @@ export class Coordinator {
     let position: StatePosition = { step: resume?.state.step ?? this.options.startStep ?? 0, phase: 0 };
     const { history, checksumSteps } = this.stepLoop;
     let worldSize = 0;
+    let cpuAtStart: NodeJS.CpuUsage | undefined;
+    let cpuMs = 0;
     try {
       for (;;) {
         position = await this.forming.form(source, position);
         this.stepLoop.settleInterrupted(position.step);
         worldSize = this.members.ranked.length;
-        if (!this.job.training) this.stepLoop.startTraining(position.step);
+        if (!this.job.training) {
+          this.stepLoop.startTraining(position.step);
+          cpuAtStart = process.cpuUsage();
+        }
         const start = position.step;
         const historyBefore = history.length;
         try {
@@ -233,9 +246,17 @@ export class Coordinator {
           position = { step: start + history.length - historyBefore, phase: 0 };
         }
       }
+      const cpu = process.cpuUsage(cpuAtStart);
+      cpuMs = (cpu.user + cpu.system) / 1000;
     } finally {
-      this.options.progress?.stop();
+      this.progress.stop();
     }
+    const cpuMsPerStep = history.length === 0 ? 0 : cpuMs / history.length;
+    const medianStepMs = median(history.map((m) => m.stepMs));
+    this.logger.info(
+      { coordinatorCpuMsPerStep: Math.round(cpuMsPerStep * 100) / 100, medianStepMs, steps: history.length },
+      `coordinator CPU while training: ${cpuMsPerStep.toFixed(2)} ms/step, ${((100 * cpuMsPerStep) / Math.max(medianStepMs, 1e-9)).toFixed(2)}% of a core at the median ${medianStepMs.toFixed(0)} ms/step`,
+    );
     await this.stepLoop.awaitFinalWeights(steps, this.options.finishTimeoutMs ?? 300_000);
     const recent = history.slice(-logEvery);
     return {
@@ -244,8 +265,9 @@ export class Coordinator {
       reducer: distributed.reducer,
       firstLosses: history[0]?.losses ?? {},
       finalLosses: meanLosses(recent),
-      medianStepMs: median(history.map((m) => m.stepMs)),
+      medianStepMs,
       medianReduceMs: median(history.map((m) => m.reduceMs ?? 0)),
+      coordinatorCpuMsPerStep: cpuMsPerStep,
       checksumSteps: [...checksumSteps],
       samples: this.products.sampleFiles,
       finalWeights: this.products.writeFinalWeights(),

@@ -1,14 +1,9 @@
 import type { CoordinatorSocket, Envelope, Incoming, StarAggregator, StateHeader } from '@ganglion/comm';
-import { type Clock, type Logger, type PipelineSettings, stateMessage, type StatePosition, type VerifiedCheckpoint } from '@ganglion/pipeline';
-import type { CoordinatorEvents } from '../dashboard/coordinator-events';
+import { type PipelineSettings, stateMessage, type StatePosition, type VerifiedCheckpoint } from '@ganglion/pipeline';
 import { JoinTimeoutError, WorkerFailedError } from './coordinator-errors';
-import type { CoordinatorInbox } from './coordinator-inbox';
-import type { CoordinatorLink } from './coordinator-link';
-import type { CoordinatorMembers } from './coordinator-members';
 import { ringPeerKeys } from '../admission/curve-admission';
-import type { GroupAdmission } from '../admission/group-admission';
-import type { JobState } from './job-state';
-import type { RunProducts } from './run-products';
+import type { CoordinatorContext } from './coordinator-context';
+import { CoordinatorStage } from './coordinator-stage';
 
 /** Where the workers' state comes from when a generation is formed. */
 export type StateSource = 'fresh' | 'checkpoint' | 'rank0';
@@ -33,27 +28,17 @@ export interface GenerationFormingOptions {
  * and waits until all are ready. A worker lost meanwhile means forming
  * again.
  */
-export class GenerationForming {
+export class GenerationForming extends CoordinatorStage {
   /** The STATE rank 0 sent for the generation being formed. */
   private pendingState: Envelope<StateHeader> | undefined;
 
   constructor(
+    context: CoordinatorContext,
     private readonly socket: Pick<CoordinatorSocket, 'endpoint' | 'curve'>,
-    private readonly link: CoordinatorLink,
-    private readonly members: CoordinatorMembers,
-    private readonly job: JobState,
-    private readonly admission: GroupAdmission,
-    private readonly inbox: CoordinatorInbox,
     private readonly aggregator: StarAggregator,
-    private readonly products: RunProducts,
     private readonly options: GenerationFormingOptions,
-    private readonly logger: Logger,
-    private readonly clock: Clock,
-    private readonly events: CoordinatorEvents | undefined,
-  ) {}
-
-  private get settings(): PipelineSettings {
-    return this.options.pipeline.settings;
+  ) {
+    super(context);
   }
 
   /** Forms a new generation from the workers there are and brings every rank to the same state; returns where training continues. */
@@ -103,8 +88,7 @@ export class GenerationForming {
   }
 
   private async welcomeAll(source: StateSource, step: number): Promise<void> {
-    this.job.generation = Math.max(this.job.generation, this.job.helloGeneration) + 1;
-    const { generation } = this.job;
+    const generation = this.job.nextGeneration();
     const { pipeline } = this.options;
     const { distributed, seed } = this.settings;
     const ranked = this.members.ranked;
@@ -123,7 +107,7 @@ export class GenerationForming {
         worldSize,
         seed,
         pipeline: { path: pipeline.file, hash: pipeline.hash, options: this.settings as unknown as Record<string, unknown> },
-        reducer: { name: distributed.reducer, bucketBytes: distributed.bucketBytes, fp16: distributed.fp16 },
+        reducer: { name: distributed.reducer, bucketBytes: distributed.bucketBytes, fp16: distributed.fp16, timeoutMs: distributed.reduceTimeoutMs },
         peers,
         ...ringPeerKeys(this.socket, distributed.reducer, ranked),
         ...(syncState === undefined ? {} : { syncState }),

@@ -1,14 +1,11 @@
-import type { Envelope, Incoming, MetricsHeader, SamplesHeader, StateHeader, WeightsHeader } from '@ganglion/comm';
-import { type Clock, type Logger, meanLosses, median, type PipelineSettings, type ProgressReporter, roundToTenth, type StepMetrics, stepMetricsFromValues } from '@ganglion/pipeline';
-import type { CoordinatorEvents } from '../dashboard/coordinator-events';
+import type { Envelope, Incoming, MetricsHeader, ReduceStalledHeader, SamplesHeader, StateHeader, WeightsHeader } from '@ganglion/comm';
+import { type ProgressReporter, type StepMetrics, stepMetricsFromValues } from '@ganglion/pipeline';
 import { ChecksumMismatchError, WorkerFailedError } from './coordinator-errors';
-import type { CoordinatorInbox } from './coordinator-inbox';
-import type { CoordinatorLink } from './coordinator-link';
-import type { CoordinatorMembers } from './coordinator-members';
 import type { CoordinatorOutputs } from '../outputs/coordinator-outputs';
-import type { GroupAdmission } from '../admission/group-admission';
-import type { JobState } from './job-state';
+import type { CoordinatorContext } from './coordinator-context';
+import { CoordinatorStage } from './coordinator-stage';
 import type { RunProducts } from './run-products';
+import type { StallReports, StallVerdict } from './stall-reports';
 
 /** Membership changed while training: the step loop stops and the group is formed again. */
 export class MembershipChange extends Error {
@@ -25,31 +22,29 @@ interface StepReports {
 /**
  * Training (STEP, METRICS, CHECKSUM, STEP_DONE; the final WEIGHTS): STEP to every rank, the ranks'
  * METRICS, CHECKSUM and STEP_DONE collected, checksums compared, rank 0's
- * metrics written and logged (or shown by the progress reporter); SAMPLES,
+ * metrics written and shown by the progress reporter (a bar, or log lines); SAMPLES,
  * STATE and WEIGHTS from rank 0 kept as they come; after the last step,
  * the wait for rank 0's final weights. A worker joining or gone stops the
- * loop with MembershipChange.
+ * loop with MembershipChange, and so does a stalled reduction: the ranks'
+ * REDUCE_STALLED reports go to StallReports, whose verdict drops the peer
+ * that did not deliver (told with ERROR 'dropped') or re-forms the group.
  */
-export class StepLoop {
+export class StepLoop extends CoordinatorStage {
   private readonly finished: StepMetrics[] = [];
   private readonly checked: number[] = [];
   /** The step a membership change interrupted, with what its ranks had reported. */
   private interrupted: { readonly step: number; readonly reports: StepReports; readonly started: number } | undefined;
 
   constructor(
-    private readonly link: CoordinatorLink,
-    private readonly members: CoordinatorMembers,
-    private readonly job: JobState,
-    private readonly admission: GroupAdmission,
-    private readonly inbox: CoordinatorInbox,
-    private readonly products: RunProducts,
+    context: CoordinatorContext,
     private readonly outputs: CoordinatorOutputs,
-    private readonly settings: PipelineSettings,
-    private readonly logger: Logger,
-    private readonly clock: Clock,
-    private readonly progress: ProgressReporter | undefined,
-    private readonly events: CoordinatorEvents | undefined,
-  ) {}
+    private readonly progress: ProgressReporter,
+    private readonly stalls: StallReports,
+    /** The ranks the star aggregator still waits for in (step, phase). */
+    private readonly missingGrads: (step: number, phase: number) => readonly number[],
+  ) {
+    super(context);
+  }
 
   /** Every finished step's metrics, in order (grows as steps finish). */
   get history(): readonly StepMetrics[] {
@@ -63,7 +58,7 @@ export class StepLoop {
 
   /** Training starts at `start` with the ranks of the first generation: logged, and the progress reporter started. */
   startTraining(start: number): void {
-    this.job.training = true;
+    this.job.startTraining();
     const { steps, distributed, batchSize } = this.settings;
     const worldSize = this.members.ranked.length;
     this.logger.info(
@@ -71,7 +66,7 @@ export class StepLoop {
       `training ${this.settings.name}: ${worldSize} worker${worldSize === 1 ? '' : 's'}, reducer ${distributed.reducer}${distributed.fp16 ? ' (fp16)' : ''}, ` +
         `global batch ${batchSize}, steps ${start}..${steps - 1}`,
     );
-    this.progress?.start(steps, start);
+    this.progress.start(steps, start);
   }
 
   /** After a new generation formed at `continueAt`: a step rank 0 had finished before the change is not redone, its metrics are written now. */
@@ -88,6 +83,7 @@ export class StepLoop {
     const { steps, distributed } = this.settings;
     const { checksumEvery } = distributed;
     const worldSize = this.members.ranked.length;
+    this.stalls.clear();
     for (let step = start; step < steps; step++) {
       if (this.members.joining.length > 0) throw new MembershipChange(`${this.members.joining.map((m) => m.hello.workerId).join(', ')} joined`);
       const checksum = (step + 1) % checksumEvery === 0 || step + 1 === steps;
@@ -101,7 +97,13 @@ export class StepLoop {
           this.interrupted = { step, reports, started };
           throw new MembershipChange('a worker is gone');
         }
-        const incoming = await this.link.next(this.link.interval);
+        const verdict = this.stalls.verdict(this.clock.now(), worldSize, this.missingGrads);
+        if (verdict !== undefined) {
+          this.interrupted = { step, reports, started };
+          await this.actOnStall(verdict);
+          throw new MembershipChange(verdict.reason);
+        }
+        const incoming = await this.link.next(Math.min(this.link.interval, Math.max(10, this.stalls.dueIn(this.clock.now()))));
         if (incoming !== undefined) await this.onTrainingMessage(incoming, step, reports);
       }
       const stepMs = this.clock.now() - started;
@@ -131,15 +133,13 @@ export class StepLoop {
 
   /** Writes a finished step's metrics (rank 0's, whose losses are the global means: every rank reports the same reduced losses). */
   private recordStep(step: number, reports: StepReports, stepMs: number): void {
-    const { steps, logEvery, batchSize } = this.settings;
+    const { batchSize } = this.settings;
     const values = (reports.metrics.get(0) ?? [...reports.metrics.values()][0])?.values ?? {};
     const metrics: StepMetrics = { ...stepMetricsFromValues(step, values, this.clock.date()), stepMs, samplesPerSecond: (batchSize * 1000) / stepMs };
     this.outputs.metrics.write(metrics);
     this.finished.push(metrics);
     this.events?.stepFinished(metrics, reports.metrics);
-    const done = step + 1;
-    if (this.progress !== undefined) this.progress.update(metrics);
-    else if (done % logEvery === 0 || done === steps) this.logProgress(done, this.finished.slice(-logEvery));
+    this.progress.update(metrics);
   }
 
   private async onTrainingMessage(incoming: Incoming, step: number, reports: StepReports): Promise<void> {
@@ -164,6 +164,10 @@ export class StepLoop {
       if (rank === 0) this.products.writeCheckpoint(envelope as Envelope<StateHeader>);
       return;
     }
+    if (header.type === 'REDUCE_STALLED') {
+      if (header.rank === rank) this.stalls.add(header as ReduceStalledHeader, this.clock.now());
+      return;
+    }
     if (header.type !== 'METRICS' && header.type !== 'CHECKSUM' && header.type !== 'STEP_DONE') return;
     if (header.rank !== rank || header.step !== step) {
       throw new WorkerFailedError(
@@ -173,6 +177,27 @@ export class StepLoop {
     if (header.type === 'METRICS') reports.metrics.set(rank, header);
     else if (header.type === 'CHECKSUM') reports.checksums.set(rank, header.value);
     else reports.done.add(rank);
+  }
+
+  /** A stalled reduction: drops the ranks the verdict names (each told why with a fatal ERROR), or only logs a re-forming. */
+  private async actOnStall(verdict: StallVerdict): Promise<void> {
+    this.stalls.clear();
+    if (verdict.kind === 'reform') {
+      this.logger.warn({ generation: this.job.generation, reason: verdict.reason }, `re-forming the group under a new generation: ${verdict.reason}`);
+      return;
+    }
+    const culprits = verdict.ranks.map((rank) => this.members.ranked[rank]).filter((member) => member !== undefined);
+    for (const member of culprits) {
+      await this.link.trySend(member.peer, {
+        type: 'ERROR',
+        generation: this.job.generation,
+        step: 0,
+        code: 'dropped',
+        reason: `This worker was dropped from the job: ${verdict.reason}. The others went on without it; check its machine and network, then restart it to rejoin.`,
+        fatal: true,
+      });
+      this.admission.drop(member, verdict.reason);
+    }
   }
 
   private compareChecksums(step: number, checksums: ReadonlyMap<number, string>): void {
@@ -188,20 +213,5 @@ export class StepLoop {
       );
     }
     this.logger.info({ step: step + 1, checksum: values[0], ranks: values.length }, `step ${step + 1}: weight checksums match on all ${values.length} ranks (${values[0]})`);
-  }
-
-  private logProgress(done: number, recent: readonly StepMetrics[]): void {
-    const { steps, distributed, batchSize } = this.settings;
-    const losses = meanLosses(recent);
-    const stepMs = median(recent.map((m) => m.stepMs));
-    const reduceMs = median(recent.map((m) => m.reduceMs ?? 0));
-    const lossText = Object.entries(losses)
-      .map(([phase, loss]) => `${phase}=${loss.toFixed(4)}`)
-      .join(' ');
-    const worldSize = this.members.ranked.length;
-    this.logger.info(
-      { step: done, steps, losses, stepMs: roundToTenth(stepMs), reduceMs: roundToTenth(reduceMs), samplesPerSecond: roundToTenth((batchSize * 1000) / stepMs), worldSize, reducer: distributed.reducer },
-      `step ${done}/${steps} loss ${lossText} ${stepMs.toFixed(0)} ms/step, reduce ${reduceMs.toFixed(1)} ms/step [${distributed.reducer}, world size ${worldSize}]`,
-    );
   }
 }

@@ -12,7 +12,11 @@ export interface LocalLaunchOptions extends Omit<DistributedCoordinatorOptions, 
   readonly totalWorkers?: number;
   /** Where the coordinator binds. Default `tcp://127.0.0.1:*` (a free port, this machine only). */
   readonly bind?: string;
-  /** One worker per GPU id, each with CUDA_VISIBLE_DEVICES=<id> and TF_FORCE_GPU_ALLOW_GROWTH=true. Its length must equal `workers`. */
+  /**
+   * One worker per GPU id, each with CUDA_VISIBLE_DEVICES=<id> and
+   * TF_FORCE_GPU_ALLOW_GROWTH=true (tfjs-node-gpu) and GANGLION_GPU=<id>
+   * (webgpu: the adapter at that index of Dawn's list). Its length must equal `workers`.
+   */
   readonly gpus?: readonly string[];
   /** Compute backend of the workers. */
   readonly backend?: RequestedBackend;
@@ -109,9 +113,11 @@ export async function launchLocalJob(options: LocalLaunchOptions): Promise<Local
         '--log-format',
         options.logFormat ?? 'pretty',
         ...(options.workerArgs ?? []),
+        // The workers hash the same overrides: a worker with other --set flags would be refused.
+        ...(options.sets ?? []).flatMap((override) => ['--set', override.text]),
         ...(options.workerCurve === undefined ? [] : ['--curve-secret', options.workerCurve.secretKeyFiles[index], '--coordinator-key', options.workerCurve.coordinatorKeyFile]),
       ],
-      env: gpu === undefined ? { ...baseEnv } : { ...baseEnv, CUDA_VISIBLE_DEVICES: gpu, TF_FORCE_GPU_ALLOW_GROWTH: 'true' },
+      env: gpu === undefined ? { ...baseEnv } : { ...baseEnv, CUDA_VISIBLE_DEVICES: gpu, TF_FORCE_GPU_ALLOW_GROWTH: 'true', GANGLION_GPU: gpu },
     });
   }
   coordinator.logger.info(

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { defaultAdvertiseHost, publicKeyFileFor, readAllowList, readCurveKeyPair, readPublicKey } from '@ganglion/comm';
 import type { RequestedBackend } from '@ganglion/models';
 import type { DistributedRunOverrides } from '../distributed-coordinator';
-import { type DistributedWorkerResult, type ProgressMode, runDistributedWorker } from '@ganglion/pipeline';
+import { type DistributedWorkerResult, type ProgressMode, runDistributedWorker, type SetOverride } from '@ganglion/pipeline';
 import { type LocalLaunchOptions, type LocalLaunchResult, launchLocalJob } from './local-launch';
 import { type SchedulerPlacement, SchedulerEnvironmentError, schedulerPlacementFromEnv } from './scheduler-placement';
 import type { OutputStreams } from './worker-processes';
@@ -12,6 +12,8 @@ import type { DashboardListenOptions } from '../dashboard/open-dashboard';
 export interface ScheduledRunOptions {
   readonly pipelineFile: string;
   readonly overrides?: DistributedRunOverrides;
+  /** `--set key.path=value` overrides: every process of the job must be given the same ones. */
+  readonly sets?: readonly SetOverride[];
   /** The scheduler's environment (process.env). */
   readonly env: NodeJS.ProcessEnv;
   /** Host of process 0, overriding MASTER_ADDR / SLURM_LAUNCH_NODE_IPADDR. */
@@ -80,6 +82,7 @@ export async function runScheduledJob(options: ScheduledRunOptions): Promise<Sch
     const launched = await launchLocalJob({
       pipelineFile: options.pipelineFile,
       overrides: options.overrides,
+      sets: options.sets,
       outputDir: options.outputDir,
       logFormat: options.logFormat,
       progress: options.progress,
@@ -101,6 +104,7 @@ export async function runScheduledJob(options: ScheduledRunOptions): Promise<Sch
   const worker = await runDistributedWorker({
     connect: `tcp://${placement.coordinatorHost}:${placement.coordinatorPort}`,
     pipelineFile: options.pipelineFile,
+    sets: options.sets,
     backend: options.backend,
     ringBind,
     advertiseHost,

@@ -77,13 +77,16 @@ describe('selectBackend', () => {
   it('prefers tfjs-node when it loads and registers the tensorflow backend', async () => {
     const load = loaderWith({
       '@tensorflow/tfjs-node-gpu': () => notInstalled('@tensorflow/tfjs-node-gpu'),
+      webgpu: () => notInstalled('webgpu'),
       '@tensorflow/tfjs-node': () => tf.registerBackend('tensorflow', () => new FakeNativeBackend()),
     });
-    const choice = await selectBackend({ load });
+    // DAWNNODE_BACKEND: webgpu gets as far as loading dawn.node whether or not this machine has libvulkan.so.1.
+    const choice = await selectBackend({ load, env: { DAWNNODE_BACKEND: 'vulkan' } });
     expect(tf.getBackend()).toBe('tensorflow');
     expect(choice).toMatchObject({ name: 'tensorflow', packageName: '@tensorflow/tfjs-node', trainingKernels: [] });
     expect(choice.reason).toBe(
-      "tfjs-node-gpu not installed (Cannot find module '@tensorflow/tfjs-node-gpu'); native TensorFlow via tfjs-node (CPU)",
+      "tfjs-node-gpu not installed (Cannot find module '@tensorflow/tfjs-node-gpu'); " +
+        "webgpu (dawn.node) not installed (Cannot find module 'webgpu'); native TensorFlow via tfjs-node (CPU)",
     );
   });
 
@@ -112,8 +115,8 @@ describe('selectBackend', () => {
   });
 
   it('rejects an unknown backend name, listing the valid ones', async () => {
-    await expect(selectBackend({ requested: 'webgpu' as never })).rejects.toThrow(
-      "Unknown backend 'webgpu'. Use one of: auto, tensorflow, wasm, cpu.",
+    await expect(selectBackend({ requested: 'metal' as never })).rejects.toThrow(
+      "Unknown backend 'metal'. Use one of: auto, tensorflow, webgpu, wasm, cpu.",
     );
   });
 });

@@ -1,16 +1,22 @@
 import * as tf from '@tensorflow/tfjs';
 import { registerTrainingKernels } from '../kernels/register-training-kernels';
+import type { BackendAttempt } from './backend-attempt';
 import { BACKEND_NAMES, BackendChoice, BackendName, RequestedBackend } from './backend-choice';
 import { BackendUnavailableError } from './backend-unavailable-error';
+import { GPU_INDEX_ENV, parseGpuIndex } from './gpu-index-setting';
+import { firstLine, isNotInstalled } from './load-failure';
 import { startThreadedWasm, type WasmBackendPackage } from './threaded-wasm-backend';
+import { tryWebGpu } from './try-webgpu';
 import { parseWasmThreads, WASM_THREADS_ENV } from './wasm-threads-setting';
+import { loadWebGpuPackage, WEBGPU_PACKAGE } from './webgpu-package';
 
 /** Options of selectBackend. */
 export interface SelectBackendOptions {
   /** A backend to force (`--backend`), or `auto` (default) for the best that loads. */
   requested?: RequestedBackend;
   /**
-   * Loads a package by name; `require` by default. Tests inject a fake to
+   * Loads a package by name; `require` by default (Node's own for the
+   * `webgpu` ES module, see loadWebGpuPackage). Tests inject a fake to
    * simulate tfjs-node being installed or WASM failing to load.
    */
   load?: (packageName: string) => unknown;
@@ -20,32 +26,45 @@ export interface SelectBackendOptions {
    * is started (see startThreadedWasm); other backends ignore it.
    */
   threads?: number;
-  /** Where GANGLION_WASM_THREADS is read when `threads` is not given (default process.env). */
+  /**
+   * The GPU to compute on (webgpu: index into Dawn's adapter list); default
+   * GANGLION_GPU, which `launch --gpus` sets per worker. tfjs-node-gpu
+   * ignores it: it sees the GPUs CUDA_VISIBLE_DEVICES leaves it.
+   */
+  gpu?: number;
+  /** Where GANGLION_WASM_THREADS and GANGLION_GPU are read (default process.env). */
   env?: NodeJS.ProcessEnv;
 }
 
-const TFJS_NODE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
+const TFJS_NODE_GPU = '@tensorflow/tfjs-node-gpu';
+const TFJS_NODE = '@tensorflow/tfjs-node';
 const WASM_PACKAGE = '@tensorflow/tfjs-backend-wasm';
 const CPU_PACKAGE = '@tensorflow/tfjs-backend-cpu';
 
-/** Outcome of trying one backend. */
-type Attempt =
-  | {
-      ok: true;
-      choice: Omit<BackendChoice, 'reason' | 'trainingKernels'>;
-      /** Packages of this backend passed over before the one that loaded. */
-      failures: string[];
-      detail: string;
-    }
-  | { ok: false; failures: string[] };
+/** One step of the search: a backend, and for `tensorflow` which of its packages. */
+interface Candidate {
+  name: BackendName;
+  /** tfjs-node packages to try (tensorflow only). */
+  packages?: readonly string[];
+}
+
+/** The search under `auto`: tfjs-node-gpu › webgpu (hardware GPU) › tfjs-node › wasm › cpu. */
+const AUTO_ORDER: readonly Candidate[] = [
+  { name: 'tensorflow', packages: [TFJS_NODE_GPU] },
+  { name: 'webgpu' },
+  { name: 'tensorflow', packages: [TFJS_NODE] },
+  { name: 'wasm' },
+  { name: 'cpu' },
+];
 
 /**
  * Chooses and activates the tfjs backend for this process, registers
  * Ganglion's training kernels for it, and says what was chosen and why.
  *
- * With `auto`: `tensorflow` (tfjs-node-gpu, then tfjs-node, when installed
- * and loadable) › `wasm` (SIMD) › `cpu`. A named backend that cannot load is
- * a BackendUnavailableError naming the package to install. Safe to call
+ * With `auto`: `tensorflow` on tfjs-node-gpu › `webgpu` when Dawn offers a
+ * hardware GPU › `tensorflow` on tfjs-node › `wasm` (SIMD) › `cpu`. A named
+ * backend that cannot load is a BackendUnavailableError naming what to
+ * install; `webgpu` by name also accepts a software GPU (CI). Safe to call
  * more than once in a process.
  */
 export async function selectBackend(options: SelectBackendOptions = {}): Promise<BackendChoice> {
@@ -55,15 +74,17 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
       `Unknown backend '${String(requested)}'. Use one of: auto, ${BACKEND_NAMES.join(', ')}.`,
     );
   }
-  const load = options.load ?? ((name: string) => require(name));
+  const load = options.load ?? defaultLoad;
+  const env = options.env ?? process.env;
   const threads =
     options.threads === undefined
-      ? parseWasmThreads((options.env ?? process.env)[WASM_THREADS_ENV])
+      ? parseWasmThreads(env[WASM_THREADS_ENV])
       : parseWasmThreads(options.threads, 'threads');
-  const candidates: readonly BackendName[] = requested === 'auto' ? BACKEND_NAMES : [requested];
+  const gpu = options.gpu === undefined ? parseGpuIndex(env[GPU_INDEX_ENV]) : parseGpuIndex(options.gpu, 'gpu');
+  const candidates: readonly Candidate[] = requested === 'auto' ? AUTO_ORDER : [{ name: requested }];
   const passedOver: string[] = [];
-  for (const name of candidates) {
-    const attempt = await tryBackend(name, load, threads);
+  for (const { name, packages } of candidates) {
+    const attempt = await tryBackend(name, { load, threads, gpu, env, packages, requested: requested !== 'auto' });
     if (attempt.ok) {
       const why = requested === 'auto' ? passedOver : [`requested '${name}'`];
       return {
@@ -80,20 +101,38 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
   throw new Error(`No tfjs backend could be started: ${passedOver.join('; ')}.`);
 }
 
-function tryBackend(name: BackendName, load: (packageName: string) => unknown, threads: number): Promise<Attempt> {
+/** `require`, except for dawn.node's ES module (see loadWebGpuPackage). */
+function defaultLoad(name: string): unknown {
+  return name === WEBGPU_PACKAGE ? loadWebGpuPackage() : require(name);
+}
+
+/** What tryBackend needs besides the backend's name. */
+interface AttemptContext {
+  load: (packageName: string) => unknown;
+  threads: number;
+  gpu: number | undefined;
+  env: NodeJS.ProcessEnv;
+  packages?: readonly string[];
+  /** Whether the backend was named (`--backend`) rather than reached under `auto`. */
+  requested: boolean;
+}
+
+function tryBackend(name: BackendName, context: AttemptContext): Promise<BackendAttempt> {
   switch (name) {
     case 'tensorflow':
-      return tryTensorflow(load);
+      return tryTensorflow(context.load, context.packages ?? [TFJS_NODE_GPU, TFJS_NODE]);
+    case 'webgpu':
+      return tryWebGpu({ load: context.load, requested: context.requested, gpuIndex: context.gpu, env: context.env });
     case 'wasm':
-      return tryWasm(load, threads);
+      return tryWasm(context.load, context.threads);
     case 'cpu':
       return tryCpu();
   }
 }
 
-async function tryTensorflow(load: (packageName: string) => unknown): Promise<Attempt> {
+async function tryTensorflow(load: (packageName: string) => unknown, packages: readonly string[]): Promise<BackendAttempt> {
   const failures: string[] = [];
-  for (const packageName of TFJS_NODE_PACKAGES) {
+  for (const packageName of packages) {
     const short = packageName.replace('@tensorflow/', '');
     try {
       load(packageName);
@@ -118,7 +157,7 @@ async function tryTensorflow(load: (packageName: string) => unknown): Promise<At
   return { ok: false, failures };
 }
 
-async function tryWasm(load: (packageName: string) => unknown, threads: number): Promise<Attempt> {
+async function tryWasm(load: (packageName: string) => unknown, threads: number): Promise<BackendAttempt> {
   let wasm: WasmBackendPackage;
   try {
     wasm = load(WASM_PACKAGE) as WasmBackendPackage;
@@ -161,7 +200,7 @@ function currentWasmThreads(wasm: WasmBackendPackage): number {
   }
 }
 
-async function tryCpu(): Promise<Attempt> {
+async function tryCpu(): Promise<BackendAttempt> {
   if (!(await tf.setBackend('cpu'))) {
     return { ok: false, failures: ['cpu failed to start'] };
   }
@@ -180,22 +219,15 @@ function remedyFor(name: BackendName): string {
         'Install @tensorflow/tfjs-node@4.22.0 (or @tensorflow/tfjs-node-gpu@4.22.0 for CUDA; ' +
         'both download libtensorflow at install time), or choose --backend wasm.'
       );
+    case 'webgpu':
+      return (
+        'Install webgpu@0.6.2 and @tensorflow/tfjs-backend-webgpu@4.22.0 (npm ci does), and a GPU driver with ' +
+        'Vulkan (Linux), Metal (macOS) or D3D12 (Windows); for a software GPU on Linux see .ci/install-software-gpu.sh. ' +
+        'Or choose --backend wasm.'
+      );
     case 'wasm':
       return 'Install @tensorflow/tfjs-backend-wasm@4.22.0, or choose --backend cpu.';
     case 'cpu':
       return 'Reinstall @tensorflow/tfjs@4.22.0, which bundles the cpu backend.';
   }
-}
-
-function isNotInstalled(error: unknown, packageName: string): boolean {
-  const e = error as { code?: unknown; message?: unknown };
-  return e?.code === 'MODULE_NOT_FOUND' && String(e.message).includes(`'${packageName}'`);
-}
-
-function firstLine(error: unknown): string {
-  // Duck-typed: errors from another realm (jest's module registry) are not `instanceof Error`.
-  const message = typeof (error as { message?: unknown })?.message === 'string'
-    ? (error as { message: string }).message
-    : String(error);
-  return message.split('\n')[0].trim();
 }

@@ -63,11 +63,11 @@ describe('ConvVae', () => {
     model.dispose();
   });
 
-  it('computes gradients without touching the weights; applying them does', () => {
+  it('computes gradients without touching the weights; applying them does', async () => {
     const model = new ConvVae();
     const batch = batchOf(patternImages(4, MNIST, UNIT_RANGE), indices(0, 4), 0);
     const before = snapshotWeights(model);
-    const { loss, gradients } = model.phases[0].computeGradients(batch);
+    const { loss, gradients } = await model.phases[0].computeGradients(batch);
     expect(changedVariables(before, snapshotWeights(model))).toEqual([]);
     // Untrained: about 784 * ln 2 nats of reconstruction per image, plus a little KL.
     expect(loss).toBeGreaterThan(400);
@@ -78,52 +78,52 @@ describe('ConvVae', () => {
     model.dispose();
   });
 
-  it('keys epsilon by (step, global sample index), not by position in the batch', () => {
+  it('keys epsilon by (step, global sample index), not by position in the batch', async () => {
     const model = new ConvVae({ seed: 5 });
     const images = patternImages(4, MNIST, UNIT_RANGE);
     const pixels = 28 * 28;
-    const loss = (b: ReturnType<typeof batchOf>) => {
-      const result = model.phases[0].computeGradients(b);
+    const loss = async (b: ReturnType<typeof batchOf>) => {
+      const result = await model.phases[0].computeGradients(b);
       tf.dispose(result.gradients);
       return result.loss;
     };
-    const base = loss(batchOf(images, [10, 11, 12, 13], 3));
+    const base = await loss(batchOf(images, [10, 11, 12, 13], 3));
     // The same images and indices in reverse order: the same noise per image, so the same mean loss.
     const reversed = new Float32Array(images.length);
     for (let i = 0; i < 4; i++) reversed.set(images.subarray((3 - i) * pixels, (4 - i) * pixels), i * pixels);
-    expect(loss(batchOf(reversed, [13, 12, 11, 10], 3))).toBeCloseTo(base, 3);
-    expect(loss(batchOf(images, [10, 11, 12, 13], 3))).toBe(base);
-    expect(loss(batchOf(images, [10, 11, 12, 13], 4))).not.toBe(base);
-    expect(loss(batchOf(images, [20, 21, 22, 23], 3))).not.toBe(base);
+    expect(await loss(batchOf(reversed, [13, 12, 11, 10], 3))).toBeCloseTo(base, 3);
+    expect(await loss(batchOf(images, [10, 11, 12, 13], 3))).toBe(base);
+    expect(await loss(batchOf(images, [10, 11, 12, 13], 4))).not.toBe(base);
+    expect(await loss(batchOf(images, [20, 21, 22, 23], 3))).not.toBe(base);
     model.dispose();
   });
 
-  it('does not leak tensors across training steps and sampling', () => {
+  it('does not leak tensors across training steps and sampling', async () => {
     const model = new ConvVae();
     const images = patternImages(2, MNIST, UNIT_RANGE);
-    trainStep(model, batchOf(images, [0, 1], 0)); // creates Adam's moment variables
+    await trainStep(model, batchOf(images, [0, 1], 0)); // creates Adam's moment variables
     const tensors = tf.memory().numTensors;
-    for (let step = 1; step <= 5; step++) trainStep(model, batchOf(images, [2 * step, 2 * step + 1], step));
+    for (let step = 1; step <= 5; step++) await trainStep(model, batchOf(images, [2 * step, 2 * step + 1], step));
     expect(tf.memory().numTensors).toBe(tensors);
     tf.dispose(model.sample(3, 1));
     expect(tf.memory().numTensors).toBe(tensors);
     model.dispose();
   });
 
-  it('gives the same gradients for a batch of 8 as for two workers with 4 each', () => {
+  it('gives the same gradients for a batch of 8 as for two workers with 4 each', async () => {
     const model = new ConvVae({ seed: 7 });
     const batch = batchOf(patternImages(8, MNIST, UNIT_RANGE), [40, 3, 17, 8, 99, 5, 61, 12], 11);
-    const split = compareSplitBatch(model.phases[0], batch, 4);
+    const split = await compareSplitBatch(model.phases[0], batch, 4);
     expect(split.worstGradientError).toBeLessThan(1e-5);
     expect(split.lossError).toBeLessThan(1e-5);
     model.dispose();
   });
 
-  it('lowers its loss over 50 steps on a fixed batch of structured images', () => {
+  it('lowers its loss over 50 steps on a fixed batch of structured images', async () => {
     const model = new ConvVae();
     const images = patternImages(8, MNIST, UNIT_RANGE);
     const losses: number[] = [];
-    for (let step = 0; step < 50; step++) losses.push(trainStep(model, batchOf(images, indices(0, 8), step))[0]);
+    for (let step = 0; step < 50; step++) losses.push((await trainStep(model, batchOf(images, indices(0, 8), step)))[0]);
     // Compare the excess over the entropy of the soft targets, which no model can go below.
     const excess = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length - entropyFloor(images, 8);
     expect(excess(losses.slice(-5))).toBeLessThan(0.7 * excess(losses.slice(0, 5)));

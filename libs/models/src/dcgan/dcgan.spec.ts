@@ -85,11 +85,11 @@ describe('Dcgan', () => {
     [a, b, c].forEach((m) => m.dispose());
   });
 
-  it('computes gradients without touching the weights; applying them does', () => {
+  it('computes gradients without touching the weights; applying them does', async () => {
     const model = new Dcgan({ imageShape: MNIST });
     const batch = batchOf(patternImages(2, MNIST, SYMMETRIC_RANGE), [0, 1], 0);
     const before = snapshotWeights(model);
-    const results = model.phases.map((p) => p.computeGradients(batch));
+    const results = await Promise.all(model.phases.map((p) => p.computeGradients(batch)));
     expect(changedVariables(before, snapshotWeights(model))).toEqual([]);
     results.forEach((r, i) => {
       expect(Number.isFinite(r.loss)).toBe(true);
@@ -116,36 +116,36 @@ describe('Dcgan', () => {
     model.dispose();
   });
 
-  it('does not leak tensors across training steps and sampling', () => {
+  it('does not leak tensors across training steps and sampling', async () => {
     const model = new Dcgan({ imageShape: MNIST });
     const batch = (step: number) => batchOf(patternImages(2, MNIST, SYMMETRIC_RANGE), [2 * step, 2 * step + 1], step);
-    trainStep(model, batch(0)); // creates Adam's moment variables
+    await trainStep(model, batch(0)); // creates Adam's moment variables
     const tensors = tf.memory().numTensors;
-    for (let step = 1; step <= 5; step++) trainStep(model, batch(step));
+    for (let step = 1; step <= 5; step++) await trainStep(model, batch(step));
     expect(tf.memory().numTensors).toBe(tensors);
     tf.dispose(model.sample(3, 1));
     expect(tf.memory().numTensors).toBe(tensors);
     model.dispose();
   });
 
-  it('gives the same gradients for a batch of 8 as for two workers with 4 each', () => {
+  it('gives the same gradients for a batch of 8 as for two workers with 4 each', async () => {
     const model = new Dcgan({ imageShape: MNIST, seed: 7 });
     const batch = batchOf(patternImages(8, MNIST, SYMMETRIC_RANGE), [40, 3, 17, 8, 99, 5, 61, 12], 11);
     for (const phase of model.phases) {
-      const split = compareSplitBatch(phase, batch, 4);
+      const split = await compareSplitBatch(phase, batch, 4);
       expect(split.worstGradientError).toBeLessThan(1e-5);
       expect(split.lossError).toBeLessThan(1e-5);
     }
     model.dispose();
   });
 
-  it('learns in the right direction: each phase alone lowers its own loss on a fixed batch', () => {
+  it('learns in the right direction: each phase alone lowers its own loss on a fixed batch', async () => {
     const model = new Dcgan({ imageShape: MNIST, learningRate: 1e-3 });
     const batch = batchOf(patternImages(4, MNIST, SYMMETRIC_RANGE), [0, 1, 2, 3], 0);
     for (const phase of model.phases) {
       const losses: number[] = [];
       for (let i = 0; i < 10; i++) {
-        const { loss, gradients } = phase.computeGradients(batch);
+        const { loss, gradients } = await phase.computeGradients(batch);
         phase.applyGradients(gradients);
         tf.dispose(gradients);
         losses.push(loss);

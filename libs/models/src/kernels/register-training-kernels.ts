@@ -11,6 +11,7 @@ import { wasmCast, wasmIdentity } from './wasm-identity';
 import { cpuUnsortedSegmentSum, wasmUnsortedSegmentSum } from './unsorted-segment-sum';
 import { wasmSlice, wasmSplitV, wasmUnpack } from './wasm-slice';
 import { wasmSum } from './wasm-sum';
+import { webgpuAddN } from './webgpu-add-n';
 
 /**
  * Marks a kernel config as Ganglion's; its value is the stock config it
@@ -54,6 +55,12 @@ const TRAINING_KERNELS: Readonly<Record<string, TrainingKernelSet>> = {
   cpu: {
     uses: [],
     create: () => [cpuConv2DBackpropFilter(), cpuUnsortedSegmentSum()],
+  },
+  // tfjs's WebGPU backend has every training kernel; only AddN is wrong (see webgpuAddN).
+  webgpu: {
+    packageName: '@tensorflow/tfjs-backend-webgpu',
+    uses: ['AddN'],
+    create: (stock) => [webgpuAddN(stock)],
   },
 };
 

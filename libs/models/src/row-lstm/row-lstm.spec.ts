@@ -70,12 +70,12 @@ describe('RowLstm', () => {
     model.dispose();
   });
 
-  it('computes gradients without touching the weights; applying them does', () => {
+  it('computes gradients without touching the weights; applying them does', async () => {
     const model = new RowLstm();
     const images = patternImages(4, MNIST, UNIT_RANGE);
     const batch = batchOf(images, indices(0, 4), 0);
     const before = snapshotWeights(model);
-    const { loss, gradients } = model.phases[0].computeGradients(batch);
+    const { loss, gradients } = await model.phases[0].computeGradients(batch);
     expect(changedVariables(before, snapshotWeights(model))).toEqual([]);
     // The loss is the per-image summed BCE of the teacher-forced predictions, averaged over images.
     const expected = tf.tidy(() => {
@@ -92,7 +92,7 @@ describe('RowLstm', () => {
     model.dispose();
   });
 
-  it('trains with the same loss and gradients as running its layers (the hand-written LSTM is exact)', () => {
+  it('trains with the same loss and gradients as running its layers (the hand-written LSTM is exact)', async () => {
     const model = new RowLstm({ seed: 4, units: 24, imageShape: [10, 6, 2] });
     const images = patternImages(5, [10, 6, 2], UNIT_RANGE);
     const batch = batchOf(images, indices(0, 5), 0);
@@ -105,7 +105,7 @@ describe('RowLstm', () => {
     };
     const variables = model.phases[0].variables.map((v) => v.variable);
     const expected = tf.variableGrads(layersLoss, variables);
-    const actual = model.phases[0].computeGradients(batch);
+    const actual = await model.phases[0].computeGradients(batch);
     const expectedLoss = expected.value.dataSync()[0];
     expect(Math.abs(actual.loss - expectedLoss) / expectedLoss).toBeLessThan(1e-5);
     variables.forEach((v, i) => {
@@ -115,12 +115,12 @@ describe('RowLstm', () => {
     model.dispose();
   });
 
-  it('does not leak tensors across training steps and sampling', () => {
+  it('does not leak tensors across training steps and sampling', async () => {
     const model = new RowLstm();
     const images = patternImages(2, MNIST, UNIT_RANGE);
-    trainStep(model, batchOf(images, [0, 1], 0)); // creates Adam's moment variables
+    await trainStep(model, batchOf(images, [0, 1], 0)); // creates Adam's moment variables
     const tensors = tf.memory().numTensors;
-    for (let step = 1; step <= 5; step++) trainStep(model, batchOf(images, [2 * step, 2 * step + 1], step));
+    for (let step = 1; step <= 5; step++) await trainStep(model, batchOf(images, [2 * step, 2 * step + 1], step));
     expect(tf.memory().numTensors).toBe(tensors);
     tf.dispose(model.sample(3, 1));
     tf.dispose(model.sample(3, 1, 'mean'));
@@ -128,20 +128,20 @@ describe('RowLstm', () => {
     model.dispose();
   });
 
-  it('gives the same gradients for a batch of 8 as for two workers with 4 each', () => {
+  it('gives the same gradients for a batch of 8 as for two workers with 4 each', async () => {
     const model = new RowLstm({ seed: 7 });
     const batch = batchOf(patternImages(8, MNIST, UNIT_RANGE), [40, 3, 17, 8, 99, 5, 61, 12], 11);
-    const split = compareSplitBatch(model.phases[0], batch, 4);
+    const split = await compareSplitBatch(model.phases[0], batch, 4);
     expect(split.worstGradientError).toBeLessThan(1e-5);
     expect(split.lossError).toBeLessThan(1e-5);
     model.dispose();
   });
 
-  it('lowers its loss over 50 steps on a fixed batch of structured images', () => {
+  it('lowers its loss over 50 steps on a fixed batch of structured images', async () => {
     const model = new RowLstm();
     const images = patternImages(8, MNIST, UNIT_RANGE);
     const losses: number[] = [];
-    for (let step = 0; step < 50; step++) losses.push(trainStep(model, batchOf(images, indices(0, 8), step))[0]);
+    for (let step = 0; step < 50; step++) losses.push((await trainStep(model, batchOf(images, indices(0, 8), step)))[0]);
     // Compare the excess over the entropy of the soft targets, which no model can go below.
     const excess = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length - entropyFloor(images, 8);
     expect(excess(losses.slice(-5))).toBeLessThan(0.6 * excess(losses.slice(0, 5)));

@@ -57,6 +57,9 @@ export class RowLstm implements GenerativeModel {
    * rows drawn before it. In 'bernoulli' mode value j of row t of image i is
    * 1 when a uniform from the stream keyed by (seed, i) falls below its
    * predicted probability, else 0; in 'mean' mode it is the probability.
+   * The uniforms are drawn in JavaScript in that order and compared on the
+   * backend, so no row is read back: tfjs's WebGPU backend in Node cannot
+   * read synchronously.
    */
   sample(count: number, seed: number, mode: RowSampleMode = this.config.sampleMode): tf.Tensor4D {
     checkInteger('RowLstm.sample count', count, 1);
@@ -64,32 +67,36 @@ export class RowLstm implements GenerativeModel {
     const rowWidth = width * channels;
     const [lstm, dense, sigmoid] = this.network.layers as [LstmLayer, tf.layers.Layer, tf.layers.Layer];
     const streams = Array.from({ length: count }, (_, i) => samplingStream(seed, i));
-    const image = new Float32Array(count * height * rowWidth);
     // The LSTM cell advanced one row at a time: the same weights and maths as the layer, 28 steps not 406.
     let state = tf.tidy(() => [tf.zeros([count, this.config.units]), tf.zeros([count, this.config.units])]);
-    let previousRow = new Float32Array(count * rowWidth);
-    for (let t = 0; t < height; t++) {
-      const [probabilities, h, c] = tf.tidy(() => {
-        const x = tf.tensor2d(previousRow, [count, rowWidth]);
-        const [output, , memory] = lstm.cell.call([x, state[0], state[1]], {}) as tf.Tensor[];
-        return [sigmoid.apply(dense.apply(output)) as tf.Tensor, output, memory];
-      });
-      tf.dispose(state);
-      state = [h, c];
-      const p = probabilities.dataSync();
-      probabilities.dispose();
-      const row = new Float32Array(count * rowWidth);
-      for (let i = 0; i < count; i++) {
-        for (let j = 0; j < rowWidth; j++) {
-          const prob = p[i * rowWidth + j];
-          row[i * rowWidth + j] = mode === 'mean' ? prob : streams[i].nextUniform() < prob ? 1 : 0;
+    let previousRow: tf.Tensor = tf.zeros([count, rowWidth]);
+    const rows: tf.Tensor[] = [];
+    try {
+      for (let t = 0; t < height; t++) {
+        const uniforms = mode === 'mean' ? undefined : new Float32Array(count * rowWidth);
+        if (uniforms !== undefined) {
+          for (let i = 0; i < count; i++) for (let j = 0; j < rowWidth; j++) uniforms[i * rowWidth + j] = streams[i].nextUniform();
         }
-        image.set(row.subarray(i * rowWidth, (i + 1) * rowWidth), (i * height + t) * rowWidth);
+        const input = previousRow;
+        const [row, h, c] = tf.tidy(() => {
+          const [output, , memory] = lstm.cell.call([input, state[0], state[1]], {}) as tf.Tensor[];
+          const probabilities = sigmoid.apply(dense.apply(output)) as tf.Tensor;
+          const drawn = uniforms === undefined ? probabilities : tf.cast(tf.less(tf.tensor2d(uniforms, [count, rowWidth]), probabilities), 'float32');
+          return [drawn, output, memory];
+        });
+        tf.dispose(state);
+        state = [h, c];
+        if (t > 0) rows.push(input);
+        else input.dispose();
+        previousRow = row;
       }
-      previousRow = row;
+      rows.push(previousRow);
+      // [height, count, rowWidth] -> [count, height, width, channels]
+      return tf.tidy(() => tf.transpose(tf.stack(rows), [1, 0, 2]).reshape([count, height, width, channels]) as tf.Tensor4D);
+    } finally {
+      tf.dispose(state);
+      tf.dispose(rows);
     }
-    tf.dispose(state);
-    return tf.tensor4d(image, [count, height, width, channels]);
   }
 
   getConfig(): Record<string, unknown> {

@@ -2,9 +2,18 @@ import * as tf from '@tensorflow/tfjs';
 import type { GenerativeModel, TrainingBatch, TrainingPhase } from '../generative-model';
 import { sliceBatch } from './synthetic-batch';
 
-/** Copies of every variable's values, phase by phase. */
+/** Copies of every variable's values, phase by phase (synchronous reads: not on webgpu). */
 export function snapshotWeights(model: GenerativeModel): Float32Array[] {
   return model.phases.flatMap((p) => p.variables.map((v) => v.variable.dataSync() as Float32Array).map((a) => a.slice()));
+}
+
+/** Copies of every variable's values, phase by phase, read back asynchronously (any backend, webgpu included). */
+export async function readWeights(model: GenerativeModel): Promise<Float32Array[]> {
+  const out: Float32Array[] = [];
+  for (const phase of model.phases) {
+    for (const { variable } of phase.variables) out.push(((await variable.data()) as Float32Array).slice());
+  }
+  return out;
 }
 
 /**
@@ -30,13 +39,15 @@ export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): numbe
 }
 
 /** One full data-parallel step on one process: compute then apply every phase in order. Returns the losses. */
-export function trainStep(model: GenerativeModel, batch: TrainingBatch): number[] {
-  return model.phases.map((phase) => {
-    const { loss, gradients } = phase.computeGradients(batch);
+export async function trainStep(model: GenerativeModel, batch: TrainingBatch): Promise<number[]> {
+  const losses: number[] = [];
+  for (const phase of model.phases) {
+    const { loss, gradients } = await phase.computeGradients(batch);
     phase.applyGradients(gradients);
     tf.dispose(gradients);
-    return loss;
-  });
+    losses.push(loss);
+  }
+  return losses;
 }
 
 export interface SplitComparison {
@@ -51,18 +62,18 @@ export interface SplitComparison {
  * (as two workers would), and compares the count-weighted mean of the
  * halves with the whole. This is the property data parallelism rests on.
  */
-export function compareSplitBatch(phase: TrainingPhase, batch: TrainingBatch, cut: number): SplitComparison {
-  const full = phase.computeGradients(batch);
-  const first = phase.computeGradients(sliceBatch(batch, 0, cut));
-  const second = phase.computeGradients(sliceBatch(batch, cut, batch.count));
+export async function compareSplitBatch(phase: TrainingPhase, batch: TrainingBatch, cut: number): Promise<SplitComparison> {
+  const full = await phase.computeGradients(batch);
+  const first = await phase.computeGradients(sliceBatch(batch, 0, cut));
+  const second = await phase.computeGradients(sliceBatch(batch, cut, batch.count));
   const w1 = cut / batch.count;
   const w2 = 1 - w1;
   let worstGradientError = 0;
-  full.gradients.forEach((g, i) => {
+  for (const [i, g] of full.gradients.entries()) {
     const combined = tf.tidy(() => first.gradients[i].mul(w1).add(second.gradients[i].mul(w2)));
-    worstGradientError = Math.max(worstGradientError, relativeError(combined.dataSync(), g.dataSync()));
+    worstGradientError = Math.max(worstGradientError, relativeError(await combined.data(), await g.data()));
     combined.dispose();
-  });
+  }
   tf.dispose([...full.gradients, ...first.gradients, ...second.gradients]);
   const combinedLoss = w1 * first.loss + w2 * second.loss;
   return { worstGradientError, lossError: Math.abs(combinedLoss - full.loss) / Math.abs(full.loss) };

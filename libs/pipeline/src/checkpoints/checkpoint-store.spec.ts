@@ -67,10 +67,10 @@ function batch(step: number): TrainingBatch {
   return { images, count: 4, sampleIndices: Int32Array.from([0, 1, 2, 3]), step };
 }
 
-function train(model: TinyModel, from: number, to: number): void {
+async function train(model: TinyModel, from: number, to: number): Promise<void> {
   for (let step = from; step < to; step++) {
     const phase = model.phases[0];
-    const { gradients } = phase.computeGradients(batch(step));
+    const { gradients } = await phase.computeGradients(batch(step));
     phase.applyGradients(gradients);
     for (const gradient of gradients) gradient.dispose();
   }
@@ -118,7 +118,7 @@ describe('checkpoints', () => {
 
   it('writes a checkpoint whose network tf.loadLayersModel loads with identical weights', async () => {
     const model = new TinyModel(1);
-    train(model, 0, 3);
+    await train(model, 0, 3);
     const folder = await store().save(model, request(3));
     expect(path.basename(folder)).toBe('step-000003');
     const checked = verifyCheckpoint(folder);
@@ -140,16 +140,16 @@ describe('checkpoints', () => {
 
   it('resumes exactly: restored weights and Adam state continue bit for bit like an uninterrupted run', async () => {
     const straight = new TinyModel(1);
-    train(straight, 0, 8);
+    await train(straight, 0, 8);
 
     const first = new TinyModel(1);
-    train(first, 0, 4);
+    await train(first, 0, 4);
     const folder = await store().save(first, request(4));
     first.dispose();
 
     const resumed = new TinyModel(99); // different initial weights: everything must come from the checkpoint
     await restoreCheckpoint(resumed, verifyCheckpoint(folder));
-    train(resumed, 4, 8);
+    await train(resumed, 4, 8);
     const expected = weightsOf(straight.networks.net);
     weightsOf(resumed.networks.net).forEach((values, i) => expect(Array.from(values)).toEqual(Array.from(expected[i])));
     straight.dispose();
@@ -160,7 +160,7 @@ describe('checkpoints', () => {
     const model = new TinyModel(1);
     const checkpoints = store(2);
     for (const step of [1, 2, 3, 4]) {
-      train(model, step - 1, step);
+      await train(model, step - 1, step);
       const before = tf.memory().numTensors;
       await checkpoints.save(model, request(step));
       expect(tf.memory().numTensors).toBe(before);
@@ -172,9 +172,9 @@ describe('checkpoints', () => {
   it('skips a checkpoint with a flipped byte, says which and why, and falls back to the previous one', async () => {
     const model = new TinyModel(1);
     const checkpoints = store();
-    train(model, 0, 1);
+    await train(model, 0, 1);
     await checkpoints.save(model, request(1));
-    train(model, 1, 2);
+    await train(model, 1, 2);
     const newest = await checkpoints.save(model, request(2));
     const bin = path.join(newest, 'networks', 'net', 'group1-shard1of1.bin');
     const bytes = fs.readFileSync(bin);
@@ -194,7 +194,7 @@ describe('checkpoints', () => {
   it('skips a partial checkpoint (a file missing) and ignores an unfinished temporary folder', async () => {
     const model = new TinyModel(1);
     const checkpoints = store();
-    train(model, 0, 1);
+    await train(model, 0, 1);
     await checkpoints.save(model, request(1));
     const newest = await checkpoints.save(model, request(2));
     fs.rmSync(path.join(newest, 'optimizer.bin'));

@@ -36,21 +36,22 @@ export async function optimizerStateFiles(phases: readonly TrainingPhase[]): Pro
   const states: PhaseOptimizerState[] = [];
   for (const phase of phases) {
     const named = await phase.optimizer.getWeights();
-    const weights = named.map(({ name, tensor }, i) => {
-      const values = Float32Array.from(tensor.dataSync() as ArrayLike<number>);
+    const weights = [];
+    for (const [i, { name, tensor }] of named.entries()) {
+      const values = Float32Array.from((await tensor.data()) as ArrayLike<number>);
       // getWeights() returns a fresh `iter` scalar first and the optimizer's own moment variables after it.
       if (i === 0) tensor.dispose();
       const entry = { name, shape: [...tensor.shape], offset, length: values.length };
       chunks.push(Buffer.from(values.buffer, values.byteOffset, values.byteLength));
       offset += values.byteLength;
-      return entry;
-    });
+      weights.push(entry);
+    }
     const adam = phase.optimizer as unknown as AdamInternals;
     states.push({
       phase: phase.name,
       optimizer: phase.optimizer.getClassName(),
-      ...(adam.accBeta1 !== undefined ? { accBeta1: adam.accBeta1.dataSync()[0] } : {}),
-      ...(adam.accBeta2 !== undefined ? { accBeta2: adam.accBeta2.dataSync()[0] } : {}),
+      ...(adam.accBeta1 !== undefined ? { accBeta1: (await adam.accBeta1.data())[0] } : {}),
+      ...(adam.accBeta2 !== undefined ? { accBeta2: (await adam.accBeta2.data())[0] } : {}),
       weights,
     });
   }

@@ -1,14 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Container } from 'inversify';
-import { dataModule } from '@ganglion/data';
-import { BackendSelector, GenerativeModel, modelsModule, type BackendChoice, type RequestedBackend } from '@ganglion/models';
+import { GenerativeModel, type BackendChoice, type RequestedBackend } from '@ganglion/models';
 import { restoreCheckpoint, type VerifiedCheckpoint } from '../checkpoints/checkpoint-reader';
 import type { Logger } from '../logger';
 import { loadPipelineFile, type LoadedPipeline } from '../pipeline-file';
-import { pipelineModule } from '../pipeline-module';
 import { runModule } from '../run-context';
 import { runPathsIn } from '../run-paths';
+import { createTrainingContainer, loadRunModules, selectTrainingBackend } from '../training-container';
 import { findCheckpoint } from './find-checkpoint';
 
 export interface LoadCheckpointModelOptions {
@@ -64,11 +62,10 @@ export async function loadCheckpointModel(options: LoadCheckpointModelOptions): 
     );
   }
 
-  const container = new Container();
+  const container = createTrainingContainer();
   const runFolder = path.basename(path.dirname(checkpoint.folder)) === 'checkpoints' ? path.dirname(path.dirname(checkpoint.folder)) : checkpoint.folder;
-  container.loadSync(dataModule, modelsModule, pipelineModule, runModule({ definition, paths: runPathsIn(runFolder), logger }));
-  if (definition.spec.overrides !== undefined) container.loadSync(definition.spec.overrides);
-  const backend = await container.get<BackendSelector>(BackendSelector).select(options.backend ?? 'auto');
+  loadRunModules(container, definition, runModule({ definition, paths: runPathsIn(runFolder), logger }));
+  const backend = await selectTrainingBackend(container, options.backend);
   const model = container.get<GenerativeModel>(GenerativeModel);
   try {
     await restoreCheckpoint(model, checkpoint);

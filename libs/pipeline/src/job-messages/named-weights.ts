@@ -13,14 +13,17 @@ export interface NamedWeights {
  * Copies every trainable variable of the model out of the backend, in the
  * fixed order gradients are reduced in: phase by phase, each phase's
  * variables in order. The arrays are fresh (safe to send without copying).
+ * Read back asynchronously: webgpu in Node has no synchronous read.
  */
-export function readModelWeights(model: GenerativeModel): NamedWeights[] {
-  return model.phases.flatMap((phase) =>
-    phase.variables.map(({ name, variable }) => {
+export async function readModelWeights(model: GenerativeModel): Promise<NamedWeights[]> {
+  const weights: NamedWeights[] = [];
+  for (const phase of model.phases) {
+    for (const { name, variable } of phase.variables) {
       if (variable.dtype !== 'float32') {
         throw new Error(`Variable '${name}' is ${variable.dtype}; Ganglion exchanges float32 weights only.`);
       }
-      return { name, shape: [...variable.shape], values: new Float32Array(variable.dataSync() as Float32Array) };
-    }),
-  );
+      weights.push({ name, shape: [...variable.shape], values: new Float32Array((await variable.data()) as Float32Array) });
+    }
+  }
+  return weights;
 }

@@ -1,5 +1,6 @@
 import type { StepMetrics } from '../metrics-sink';
 import { LineProgressReporter } from './line-progress-reporter';
+import { formatLosses } from './progress-reporter';
 
 function metrics(step: number, d: number, g: number, stepMs: number): StepMetrics {
   return { step, losses: { d, g }, stepMs, samplesPerSecond: 64_000 / stepMs, time: '2026-01-01T00:00:00.000Z' };
@@ -32,6 +33,20 @@ describe('LineProgressReporter', () => {
     reporter.update(metrics(4, 1, 1, 10));
     reporter.update(metrics(5, 1, 1, 10));
     expect(texts).toEqual(['step 6/6 loss d=1.0000 g=1.0000 10 ms/step, 6400.0 samples/s']);
+  });
+
+  it('takes the median step time and ends the line with the detail it is given', () => {
+    const lines: { fields: Record<string, unknown>; text: string }[] = [];
+    const detail = (recent: readonly StepMetrics[]) => ({ fields: { worldSize: recent.length }, text: ` [world size ${recent.length}]` });
+    const reporter = new LineProgressReporter({ logEvery: 3, write: (fields, text) => lines.push({ fields, text }), detail });
+    reporter.start(3, 0);
+    for (const [step, ms] of [10, 11, 40].entries()) reporter.update(metrics(step, 1, 1, ms));
+    expect(lines).toEqual([{ fields: expect.objectContaining({ stepMs: 11, worldSize: 3 }), text: 'step 3/3 loss d=1.0000 g=1.0000 11 ms/step [world size 3]' }]);
+  });
+
+  it('shares its loss format with the end-of-run summaries', () => {
+    expect(formatLosses({ d: 0.5, g: 1 / 3 })).toBe('d=0.5000 g=0.3333');
+    expect(formatLosses({ d: 0.5, g: 1 / 3 }, { assign: ' ', separator: ', ' })).toBe('d 0.5000, g 0.3333');
   });
 
   it('refuses a logEvery that is not a positive integer', () => {

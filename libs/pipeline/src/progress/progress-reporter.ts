@@ -20,9 +20,22 @@ export interface ProgressReporter {
 /** How progress is shown: `auto` picks `bar` on a TTY and `lines` elsewhere. */
 export type ProgressMode = 'auto' | 'bar' | 'lines';
 
-/** Formats losses by phase as `d=0.6931 g=0.6931`. */
-export function formatLosses(losses: Readonly<Record<string, number>>): string {
+/** How formatLosses joins a phase to its loss and the phases to each other. */
+export interface LossFormat {
+  /** Between a phase and its loss; default `=`. */
+  readonly assign?: string;
+  /** Between phases; default a space. */
+  readonly separator?: string;
+}
+
+/**
+ * The one loss formatter: losses by phase with 4 decimals, `d=0.6931
+ * g=0.6931` in progress lines, `d 0.6931, g 0.6931` (assign ' ',
+ * separator ', ') in the summaries a command prints at the end.
+ */
+export function formatLosses(losses: Readonly<Record<string, number>>, format: LossFormat = {}): string {
+  const { assign = '=', separator = ' ' } = format;
   return Object.entries(losses)
-    .map(([phase, loss]) => `${phase}=${loss.toFixed(4)}`)
-    .join(' ');
+    .map(([phase, loss]) => `${phase}${assign}${loss.toFixed(4)}`)
+    .join(separator);
 }

@@ -46,7 +46,7 @@ export class AllreduceGradientSynchronizer implements GradientSynchronizer {
         if (gradient.dtype !== 'float32') {
           throw new Error(`Phase '${key.phaseName}': gradient ${index} is ${gradient.dtype}; only float32 gradients can be reduced.`);
         }
-        flat.set(gradient.dataSync() as Float32Array, offset);
+        flat.set((await gradient.data()) as Float32Array, offset); // asynchronous: webgpu in Node has no synchronous read
         offset += sizes[index];
       }
     } finally {

@@ -41,7 +41,7 @@ export class CoordinatedStepGate implements StepGate {
     const sampleCount = splitEvenly(this.settings.batchSize, this.session.worldSize())[rank];
     await this.session.send({ type: 'METRICS', generation, step, rank, sampleCount, values: stepMetricsToValues(metrics) });
     if (this.checksumRequested) {
-      const value = weightsChecksum(readModelWeights(this.model));
+      const value = weightsChecksum(await readModelWeights(this.model));
       await this.session.send({ type: 'CHECKSUM', generation, step, rank, value, algorithm: WEIGHTS_CHECKSUM_ALGORITHM });
     }
     await this.session.send({ type: 'STEP_DONE', generation, step, rank });

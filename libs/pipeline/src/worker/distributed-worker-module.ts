@@ -1,12 +1,11 @@
 import { ContainerModule } from 'inversify';
-import { Dataset } from '@ganglion/data';
-import { GenerativeModel } from '@ganglion/models';
 import { GradientReducer } from '@ganglion/comm';
 import { CheckpointStore } from '../checkpoints/checkpoint-store';
 import { GradientSynchronizer } from '../gradient-synchronizer';
 import { Logger } from '../logger';
 import { MetricsSink } from '../metrics-sink';
-import { PipelineSettings, type PipelineDefinition } from '../pipeline-definition';
+import { bindPipelineComponents } from '../pipeline-components';
+import type { PipelineDefinition } from '../pipeline-definition';
 import { ProcessGroup } from '../process-group';
 import { SampleWriter } from '../sample-writer';
 import { StepGate } from '../step-gate';
@@ -40,14 +39,8 @@ export interface DistributedWorkerContext {
 export function distributedWorkerModule(context: DistributedWorkerContext): ContainerModule {
   const { definition, logger, session, reducer } = context;
   return new ContainerModule(({ bind, rebindSync }) => {
-    bind(PipelineSettings).toConstantValue(definition.settings);
+    bindPipelineComponents(bind, definition);
     bind(Logger).toConstantValue(logger);
-    bind(Dataset)
-      .toDynamicValue(() => new definition.spec.dataset.type(definition.settings.datasetOptions) as Dataset)
-      .inSingletonScope();
-    bind(GenerativeModel)
-      .toDynamicValue(() => new definition.spec.model.type(definition.settings.modelOptions) as GenerativeModel)
-      .inSingletonScope();
     bind(WorkerSession).toConstantValue(session);
     bind(DistributedProcessGroup).toConstantValue(session);
     bind(GradientReducer).toConstantValue(reducer);

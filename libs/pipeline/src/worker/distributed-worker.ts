@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { Container } from 'inversify';
 import {
   type CurveClientOptions,
   type GradientReducer,
+  ReduceTimeoutError,
   type RingTransport,
   WaitTimeoutError,
   type WelcomeHeader,
@@ -12,13 +12,14 @@ import {
   GradientReducerRegistry,
   isEnvelopeOf,
 } from '@ganglion/comm';
-import { dataModule, Dataset } from '@ganglion/data';
-import { assertUniqueVariableNames, BackendSelector, GenerativeModel, modelsModule, type RequestedBackend } from '@ganglion/models';
+import { Dataset } from '@ganglion/data';
+import { assertUniqueVariableNames, GenerativeModel, type RequestedBackend } from '@ganglion/models';
 import { createLogger, type Logger } from '../logger';
 import type { PipelineDefinition, PipelineSettings } from '../pipeline-definition';
 import { loadPipelineFile, pipelineFileHash } from '../pipeline-file';
-import { pipelineModule } from '../pipeline-module';
+import { pipelineHashWith, type SetOverride } from '../set-overrides';
 import { Trainer, TrainingImages } from '../trainer';
+import { createTrainingContainer, loadRunModules, selectTrainingBackend } from '../training-container';
 import { restoreCheckpoint, verifyCheckpointFiles } from '../checkpoints/checkpoint-reader';
 import { bindWorkerRing } from './bind-worker-ring';
 import { distributedWorkerModule } from './distributed-worker-module';
@@ -38,6 +39,12 @@ export interface DistributedWorkerOptions {
    * same path) and checks its hash.
    */
   readonly pipelineFile?: string;
+  /**
+   * `--set` overrides this worker was started with: part of the pipeline
+   * hash it must share with the coordinator (the settings themselves come
+   * from the coordinator's WELCOME).
+   */
+  readonly sets?: readonly SetOverride[];
   /** Compute backend, or 'auto'. */
   readonly backend?: RequestedBackend;
   /**
@@ -116,13 +123,13 @@ export async function runDistributedWorker(options: DistributedWorkerOptions): P
   const connectTimeoutMs = options.connectTimeoutMs ?? 30_000;
   const silenceTimeoutMs = options.silenceTimeoutMs ?? 120_000;
   const logger = createLogger({ format: options.logFormat, base: { worker: workerId } });
-  const devices = visibleDevices(env);
-  if (env.CUDA_VISIBLE_DEVICES !== undefined) logger.info({ devices }, `CUDA_VISIBLE_DEVICES=${env.CUDA_VISIBLE_DEVICES}`);
+  const cudaDevices = visibleDevices(env);
+  if (env.CUDA_VISIBLE_DEVICES !== undefined) logger.info({ devices: cudaDevices }, `CUDA_VISIBLE_DEVICES=${env.CUDA_VISIBLE_DEVICES}`);
 
-  const container = new Container();
-  container.loadSync(dataModule, modelsModule, commModule, pipelineModule);
-  const backend = await container.get<BackendSelector>(BackendSelector).select(options.backend ?? 'auto');
-  logger.info({ backend: backend.name, reason: backend.reason }, `backend ${backend.name}: ${backend.reason}`);
+  const container = createTrainingContainer(commModule);
+  const backend = await selectTrainingBackend(container, options.backend, logger);
+  // On webgpu the device is the adapter Dawn gave this worker; CUDA_VISIBLE_DEVICES means nothing to it.
+  const devices = backend.adapter === undefined ? cudaDevices : [`webgpu:${backend.adapter.index ?? 0} ${backend.adapter.description || backend.adapter.device}`];
 
   const coordinatorOnLoopback = isLoopbackEndpoint(options.connect);
   const ringBind = options.ringBind ?? (coordinatorOnLoopback ? 'tcp://127.0.0.1:*' : 'tcp://0.0.0.0:*');
@@ -135,7 +142,7 @@ export async function runDistributedWorker(options: DistributedWorkerOptions): P
   let session: WorkerSession | undefined;
   let model: GenerativeModel | undefined;
   try {
-    const pipelineHash = options.pipelineFile === undefined ? null : pipelineFileHash(existingFile(options.pipelineFile));
+    const pipelineHash = options.pipelineFile === undefined ? null : pipelineHashWith(pipelineFileHash(existingFile(options.pipelineFile)), options.sets ?? []);
     const hello = (generation: number): Promise<void> =>
       socket.send({
         type: 'HELLO',
@@ -158,10 +165,10 @@ export async function runDistributedWorker(options: DistributedWorkerOptions): P
     const welcome = await awaitWelcome(socket, options.connect, connectTimeoutMs, silenceTimeoutMs, logger, options.curve !== undefined);
     welcomed = welcome;
 
-    const definition = pipelineFor(welcome, options.pipelineFile);
+    const definition = pipelineFor(welcome, options.pipelineFile, options.sets ?? []);
     reducer = container.get<GradientReducerRegistry>(GradientReducerRegistry).create(
       welcome.reducer.name,
-      { bucketBytes: welcome.reducer.bucketBytes, fp16: welcome.reducer.fp16 },
+      { bucketBytes: welcome.reducer.bucketBytes, fp16: welcome.reducer.fp16, timeoutMs: welcome.reducer.timeoutMs },
       { workerSocket: socket, ringTransport: ring },
     );
     if (welcome.reducer.name !== 'ring') await ring?.close();
@@ -174,8 +181,7 @@ export async function runDistributedWorker(options: DistributedWorkerOptions): P
     );
 
     const rankLogger = logger.child({}, { msgPrefix: '[trainer] ' });
-    container.loadSync(distributedWorkerModule({ definition, logger: rankLogger, session, reducer }));
-    if (definition.spec.overrides !== undefined) container.loadSync(definition.spec.overrides);
+    loadRunModules(container, definition, distributedWorkerModule({ definition, logger: rankLogger, session, reducer }));
     const images = await container.get<Dataset>(Dataset).load();
     logger.info({ dataset: images.name, count: images.count }, `dataset ${images.name}: ${images.count} images`);
     container.bind(TrainingImages).toConstantValue(images);
@@ -197,6 +203,11 @@ export async function runDistributedWorker(options: DistributedWorkerOptions): P
         break;
       } catch (error) {
         if (session.stoppedBecause !== undefined) throw error;
+        if (!session.membershipChanged && error instanceof ReduceTimeoutError && error.stall !== undefined && session.coordinatorLost === undefined) {
+          // A stuck reduce is a membership event: the coordinator drops the peer that did not deliver and forms a new generation.
+          await session.reportStall(error.stall);
+          if (session.stoppedBecause !== undefined) break;
+        }
         if (session.membershipChanged) {
           current = await session.adoptPending();
           continue;
@@ -214,7 +225,7 @@ export async function runDistributedWorker(options: DistributedWorkerOptions): P
     }
     const { steps: lastStep } = definition.settings;
     if (session.stoppedBecause === undefined && session.rank() === 0) {
-      const weights = readModelWeights(model);
+      const weights = await readModelWeights(model);
       await session.send(
         {
           type: 'WEIGHTS',
@@ -355,7 +366,7 @@ async function awaitWelcome(
 }
 
 /** The pipeline this worker trains: its own copy of the file, checked against the coordinator's hash, with the coordinator's settings. */
-function pipelineFor(welcome: WelcomeHeader, localFile: string | undefined): PipelineDefinition {
+function pipelineFor(welcome: WelcomeHeader, localFile: string | undefined, sets: readonly SetOverride[]): PipelineDefinition {
   const file = localFile ?? welcome.pipeline.path;
   if (!fs.existsSync(file)) {
     throw new PipelineMismatchError(
@@ -363,14 +374,15 @@ function pipelineFor(welcome: WelcomeHeader, localFile: string | undefined): Pip
         'Deploy the same code at the same path, or pass this machine\'s copy: `ganglion worker --connect ... <pipeline>`.',
     );
   }
-  const hash = pipelineFileHash(file);
+  const hash = pipelineHashWith(pipelineFileHash(file), sets);
   if (hash !== welcome.pipeline.hash) {
     throw new PipelineMismatchError(
       `The pipeline file ${file} on this machine differs from the coordinator's ${welcome.pipeline.path} ` +
-        `(sha256 ${hash.slice(0, 12)} here, ${welcome.pipeline.hash.slice(0, 12)} there). Deploy the same code on every machine.`,
+        `(sha256 ${hash.slice(0, 12)} here, ${welcome.pipeline.hash.slice(0, 12)} there; each with its training-relevant --set flags, here ${sets.length === 0 ? 'none' : sets.map((override) => override.text).join(' ')}). ` +
+        'Deploy the same code on every machine. Give every process the same --set flags too.',
     );
   }
-  const loaded = loadPipelineFile(file);
+  const loaded = loadPipelineFile(file, sets);
   const settings = welcome.pipeline.options as unknown as PipelineSettings;
   if (settings.name !== loaded.definition.settings.name) {
     throw new PipelineMismatchError(`The coordinator runs pipeline "${settings.name}" but ${file} defines "${loaded.definition.settings.name}".`);

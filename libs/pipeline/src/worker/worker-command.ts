@@ -1,10 +1,14 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { readCurveKeyPair, readPublicKey } from '@ganglion/comm';
-import { runDistributedWorker } from '@ganglion/pipeline';
+import { backendOption, logFormatOption } from '../command-line/shared-options';
+import { setOption } from '../command-line/set-option';
+import type { SetOverride } from '../set-overrides';
+import { runDistributedWorker } from './distributed-worker';
 
 interface WorkerFlags {
   connect: string;
-  backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  set?: SetOverride[];
+  backend: 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
   ringBind?: string;
   advertiseHost?: string;
   connectTimeout: number;
@@ -26,14 +30,15 @@ export function buildWorkerCommand(setExitCode: (code: number) => void): Command
     .description('Join a data-parallel job as one worker process.')
     .argument('[pipeline]', "this machine's copy of the pipeline file (default: the coordinator's path)")
     .requiredOption('--connect <endpoint>', "the coordinator's endpoint, e.g. tcp://10.0.0.1:5555")
-    .addOption(new Option('--backend <name>', 'compute backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'))
+    .addOption(setOption())
+    .addOption(backendOption())
     .option('--ring-bind <endpoint>', 'where the ring socket binds (default tcp://127.0.0.1:* for a local coordinator, else tcp://0.0.0.0:*)')
     .option('--advertise-host <host>', 'address other workers reach this one at (default: the first external IPv4 when binding 0.0.0.0)')
     .option('--connect-timeout <seconds>', 'give up when no coordinator answers within this time', seconds, 30)
     .option('--worker-id <id>', 'stable worker id (default <host>-<pid>)')
     .option('--coordinator-timeout <seconds>', 'the coordinator counts as gone after this long without a heartbeat', seconds, 120)
     .option('--wait-for-coordinator [seconds]', 'when the coordinator is gone, wait this long (default 600) for it to come back and rejoin, instead of exiting', seconds)
-    .addOption(new Option('--log-format <format>', 'log lines for people or machines').choices(['pretty', 'json']).default('pretty'))
+    .addOption(logFormatOption())
     .option('--curve-secret <file>', "CURVE: this worker's secret key file (`ganglion keygen`; the .pub beside it must be on the coordinator's --allow list)")
     .option('--coordinator-key <file>', "CURVE: the coordinator's public key file (its .pub)")
     .action(async (pipelineFile: string | undefined, flags: WorkerFlags) => {
@@ -50,6 +55,7 @@ export function buildWorkerCommand(setExitCode: (code: number) => void): Command
         curve,
         connect: flags.connect,
         pipelineFile,
+        sets: flags.set,
         backend: flags.backend,
         ringBind: flags.ringBind,
         advertiseHost: flags.advertiseHost,

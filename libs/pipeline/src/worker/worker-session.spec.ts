@@ -142,6 +142,22 @@ describe('WorkerSession', () => {
     expect(await session.nextCommand(1)).toEqual({ type: 'step', checksum: true });
   });
 
+  it('reports a stalled reduce naming the peer, then waits for the next generation (or is told it was dropped)', async () => {
+    const stall = { generation: 1, step: 4, phase: 0, suspectRank: 0, received: 1, awaiting: 'bucket 0 round 1 from rank 0', stalledMs: 3000 };
+    const reported = session.reportStall(stall);
+    channel.push({ type: 'STEP', generation: 1, step: 5, checksum: false }); // anything but a newer WELCOME: still waiting
+    await Promise.resolve();
+    expect(channel.sent).toEqual([{ type: 'REDUCE_STALLED', generation: 1, step: 4, rank: 1, phase: 0, suspectRank: 0, received: 1, awaiting: 'bucket 0 round 1 from rank 0', stalledMs: 3000 }]);
+    channel.push(welcome(2, 0, 2) as MessageInit);
+    await reported;
+    expect(session.membershipChanged).toBe(true);
+    await session.adoptPending();
+
+    const dropped = session.reportStall({ ...stall, generation: 2 });
+    channel.push({ type: 'ERROR', generation: 2, step: 0, code: 'dropped', reason: 'its reduce stalled', fatal: true });
+    await expect(dropped).rejects.toThrow(/The coordinator stopped this worker \(dropped\): its reduce stalled/);
+  });
+
   it('refuses a STEP out of order', async () => {
     channel.push({ type: 'STEP', generation: 1, step: 5, checksum: false });
     await expect(session.nextCommand(1)).rejects.toThrow(/started step 5 while this worker expected step 1/);

@@ -6,6 +6,7 @@ import {
   type MessageInit,
   type MessageType,
   type PayloadInit,
+  type ReduceStall,
   type StateHeader,
   type WaitOptions,
   type WelcomeHeader,
@@ -245,6 +246,32 @@ export class WorkerSession implements DistributedProcessGroup {
     this.pending = undefined;
     await this.adopt(welcome);
     return welcome;
+  }
+
+  /**
+   * This rank's reduction stalled (ReduceTimeoutError): tells the
+   * coordinator which peer did not deliver (REDUCE_STALLED) and waits until
+   * it answers with a newer generation (then membershipChanged is true and
+   * the caller adopts it, as after any membership change) or SHUTDOWN.
+   * Throws CoordinatorLostError when it stays silent, CoordinatorRefusedError
+   * when it dropped this worker.
+   */
+  async reportStall(stall: ReduceStall): Promise<void> {
+    const { rank, generation } = this.current;
+    await this.channel.send({ type: 'REDUCE_STALLED', generation, step: stall.step, rank, phase: stall.phase, suspectRank: stall.suspectRank, received: stall.received, awaiting: stall.awaiting, stalledMs: stall.stalledMs });
+    this.logger.warn(
+      { generation, step: stall.step, phase: stall.phase, suspectRank: stall.suspectRank, received: stall.received },
+      `reduce of step ${stall.step} phase ${stall.phase} stalled for ${Math.round(stall.stalledMs / 100) / 10} s waiting for ${stall.awaiting}; reported to the coordinator, waiting for the next generation`,
+    );
+    for (;;) {
+      if (this.shutdownReason !== undefined || this.pending !== undefined) return;
+      if (this.lost !== undefined) throw this.lost;
+      const received = await this.receive('a new generation after a stalled reduce');
+      if (received === undefined || !received.ok) continue;
+      const { header } = received.envelope;
+      if (header.type === 'SHUTDOWN') this.shutdownReason = header.reason;
+      else if (header.type === 'ERROR') this.onError(header.code, header.reason, header.fatal);
+    }
   }
 
   /** After the last step: waits for the coordinator's SHUTDOWN. */

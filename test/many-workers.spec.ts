@@ -1,0 +1,133 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { freePort, GanglionProcess } from './support/ganglion-process';
+import { onlyRunFolder, readMetrics } from './support/run-cli';
+
+interface Scale {
+  readonly workers: number;
+  readonly reducer: 'ring' | 'star';
+  /** Workers killed (SIGKILL), each at a random step. */
+  readonly kills: number;
+  /** Workers started after the kills, admitted mid-run. */
+  readonly joins: number;
+}
+
+/**
+ * The scales CI runs; GANGLION_E2E_SCALES=all adds the other two
+ * combinations (8 on the ring, 16 through the star). Every worker process
+ * loads tfjs (~3 CPU-seconds, ~170 MB each), so 16 of them take a while
+ * to start on two cores.
+ */
+const SCALES: readonly Scale[] = [
+  { workers: 8, reducer: 'star', kills: 1, joins: 1 },
+  { workers: 16, reducer: 'ring', kills: 3, joins: 2 },
+  ...(process.env.GANGLION_E2E_SCALES === 'all'
+    ? ([
+        { workers: 8, reducer: 'ring', kills: 1, joins: 1 },
+        { workers: 16, reducer: 'star', kills: 3, joins: 2 },
+      ] as const)
+    : []),
+];
+
+const STEPS = 14;
+/** Global batch: two samples per worker at 16, uneven after the kills. */
+const BATCH = 32;
+
+/** A small seeded generator (mulberry32), so a failing run's random steps can be replayed from the seed in its log. */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Issue 10, item 4: many worker processes on one machine (the RowLSTM at
+ * two samples per worker), with elastic events at scale: workers killed
+ * (SIGKILL) at random steps, then new ones joining mid-run. The job must
+ * finish every step, within a bound, with the same weight checksum on
+ * every rank of the last generation.
+ */
+describe('many worker processes with elastic events', () => {
+  let outDir: string;
+  const started: GanglionProcess[] = [];
+
+  beforeAll(() => {
+    outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ganglion-many-'));
+  });
+
+  afterEach(() => {
+    for (const process of started.splice(0)) {
+      process.resume();
+      process.kill();
+    }
+  });
+
+  afterAll(() => {
+    fs.rmSync(outDir, { recursive: true, force: true });
+  });
+
+  it.each(SCALES)('$workers workers, $reducer reducer: $kills killed at random steps, $joins joining; all steps, matching checksums', async ({ workers, reducer, kills, joins }) => {
+    const began = Date.now();
+    const seed = Number(process.env.GANGLION_E2E_SEED ?? began % 100_000);
+    const random = seeded(seed);
+    // Distinct kill steps in 2..STEPS-6, ascending: the joiners still find steps to join.
+    const killSteps = new Set<number>();
+    for (let tries = 0; killSteps.size < kills && tries < 1000; tries++) killSteps.add(2 + Math.floor(random() * (STEPS - 8)));
+    const plan = [...killSteps].sort((a, b) => a - b);
+    const endpoint = `tcp://127.0.0.1:${await freePort()}`;
+    const out = path.join(outDir, `${workers}-${reducer}`);
+    const coordinator = GanglionProcess.start([
+      'coordinator', 'pipelines/fashion-rowlstm.ts', '--bind', endpoint, '--out', out, '--workers', String(workers),
+      '--min-workers', String(workers - kills), '--max-workers', String(workers), '--reducer', reducer,
+      '--steps', String(STEPS), '--batch-size', String(BATCH), '--checksum-every', '5', '--sample-every', '0', '--log-every', '1',
+      '--log-format', 'json', '--progress', 'lines', '--join-timeout', '400', '--worker-timeout', '120', '--rejoin-timeout', '120',
+    ]);
+    started.push(coordinator);
+    const alive: GanglionProcess[] = [];
+    const startWorker = (id: string): GanglionProcess => {
+      const worker = GanglionProcess.start(['worker', '--connect', endpoint, '--backend', 'wasm', '--worker-id', id, '--log-format', 'json']);
+      started.push(worker);
+      alive.push(worker);
+      return worker;
+    };
+    for (let i = 0; i < workers; i++) startWorker(`w${i}`);
+    await coordinator.waitForOutput(new RegExp(`"msg":"training fashion-rowlstm: ${workers} workers`), 400_000);
+    const startedMs = Date.now() - began;
+
+    const killed: string[] = [];
+    for (const step of plan) {
+      await coordinator.waitForOutput(new RegExp(`"msg":"step ${step}/${STEPS} `), 300_000);
+      const victim = alive.splice(Math.floor(random() * alive.length), 1)[0];
+      killed.push(`pid ${victim.pid} after step ${step}`);
+      victim.kill();
+    }
+    // A worker takes seconds to start, longer than a step: hold the others (well within --worker-timeout) until the joiners said HELLO.
+    await coordinator.waitForOutput(new RegExp(`"msg":"generation ${kills + 1}: `), 300_000);
+    for (const worker of alive) worker.pause();
+    const joiners = Array.from({ length: joins }, (_, i) => startWorker(`late${i}`));
+    for (const [i] of joiners.entries()) await coordinator.waitForOutput(new RegExp(`"msg":"worker late${i} \\([^)]*\\) joined with backend wasm mid-run`), 120_000);
+    for (const worker of alive) worker.resume();
+
+    expect(await coordinator.exit(400_000)).toBe(0);
+    const finalWorld = workers - kills + joins;
+    const output = coordinator.output;
+    expect(output).toMatch(new RegExp(`"msg":"generation ${kills + 2}: ${finalWorld} workers, `));
+    expect(output).toMatch(new RegExp(`Weights identical on all ${finalWorld} ranks: checksums matched at \\d+ steps \\(last after step ${STEPS}\\)`));
+    expect(output.match(/left the job: it is unreachable/g)?.length ?? 0).toBe(kills);
+    const run = onlyRunFolder(out, 'fashion-rowlstm');
+    expect(readMetrics(run).map((m) => m.step)).toEqual([...Array(STEPS).keys()]);
+    const checksum = /"msg":"step \d+: weight checksums match on all \d+ ranks \((\w+)\)"/g;
+    const checksums = [...output.matchAll(checksum)].map((m) => m[1]);
+    const seconds = (Date.now() - began) / 1000;
+    process.stdout.write(
+      `${workers} workers (${reducer}), seed ${seed}: killed ${killed.join(', ')}; ${joins} joined; final world ${finalWorld}; ` +
+        `all started and ranked in ${(startedMs / 1000).toFixed(0)} s, finished in ${seconds.toFixed(0)} s; checksums ${checksums.join(' ')}\n`,
+    );
+  });
+});
