@@ -82,12 +82,15 @@ async function reducerRank(request: RankRequest & { kind: 'reducer' }): Promise<
     await reducer.configure(membershipFromWelcome(welcome));
     const values = randomVector(request.floats, rank + 1);
     const barrier = new Float32Array(1);
+    // One output reused call after call, as a training step does (and DDP's in-place allreduce): fresh memory pays a
+    // page fault per 4 KiB, which the raw TCP rows, reading into one buffer, do not.
+    const output = new Float32Array(values.length);
     const times: number[] = [];
     for (let run = 0; run < request.warmup + request.runs; run++) {
       const context = { generation: welcome.generation, step: run };
       await reducer.allreduce(barrier, 1, { ...context, phase: 0 });
       const stop = startStopwatch();
-      await reducer.allreduce(values, rank + 1, { ...context, phase: 1 });
+      await reducer.allreduce(values, rank + 1, { ...context, phase: 1, into: output });
       if (run >= request.warmup) times.push(stop().wallMs);
     }
     await reducer.close();
@@ -180,6 +183,9 @@ async function zmqRingRank(request: RankRequest & { kind: 'zmq-ring' }): Promise
       if (run >= request.warmup) times.push(stop().wallMs);
     }
   } finally {
+    // Our last chunk may still be queued while the right neighbour waits for it: let it leave (linger 0 here was
+    // the "bare ZeroMQ ring stall" of the 2026-11-25 bench; see libs/comm/README.md).
+    push.linger = 5000;
     push.close();
     pull.close();
   }

@@ -51,12 +51,6 @@ export async function runReduceSection(
       for (const { method, fp16 } of METHODS) {
         const reduceCase: ReduceCase = { method, fp16, worldSize, mebibytes };
         const label = reduceMethodLabel(method, fp16);
-        if (method === 'zmq-ring' && (worldSize > 2 || mebibytes > 4)) {
-          // Seen on 2026-11-25: these raw PUSH/PULL rings stall until the 3-minute kill (40 MiB among 2, and any size among 4),
-          // which spent the suite's time budget. The ring reducer itself completes there; its row compares with raw TCP.
-          skipped.push({ what: `${label}, ${mebibytes} MiB, ${worldSize} processes`, why: 'not run: this raw ZeroMQ baseline stalls beyond 2 processes or 4 MiB (a bench-only PUSH/PULL loop; open)' });
-          continue;
-        }
         try {
           const samples = await timeReduceCase(reduceCase, runs, 3 * 60_000);
           const ms = summaryStats(samples);

@@ -94,7 +94,7 @@ export {
 } from './reduce/reducer-errors';
 export { StarReducer, type StarWorkerTransport } from './reduce/star-reducer';
 export { StarAggregator, type StarAcceptResult, type StarAggregatorOptions, type StarCoordinatorTransport } from './reduce/star-aggregator';
-export { RingReducer } from './reduce/ring-reducer';
+export { RingReducer, type RingReducerTransport } from './reduce/ring-reducer';
 export { RingTransport, ringKey, type RingTransportOptions } from './reduce/ring-transport';
 export { bucketLayout, chunkSlice, type Slice } from './reduce/bucket-layout';
 export { foldWeightedMean, weightedMeanOf } from './reduce/weighted-mean';

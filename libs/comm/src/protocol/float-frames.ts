@@ -57,3 +57,22 @@ export function floatsFromFrame(frame: Uint8Array, dtype: FloatDtype): Float32Ar
   }
   return decodeFloat16(half);
 }
+
+/**
+ * Writes the floats of a received frame (size already checked) into
+ * `target`, of the frame's length: f16 frames decoded straight into it, f32
+ * frames copied. Unlike floatsFromFrame, no array is allocated.
+ */
+export function readFloatsInto(frame: Uint8Array, dtype: FloatDtype, target: Float32Array): Float32Array {
+  assertLittleEndian();
+  const length = frame.byteLength / bytesPerElement(dtype);
+  if (length !== target.length) {
+    throw new RangeError(`readFloatsInto: the frame holds ${length} ${dtype} values but the target ${target.length}.`);
+  }
+  if (dtype === 'f32') {
+    new Uint8Array(target.buffer, target.byteOffset, target.byteLength).set(frame);
+    return target;
+  }
+  const half = frame.byteOffset % 2 === 0 ? new Uint16Array(frame.buffer, frame.byteOffset, length) : new Uint16Array(frame.slice().buffer, 0, length);
+  return decodeFloat16(half, target);
+}

@@ -25,7 +25,7 @@ const REBIAS = -(112 << 23);
  * Encodes `source` into binary16 bits. Writes into `target` when given (it
  * must have the same length) and returns it.
  */
-export function encodeFloat16(source: Float32Array, target = new Uint16Array(source.length)): Uint16Array {
+export function encodeFloat16(source: Float32Array, target: Uint16Array = new Uint16Array(source.length)): Uint16Array {
   if (target.length !== source.length) {
     throw new RangeError(`encodeFloat16: target holds ${target.length} values but source has ${source.length}`);
   }
@@ -55,7 +55,7 @@ export function encodeFloat16(source: Float32Array, target = new Uint16Array(sou
 }
 
 /** Decodes binary16 bits exactly. Writes into `target` when given (same length) and returns it. */
-export function decodeFloat16(source: Uint16Array, target = new Float32Array(source.length)): Float32Array {
+export function decodeFloat16(source: Uint16Array, target: Float32Array = new Float32Array(source.length)): Float32Array {
   if (target.length !== source.length) {
     throw new RangeError(`decodeFloat16: target holds ${target.length} values but source has ${source.length}`);
   }

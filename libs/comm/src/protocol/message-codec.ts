@@ -40,7 +40,8 @@ export interface Envelope<H extends MessageHeader = MessageHeader> {
   /**
    * Floats of each payload frame, in order; empty when the message has none.
    * Aligned f32 frames are views over the received memory (no copy); the
-   * receiver owns that memory and may mutate it.
+   * receiver owns that memory and may mutate it. Decoded on first read (f16
+   * frames into new arrays): a receiver may decode `frames` itself instead.
    */
   readonly payload: readonly Float32Array[];
   /** The payload frames exactly as received (f16 still encoded), for forwarding without re-encoding. */
@@ -187,8 +188,18 @@ export function decodeMessage(frames: readonly Uint8Array[], limits: DecodeLimit
     }
   }
   const wire = floatFrames.map((frame) => (Buffer.isBuffer(frame) ? frame : Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength)));
-  const payload = wire.map((frame) => floatsFromFrame(frame, descriptor.dtype));
-  return { ok: true, envelope: { header, payload, frames: wire } };
+  // Decoded on first read: a receiver that decodes f16 frames into memory of its own (the ring's all-gather writes
+  // them straight into the result) never pays for an array it would only copy from.
+  let payload: Float32Array[] | undefined;
+  const envelope: Envelope = {
+    header,
+    frames: wire,
+    get payload() {
+      payload ??= wire.map((frame) => floatsFromFrame(frame, descriptor.dtype));
+      return payload;
+    },
+  };
+  return { ok: true, envelope };
 }
 
 /** decodeMessage for callers that prefer an exception: throws the ProtocolError. */

@@ -113,6 +113,26 @@ describe.each(['star', 'ring'] as const)('%s allreduce', (strategy) => {
       }
     });
 
+    it('writes into the caller\'s array when given one (the same array call after call), with the bytes of a fresh result', async () => {
+      const weights = WEIGHTS.slice(0, worldSize);
+      const length = FLOAT4MB + 13; // two buckets
+      const outputs = Array.from({ length: worldSize }, () => new Float32Array(length).fill(Number.NaN));
+      for (const fp16 of [false, true]) {
+        const vectors = vectorsFor(worldSize, length, fp16 ? 11 : 12);
+        const fresh = await cluster.allreduce(vectors, weights, { step: ++step, fp16 });
+        const written = await cluster.allreduce(vectors, weights, { step: ++step, fp16, into: outputs });
+        written.forEach((result, r) => {
+          expect(result).toBe(outputs[r]);
+          expect(bytesOf(result).equals(bytesOf(fresh[r]))).toBe(true);
+        });
+      }
+      const [rank0] = cluster.ranks;
+      const context = { generation: rank0.welcome.generation, phase: 0 };
+      const values = new Float32Array(8);
+      await expect(rank0.reducer.allreduce(values, 1, { ...context, step: ++step, into: new Float32Array(7) })).rejects.toThrow(/holds 7 values but the vector has 8/);
+      await expect(rank0.reducer.allreduce(values, 1, { ...context, step: ++step, into: values.subarray(0) })).rejects.toThrow(/shares memory/);
+    });
+
     it('ignores ranks of weight 0 (even with NaN values) and returns zeros when every weight is 0', async () => {
       if (worldSize === 1) {
         const [only] = await cluster.allreduce([Float32Array.of(1, 2)], [0], { step: ++step });

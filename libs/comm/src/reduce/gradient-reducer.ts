@@ -11,6 +11,15 @@ export interface ReduceContext {
   readonly fp16?: boolean;
   /** Aborts the call (e.g. on a membership change); it then rejects with ReduceAbortedError. */
   readonly signal?: AbortSignal;
+  /**
+   * Write the mean into this array (same length as the values, sharing no
+   * memory with them) and resolve with it, instead of a new array. A caller
+   * that reduces every step passes the same array each time, as DDP reduces
+   * its buckets in place: fresh memory costs a page fault per 4 KiB on first
+   * write, which on a VM can cost more than moving the bytes. Its contents
+   * are undefined until the call resolves, and after it rejects.
+   */
+  readonly into?: Float32Array;
 }
 
 /** Who takes part, as the coordinator's WELCOME says (see membershipFromWelcome). */

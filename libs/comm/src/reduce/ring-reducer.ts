@@ -1,4 +1,4 @@
-import { floatsFromFrame, frameFromFloats } from '../protocol/float-frames';
+import { bytesPerElement, frameFromFloats, readFloatsInto } from '../protocol/float-frames';
 import type { Envelope } from '../protocol/message-codec';
 import type { FloatDtype, RingChunkHeader } from '../protocol/messages';
 import { ProtocolError } from '../protocol/protocol-error';
@@ -11,11 +11,17 @@ import {
   type ReducerOptions,
   resolveReducerConfig,
 } from './gradient-reducer';
+import { FloatScratch } from './float-scratch';
 import { type ActiveCall, ReduceCallTracker, type StallProbe } from './reduce-call-tracker';
+import { reduceOutput } from './reduce-output';
+import { type RecyclerCall, SentFrameRecycler } from './sent-frame-recycler';
 import { ReduceAbortedError } from './reducer-errors';
 import type { RingTransport } from './ring-transport';
 import { ringKey } from './ring-transport';
 import { foldWeightedMean } from './weighted-mean';
+
+/** What a RingReducer needs of its ring sockets: a RingTransport (tests and the soak wrap one, e.g. to delay sends). */
+export type RingReducerTransport = Pick<RingTransport, 'endpoint' | 'connect' | 'send' | 'take' | 'close'>;
 
 /** What one call has received and still awaits from the left neighbour, for its stall report. */
 interface CallProgress {
@@ -36,6 +42,8 @@ interface BucketJob {
   readonly target: Float32Array;
   readonly weight: number;
   readonly dtype: FloatDtype;
+  /** This call's claim on the memory of the f16 frames it encodes. */
+  readonly frames: RecyclerCall;
 }
 
 /**
@@ -64,8 +72,9 @@ interface BucketJob {
  * frames are views of the caller's input, and every rank's completion
  * depends causally on its round-0 chunk having been received, so the input
  * is not read after allreduce resolves. Every other frame sent is memory
- * received from the left or freshly encoded, which this rank never writes
- * again — the result array is never sent.
+ * received from the left (never written again) or f16 encoded into memory
+ * the SentFrameRecycler hands out again only once the ring proves the
+ * frame read — the result array and the f16 scratch are never sent.
  *
  * Precision: one float32 rounding per fold (n-1 per element) plus one
  * per f16 hop when compressing (see float16.ts).
@@ -74,10 +83,14 @@ export class RingReducer implements GradientReducer {
   readonly name = 'ring';
   private readonly config: ReducerConfig;
   private readonly tracker: ReduceCallTracker;
+  /** Decoded f16 chunks, reused from call to call. */
+  private readonly scratch = new FloatScratch(64 * 1024 * 1024);
+  /** Encoded f16 frames, reused once the ring proves them read (see SentFrameRecycler). */
+  private readonly sentFrames = new SentFrameRecycler(64 * 1024 * 1024);
 
   /** @param transport this worker's bound ring sockets; the reducer owns it from now on and closes it. */
   constructor(
-    private readonly transport: RingTransport,
+    private readonly transport: RingReducerTransport,
     options: ReducerOptions = {},
   ) {
     this.config = resolveReducerConfig('ring', options);
@@ -102,17 +115,20 @@ export class RingReducer implements GradientReducer {
     }
     this.tracker.configure(membership);
     this.transport.connect(membership);
+    this.sentFrames.forgetSent(); // a new PUSH: what the old one queued proves nothing now
   }
 
   async allreduce(values: Float32Array, weight: number, context: ReduceContext): Promise<Float32Array> {
     const progress: CallProgress = { received: 0, awaiting: new Map() };
     const call = this.tracker.begin(values, weight, context, () => this.stallOf(progress));
     try {
+      const result = reduceOutput(values, context.into);
       if (call.membership.worldSize === 1 || values.length === 0) {
-        return values.slice();
+        result.set(values);
+        return result;
       }
       const dtype: FloatDtype = (context.fp16 ?? this.config.fp16) ? 'f16' : 'f32';
-      const result = new Float32Array(values.length);
+      const frames = this.sentFrames.begin();
       const jobs = bucketLayout(values.length, this.config.bucketBytes).map((slice, bucket) =>
         this.reduceBucket({
           call,
@@ -123,12 +139,19 @@ export class RingReducer implements GradientReducer {
           target: result.subarray(slice.offset, slice.offset + slice.length),
           weight,
           dtype,
+          frames,
         }).catch((error: unknown) => {
           call.fail(error);
           throw error;
         }),
       );
-      await Promise.all(jobs);
+      try {
+        await Promise.all(jobs);
+      } catch (error) {
+        this.sentFrames.failed(frames);
+        throw error;
+      }
+      this.sentFrames.succeeded(frames);
       return result;
     } catch (error) {
       throw call.translate(error);
@@ -168,30 +191,35 @@ export class RingReducer implements GradientReducer {
 
     // 1. Round 0: this rank's own chunk, unweighted, with its weight.
     const own = weight > 0 ? view(local, rank) : new Float32Array(chunk(rank).length);
-    await this.send(job, 0, rank, weight, { dtype, values: [own] });
+    await this.send(job, 0, rank, weight, this.payload(job, own));
 
     // 2. Reduce-scatter.
     for (let k = 0; k <= n - 2; k++) {
       const index = mod(rank - k - 1);
       const envelope = await this.receive(job, k, index);
-      const mean = envelope.payload[0]; // ours to mutate: received memory or a fresh f16 decode
+      // Ours to mutate: the received memory (f32), or lent scratch the f16 frame is decoded into.
+      const received = envelope.header.payload.dtype;
+      const mean = received === 'f32' ? envelope.payload[0] : readFloatsInto(envelope.frames[0], received, this.scratch.take(chunk(index).length));
       const meanWeight = foldWeightedMean(mean, envelope.header.weightSum, view(local, index), weight);
       if (k < n - 2) {
-        await this.send(job, k + 1, index, meanWeight, { dtype, values: [mean] });
+        await this.send(job, k + 1, index, meanWeight, this.payload(job, mean));
+        if (received === 'f16') this.scratch.give(mean); // encoded afresh for the send, so free again
         continue;
       }
       // 3. This rank owns chunk `index`: finish it exactly as the others will see it.
-      const frame = frameFromFloats(mean, dtype);
-      view(target, index).set(dtype === 'f32' ? mean : floatsFromFrame(frame, dtype));
+      const frame = dtype === 'f32' ? frameFromFloats(mean, dtype) : this.sentFrames.encode(job.frames, mean);
+      if (dtype === 'f32') view(target, index).set(mean);
+      else readFloatsInto(frame, dtype, view(target, index));
+      if (received === 'f16') this.scratch.give(mean);
       await this.send(job, n - 1, index, meanWeight, { dtype, encoded: [frame] });
     }
 
-    // 4. All-gather.
+    // 4. All-gather: each finished chunk goes straight into the result (f16 decoded there, no array of its own).
     for (let k = 0; k <= n - 2; k++) {
       const round = n - 1 + k;
       const index = mod(rank - k);
       const envelope = await this.receive(job, round, index);
-      view(target, index).set(envelope.payload[0]);
+      readFloatsInto(envelope.frames[0], envelope.header.payload.dtype, view(target, index));
       if (k < n - 2) {
         await this.send(job, round + 1, index, envelope.header.weightSum, {
           dtype: envelope.header.payload.dtype,
@@ -199,6 +227,11 @@ export class RingReducer implements GradientReducer {
         });
       }
     }
+  }
+
+  /** What to send for `values`: f32 as a view (no copy), f16 encoded into recycled memory. */
+  private payload(job: BucketJob, values: Float32Array): Parameters<RingTransport['send']>[1] {
+    return job.dtype === 'f32' ? { dtype: 'f32', values: [values] } : { dtype: 'f16', encoded: [this.sentFrames.encode(job.frames, values)] };
   }
 
   private send(
@@ -236,13 +269,15 @@ export class RingReducer implements GradientReducer {
     call.progressed();
     const { header } = envelope;
     const expected = chunkSlice(local.length, n, index).length;
+    const frame = envelope.frames[0];
+    const length = frame === undefined ? 0 : frame.byteLength / bytesPerElement(header.payload.dtype);
     const problem =
       header.rank !== left
         ? `came from rank ${header.rank}, not from the left neighbour ${left}`
         : header.chunk !== index
           ? `holds chunk ${header.chunk}, expected ${index}`
-          : envelope.payload[0].length !== expected
-            ? `holds ${envelope.payload[0].length} values, expected ${expected}: every rank must reduce vectors of the same length with the same bucketBytes`
+          : envelope.frames.length !== 1 || length !== expected
+            ? `holds ${length} values in ${envelope.frames.length} frames, expected ${expected} in one: every rank must reduce vectors of the same length with the same bucketBytes`
             : null;
     if (problem !== null) {
       throw new ProtocolError('unexpected-message', `Ring round ${round} of bucket ${bucket} on rank ${rank}: the chunk ${problem}.`, {

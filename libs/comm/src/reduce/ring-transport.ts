@@ -35,6 +35,15 @@ export interface RingTransportOptions {
   /** Told about every message refused or dropped. Default: ignore. */
   readonly onError?: (error: Error) => void;
   /**
+   * How long close() lets frames already queued to the right neighbour
+   * still leave (the PUSH's ZeroMQ linger), in ms. A rank finishes its last
+   * allreduce while its own last forward may still sit in that queue (an
+   * awaited send() only means queued); the neighbour needs it to finish
+   * too. Default 5000. A process that exits within this time waits for the
+   * queue (at most this long) before it ends.
+   */
+  readonly drainMs?: number;
+  /**
    * CURVE on the ring: the PULL becomes a CURVE server with this worker's
    * key pair whose ZAP handler lets in only the keys of the membership
    * given to connect() (`peerKeys`), and each PUSH a CURVE client towards
@@ -51,6 +60,9 @@ interface RingCurveServer {
   /** Public keys of the current membership, read by the ZAP handler at every handshake. */
   readonly allowed: Set<string>;
 }
+
+/** Default of RingTransportOptions.drainMs. */
+const DEFAULT_DRAIN_MS = 5000;
 
 /** Default hold of a connection whose key is not (yet) a member, and the PULL's handshake timeout. */
 const DEFAULT_RING_HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -196,8 +208,17 @@ export class RingTransport {
     return this.mailbox.take(key, options);
   }
 
+  /**
+   * Closes both sockets. Frames already queued to the right neighbour still
+   * leave for up to `drainMs` (see RingTransportOptions.drainMs): closing
+   * right after the last allreduce must not take the neighbour's last
+   * chunk with it.
+   */
   async close(): Promise<void> {
-    this.push?.close();
+    if (this.push !== undefined && !this.push.closed) {
+      this.push.linger = this.options.drainMs ?? DEFAULT_DRAIN_MS;
+      this.push.close();
+    }
     this.push = undefined;
     this.sends = undefined;
     if (!this.pull.closed) {

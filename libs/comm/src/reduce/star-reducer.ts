@@ -11,6 +11,7 @@ import {
   resolveReducerConfig,
 } from './gradient-reducer';
 import { Mailbox } from './mailbox';
+import { reduceOutput } from './reduce-output';
 import { ReduceCallTracker } from './reduce-call-tracker';
 import { ReduceAbortedError } from './reducer-errors';
 
@@ -72,11 +73,12 @@ export class StarReducer implements GradientReducer {
     }));
     try {
       const { worldSize, rank, generation } = call.membership;
+      const result = reduceOutput(values, context.into);
       if (worldSize === 1 || values.length === 0) {
-        return values.slice();
+        result.set(values);
+        return result;
       }
       const dtype = (context.fp16 ?? this.config.fp16) ? 'f16' : 'f32';
-      const result = new Float32Array(values.length);
       const buckets = bucketLayout(values.length, this.config.bucketBytes);
       bucketCount = buckets.length;
       const { step, phase } = context;

@@ -126,7 +126,7 @@ export class LocalCluster {
   allreduce(
     vectors: readonly Float32Array[],
     weights: readonly number[],
-    context: { step: number; phase?: number; fp16?: boolean },
+    context: { step: number; phase?: number; fp16?: boolean; into?: readonly Float32Array[] },
   ): Promise<Float32Array[]> {
     return Promise.all(
       this.ranks.map((rank, r) =>
@@ -135,6 +135,7 @@ export class LocalCluster {
           step: context.step,
           phase: context.phase ?? 0,
           fp16: context.fp16,
+          into: context.into?.[r],
         }),
       ),
     );
