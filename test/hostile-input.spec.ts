@@ -3,10 +3,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { pack } from 'msgpackr';
 import { Dealer, Push } from 'zeromq';
+import { PROTOCOL_VERSION } from '@ganglion/comm';
 import { freePort, GanglionProcess } from './support/ganglion-process';
 import { onlyRunFolder, readMetrics } from './support/run-cli';
 
-const PROTOCOL = 2;
+/** The protocol a live job speaks: malformed input must be refused for what is wrong with it, not for its version. */
+const PROTOCOL = PROTOCOL_VERSION;
 
 /** A message as frames, with the category it belongs to. */
 interface Hostile {
