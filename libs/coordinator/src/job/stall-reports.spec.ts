@@ -36,11 +36,20 @@ describe('StallReports', () => {
     expect(reports.verdict(1, 2, noGrads)).toMatchObject({ kind: 'drop', ranks: [1] });
   });
 
-  it('among equal progress, a suspect that did not report itself goes first', () => {
+  it('among equal progress, a suspect that reported a stall itself goes first (its link is broken both ways)', () => {
+    // Ring of 3, rank 0's link drops everything: rank 1 never got rank 0's round 0 (sent unconditionally),
+    // and rank 0, starved on its inbound side too, blames rank 2. Rank 2, which got rank 1's chunks, is fine.
     const reports = new StallReports(2000);
     reports.add(stalled(0, 2, 0), 0);
     reports.add(stalled(1, 0, 0), 0);
-    expect(reports.verdict(0, 3, noGrads)).toMatchObject({ kind: 'drop', ranks: [2] });
+    expect(reports.verdict(0, 3, noGrads)).toMatchObject({ kind: 'drop', ranks: [0] });
+  });
+
+  it('ring of three, a broken link at rank 1 (as the iptables e2e makes it): rank 1 is dropped, not the rank it blames', () => {
+    const reports = new StallReports(2000);
+    reports.add(stalled(2, 1, 0), 0);
+    reports.add(stalled(1, 0, 0), 3);
+    expect(reports.verdict(2000, 3, noGrads)).toMatchObject({ kind: 'drop', ranks: [1] });
   });
 
   it('star: drops the ranks whose GRADS the aggregator waits for, or re-forms when it waits for none', () => {

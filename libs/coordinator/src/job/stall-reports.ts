@@ -15,8 +15,10 @@ export type StallVerdict =
  *
  * - ring: a stall starts right behind the peer that stopped delivering,
  *   so the report that received least names it (its left neighbour);
- *   among equals, a suspect that did not report itself (stopped, hung)
- *   goes first, then the lowest reporting rank's suspect;
+ *   among equals, a suspect that reported a stall itself goes first: it is
+ *   alive, yet what it sent did not arrive, so its own link is broken (a
+ *   broken link also starves its inbound side, which is why it accused
+ *   its own left neighbour), then the lowest reporting rank's suspect;
  * - star (no suspect in the reports): the ranks whose GRADS the
  *   coordinator's aggregator still waits for; when it waits for none (the
  *   AVG went missing), the group is re-formed with everyone.
@@ -54,8 +56,8 @@ export class StallReports {
     const evidence = reports.map((r) => `rank ${r.rank} waited for ${r.awaiting} (${r.received} received)`).join('; ');
     const named = reports.filter((r) => r.suspectRank !== null && r.suspectRank !== r.rank && r.suspectRank < worldSize);
     if (named.length > 0) {
-      const silent = (r: ReduceStalledHeader): number => (this.reports.has(r.suspectRank as number) ? 1 : 0);
-      named.sort((a, b) => a.received - b.received || silent(a) - silent(b) || a.rank - b.rank);
+      const accusedAccuser = (r: ReduceStalledHeader): number => (this.reports.has(r.suspectRank as number) ? 0 : 1);
+      named.sort((a, b) => a.received - b.received || accusedAccuser(a) - accusedAccuser(b) || a.rank - b.rank);
       const culprit = named[0].suspectRank as number;
       return { kind: 'drop', ranks: [culprit], reason: `its reduce stalled: rank ${culprit} did not deliver for ${seconds(named[0].stalledMs)} (--reduce-timeout); ${evidence}` };
     }
