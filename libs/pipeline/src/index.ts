@@ -63,6 +63,8 @@ export { meanLosses, median, roundToTenth } from './step-statistics';
 export { checkResumable, dropMetricsFrom } from './checkpoints/resume-checks';
 export { Trainer, TrainingImages } from './trainer';
 export type { TrainingSummary } from './trainer';
+export { TrainingListener } from './training-listener';
+export type { TrainingRun } from './training-listener';
 
 
 // The worker side of a data-parallel job.
