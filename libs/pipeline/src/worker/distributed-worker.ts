@@ -2,30 +2,28 @@ import * as os from 'node:os';
 import {
   type CurveClientOptions,
   type GradientReducer,
-  ReduceTimeoutError,
   type RingTransport,
   type WelcomeHeader,
   WorkerSocket,
   commModule,
+  defaultAdvertiseHost,
   GradientReducerRegistry,
+  isLoopbackEndpoint,
 } from '@ganglion/comm';
 import { Dataset } from '@ganglion/data';
 import { assertUniqueVariableNames, GenerativeModel, type RequestedBackend } from '@ganglion/models';
 import { gpuRequestWarning } from '../gpu-request-warning';
-import { createLogger, type Logger } from '../logger';
+import { createLogger } from '../logger';
 import type { SetOverride } from '../set-overrides';
 import { Trainer, TrainingImages } from '../trainer';
 import { createTrainingContainer, loadRunModules, selectTrainingBackend } from '../training-container';
-import { restoreCheckpoint, verifyCheckpointFiles } from '../checkpoints/checkpoint-reader';
 import { bindWorkerRing } from './bind-worker-ring';
 import { distributedWorkerModule } from './distributed-worker-module';
-import { readModelWeights } from '../job-messages/named-weights';
-import { defaultAdvertiseHost, isLoopbackEndpoint } from '@ganglion/comm';
 import { RemoteCheckpointStore } from './remote-checkpoint-store';
-import { stateFiles, type StatePosition } from '../job-messages/state-message';
 import { StepProgress } from './step-progress';
 import { WorkerHandshake } from './worker-handshake';
 import { CoordinatorLostError, WorkerSession } from './worker-session';
+import { WorkerTraining } from './worker-training';
 
 export interface DistributedWorkerOptions {
   /** The coordinator's endpoint, e.g. `tcp://10.0.0.1:5555`. */
@@ -100,16 +98,12 @@ export interface DistributedWorkerResult {
  *    same thing.
  * 4. Create the reducer the WELCOME names; load the dataset; build the
  *    model; tell the coordinator it is ready.
- * 5. State (WELCOME.syncState): send this worker's state (STATE) or load
- *    the one the coordinator sends; tell the coordinator it is ready.
- * 6. Trainer.run(start step, phase): the StepGate follows the
- *    coordinator's STEPs; rank 0's CheckpointStore sends STATE at
- *    checkpoint steps. A newer WELCOME (a worker left or joined) aborts
- *    the step in flight: adopt it and go back to 5. The coordinator gone
- *    (no heartbeat): exit with an error, or with waitForCoordinatorMs
- *    HELLO until a restarted coordinator WELCOMEs this worker
- *    (WorkerSession.rejoin), then 5.
- * 7. Rank 0 sends the final weights (WEIGHTS); wait for SHUTDOWN.
+ * 5-7. WorkerTraining.run: sync the job's state as the WELCOME says,
+ *    Trainer.run (the StepGate follows the coordinator's STEPs; rank 0's
+ *    CheckpointStore sends STATE at checkpoint steps), through membership
+ *    changes and a lost coordinator (WorkerSession.rejoin); rank 0 sends
+ *    the final weights (WEIGHTS).
+ * 8. Wait for SHUTDOWN.
  * On failure the worker sends a fatal ERROR with the reason, best effort.
  */
 export async function runDistributedWorker(options: DistributedWorkerOptions): Promise<DistributedWorkerResult> {
@@ -179,54 +173,17 @@ export async function runDistributedWorker(options: DistributedWorkerOptions): P
     model = container.get<GenerativeModel>(GenerativeModel);
     assertUniqueVariableNames(model.name, model.phases.flatMap((phase) => phase.variables));
 
-    const trainer = container.get(Trainer);
-    const progress = container.get(StepProgress);
-    const states = container.get(RemoteCheckpointStore);
-    let steps = 0;
-    for (let current = welcome; ; ) {
-      try {
-        const position = await syncState(session, current, model, states, progress, logger);
-        if (position === undefined) break; // SHUTDOWN while getting ready.
-        progress.resumeAt(position);
-        await session.ready();
-        const summary = await trainer.run(position.step, position.phase);
-        steps += summary.steps;
-        break;
-      } catch (error) {
-        if (session.stoppedBecause !== undefined) throw error;
-        if (!session.membershipChanged && error instanceof ReduceTimeoutError && error.stall !== undefined && session.coordinatorLost === undefined) {
-          // A stuck reduce is a membership event: the coordinator drops the peer that did not deliver and forms a new generation.
-          await session.reportStall(error.stall);
-          if (session.stoppedBecause !== undefined) break;
-        }
-        if (session.membershipChanged) {
-          current = await session.adoptPending();
-          continue;
-        }
-        const lost = session.coordinatorLost ?? (error instanceof CoordinatorLostError ? error : undefined);
-        if (lost === undefined) throw error;
-        logger.error({ coordinator: options.connect, error: lost.message }, `coordinator lost: ${lost.message}`);
-        if (options.waitForCoordinatorMs === undefined) {
-          throw new CoordinatorLostError(`${lost.message} Exiting; start workers with --wait-for-coordinator to wait for a restarted coordinator (\`ganglion coordinator ... --resume\`).`);
-        }
-        current = await session.rejoin(options.waitForCoordinatorMs);
-      }
-    }
-    const { steps: lastStep } = definition.settings;
-    if (session.stoppedBecause === undefined && session.rank() === 0) {
-      const weights = await readModelWeights(model);
-      await session.send(
-        {
-          type: 'WEIGHTS',
-          generation: session.generation(),
-          step: lastStep,
-          rank: 0,
-          names: weights.map((w) => w.name),
-          shapes: weights.map((w) => [...w.shape]),
-        },
-        { values: weights.map((w) => w.values) },
-      );
-    }
+    const training = new WorkerTraining({
+      session,
+      model,
+      trainer: container.get(Trainer),
+      progress: container.get(StepProgress),
+      states: container.get(RemoteCheckpointStore),
+      logger,
+      endpoint: options.connect,
+      ...(options.waitForCoordinatorMs === undefined ? {} : { waitForCoordinatorMs: options.waitForCoordinatorMs }),
+    });
+    const steps = await training.run(welcome, definition.settings.steps);
     const shutdownReason = await session.awaitShutdown();
     logger.info({ reason: shutdownReason }, `coordinator: ${shutdownReason}; exiting`);
     return { rank: session.rank(), worldSize: session.worldSize(), steps, shutdownReason };
@@ -246,39 +203,6 @@ export async function runDistributedWorker(options: DistributedWorkerOptions): P
     await ring?.close();
     await socket.close();
   }
-}
-
-/**
- * Brings this worker to the state the WELCOME asks for and returns where
- * it continues: 'send' (rank 0 after a membership change) sends its own
- * state to the coordinator; 'receive' loads the STATE the coordinator
- * sends (checked against its manifest); neither: a fresh job at the
- * WELCOME's step. Undefined on SHUTDOWN.
- */
-async function syncState(
-  session: WorkerSession,
-  welcome: WelcomeHeader,
-  model: GenerativeModel,
-  states: RemoteCheckpointStore,
-  progress: StepProgress,
-  logger: Logger,
-): Promise<StatePosition | undefined> {
-  if (welcome.syncState === 'send') {
-    const position = progress.position(model.phases.length);
-    await states.sendState(model, position);
-    logger.info({ generation: welcome.generation, ...position }, `sent this worker's state (step ${position.step}, phase ${position.phase}) to the coordinator for the other ranks`);
-    return position;
-  }
-  if (welcome.syncState === 'receive') {
-    const envelope = await session.receiveState();
-    if (envelope === undefined) return undefined;
-    const checkpoint = verifyCheckpointFiles(`STATE from the coordinator (generation ${welcome.generation})`, stateFiles(envelope));
-    await restoreCheckpoint(model, checkpoint);
-    const { step, phase } = envelope.header;
-    logger.info({ generation: welcome.generation, step, phase }, `loaded the job's state: step ${step}${phase > 0 ? `, ${phase} phase${phase === 1 ? '' : 's'} of it already applied` : ''}`);
-    return { step, phase };
-  }
-  return { step: welcome.step, phase: 0 };
 }
 
 function visibleDevices(env: NodeJS.ProcessEnv): string[] {
