@@ -63,20 +63,25 @@ export { meanLosses, median, roundToTenth } from './step-statistics';
 export { checkResumable, dropMetricsFrom } from './checkpoints/resume-checks';
 export { Trainer, TrainingImages } from './trainer';
 export type { TrainingSummary } from './trainer';
+export { TrainingListener } from './training-listener';
+export type { TrainingRun } from './training-listener';
 
 
 // The worker side of a data-parallel job.
 export { AllreduceGradientSynchronizer } from './worker/allreduce-gradient-synchronizer';
 export { CoordinatedStepGate } from './worker/coordinated-step-gate';
 export { DistributedProcessGroup } from './worker/distributed-process-group';
-export { PipelineMismatchError, WorkerConnectError, runDistributedWorker } from './worker/distributed-worker';
+export { runDistributedWorker } from './worker/distributed-worker';
 export type { DistributedWorkerOptions, DistributedWorkerResult } from './worker/distributed-worker';
 export { distributedWorkerModule } from './worker/distributed-worker-module';
 export type { DistributedWorkerContext } from './worker/distributed-worker-module';
 export { NullMetricsSink } from './worker/null-metrics-sink';
 export { RemoteSampleWriter, sampleGridName } from './worker/remote-sample-writer';
+export type { CoordinatorChannel } from './worker/coordinator-channel';
+export { PipelineMismatchError, WorkerConnectError, WorkerHandshake } from './worker/worker-handshake';
+export type { WorkerHandshakeOptions, WorkerIdentity } from './worker/worker-handshake';
 export { CoordinatorRefusedError, WorkerSession } from './worker/worker-session';
-export type { CoordinatorChannel, CoordinatorCommand } from './worker/worker-session';
+export type { CoordinatorCommand } from './worker/worker-session';
 
 // What the coordinator and the workers send each other (both roles read and write these).
 export { Fnv1a64 } from './job-messages/fnv1a64';

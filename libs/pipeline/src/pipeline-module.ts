@@ -1,6 +1,7 @@
 import { ContainerModule } from 'inversify';
 import { Clock, SystemClock } from './clock';
 import { GradientSynchronizer, LocalGradientSynchronizer } from './gradient-synchronizer';
+import { bindTrainingListeners } from './listeners/bind-training-listeners';
 import { Logger } from './logger';
 import { PipelineSettings } from './pipeline-definition';
 import { LineProgressReporter } from './progress/line-progress-reporter';
@@ -15,6 +16,8 @@ import { Trainer } from './trainer';
  * ProcessGroup, StepGate, MetricsSink and SampleWriter; a pipeline file may rebind any of them.
  * Progress is always reported: a log line every `logEvery` steps unless a
  * composition root rebinds ProgressReporter (`train` on a terminal: a bar).
+ * The Trainer's default TrainingListeners adapt those seams; a run or a
+ * pipeline adds its own with `bind(TrainingListener)` (called after them).
  */
 export const pipelineModule = new ContainerModule(({ bind }) => {
   bind(Clock).to(SystemClock).inSingletonScope();
@@ -27,5 +30,6 @@ export const pipelineModule = new ContainerModule(({ bind }) => {
       return new LineProgressReporter({ logEvery: context.get<PipelineSettings>(PipelineSettings).logEvery, write: (fields, text) => logger.info(fields, text) });
     })
     .inSingletonScope();
+  bindTrainingListeners(bind);
   bind(Trainer).toSelf().inSingletonScope();
 });

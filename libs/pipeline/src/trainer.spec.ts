@@ -4,6 +4,7 @@ import { Container, ContainerModule } from 'inversify';
 import pino from 'pino';
 import { dataModule, syntheticImages, UNIT_RANGE, type ImageSet } from '@ganglion/data';
 import { GenerativeModel, GradientPhase, type TrainingPhase } from '@ganglion/models';
+import { CheckpointStore, type CheckpointRequest } from './checkpoints/checkpoint-store';
 import { Clock } from './clock';
 import { GradientSynchronizer, type PhaseKey, type SynchronizedGradients } from './gradient-synchronizer';
 import { createLogger, Logger } from './logger';
@@ -14,6 +15,7 @@ import { ProgressReporter } from './progress/progress-reporter';
 import { SampleWriter } from './sample-writer';
 import { StepGate } from './step-gate';
 import { Trainer, TrainingImages } from './trainer';
+import { TrainingListener, type TrainingRun } from './training-listener';
 
 /**
  * A tiny real tfjs model: one phase that pulls a 4x4 "mean image" towards
@@ -69,8 +71,10 @@ class RecordingSynchronizer implements GradientSynchronizer {
 
 class RecordingMetrics implements MetricsSink {
   readonly lines: StepMetrics[] = [];
+  constructor(private readonly events?: string[]) {}
   write(metrics: StepMetrics): void {
     this.lines.push(metrics);
+    this.events?.push(`metrics ${metrics.step}`);
   }
   close(): void {}
 }
@@ -78,9 +82,11 @@ class RecordingMetrics implements MetricsSink {
 class RecordingSamples implements SampleWriter {
   readonly steps: number[] = [];
   readonly means: number[] = [];
+  constructor(private readonly events?: string[]) {}
   async write(model: GenerativeModel, step: number, count: number): Promise<string> {
     this.means.push(tf.tidy(() => model.sample(count, 0).mean().dataSync()[0]));
     this.steps.push(step);
+    this.events?.push(`sample ${step}`);
     return `step-${step}.png`;
   }
 }
@@ -88,13 +94,38 @@ class RecordingSamples implements SampleWriter {
 /** Stops the loop before `stopAt`. */
 class StoppingGate implements StepGate {
   readonly seen: number[] = [];
-  constructor(private readonly stopAt: number) {}
+  constructor(
+    private readonly stopAt: number,
+    private readonly events?: string[],
+  ) {}
   async beforeStep(step: number): Promise<boolean> {
+    this.events?.push(`before ${step}`);
     return step < this.stopAt;
   }
   async afterStep(step: number): Promise<void> {
     this.seen.push(step);
+    this.events?.push(`gate ${step}`);
   }
+}
+
+/** Records what it is asked to save, as rank 0's CheckpointStore would be. */
+class RecordingCheckpoints implements CheckpointStore {
+  readonly requests: CheckpointRequest[] = [];
+  constructor(private readonly events?: string[]) {}
+  async save(_model: GenerativeModel, request: CheckpointRequest): Promise<string> {
+    this.requests.push(request);
+    this.events?.push(`checkpoint ${request.step}`);
+    return `step-${request.step}`;
+  }
+}
+
+/** Records the progress a ProgressReporter is shown. */
+function recordingProgress(events: string[]): ProgressReporter {
+  return {
+    start: (total, start) => events.push(`start ${start}/${total}`),
+    update: (metrics) => events.push(`progress ${metrics.step}`),
+    stop: () => events.push('stop'),
+  };
 }
 
 function buildTrainer(options: {
@@ -106,6 +137,10 @@ function buildTrainer(options: {
   nonFiniteGradients?: 'skip' | 'stop';
   logger?: Logger;
   progress?: ProgressReporter;
+  checkpointEvery?: number;
+  checkpoints?: CheckpointStore;
+  listeners?: TrainingListener[];
+  events?: string[];
 }) {
   const definition = definePipeline({
     name: 'unit',
@@ -116,11 +151,12 @@ function buildTrainer(options: {
     sampleEvery: 5,
     sampleCount: 4,
     logEvery: 4,
+    ...(options.checkpointEvery !== undefined ? { checkpointEvery: options.checkpointEvery } : {}),
     ...(options.nonFiniteGradients !== undefined ? { nonFiniteGradients: options.nonFiniteGradients } : {}),
   });
   const synchronizer = new RecordingSynchronizer();
-  const metrics = new RecordingMetrics();
-  const samples = new RecordingSamples();
+  const metrics = new RecordingMetrics(options.events);
+  const samples = new RecordingSamples(options.events);
   const model = new MeanImageModel(options.nanAtStep);
   const container = new Container();
   container.loadSync(dataModule, pipelineModule);
@@ -135,6 +171,8 @@ function buildTrainer(options: {
       rebindSync(GradientSynchronizer).toConstantValue(synchronizer);
       if (options.gate !== undefined) rebindSync(StepGate).toConstantValue(options.gate);
       if (options.progress !== undefined) rebindSync(ProgressReporter).toConstantValue(options.progress);
+      if (options.checkpoints !== undefined) bind(CheckpointStore).toConstantValue(options.checkpoints);
+      for (const listener of options.listeners ?? []) bind(TrainingListener).toConstantValue(listener);
     }),
   );
   return { trainer: container.get(Trainer), synchronizer, metrics, samples, model, clock: container.get<Clock>(Clock) };
@@ -198,6 +236,60 @@ describe('Trainer', () => {
     await trainer.run(9);
     expect(calls).toEqual(['start 9/12', 'update 9', 'update 10', 'update 11', 'stop']);
     expect(lines.join('')).not.toContain('ms/step');
+    model.dispose();
+  });
+
+  it('calls its listeners in binding order: metrics line, step gate, progress, samples, checkpoints, then any a run adds', async () => {
+    const events: string[] = [];
+    const added: TrainingListener = {
+      onTrainStart: (run) => events.push(`added start ${run.startStep}/${run.totalSteps}`),
+      onStepEnd: (_run, metrics) => {
+        events.push(`added ${metrics.step}`);
+      },
+      onTrainEnd: () => events.push('added end'),
+    };
+    const checkpoints = new RecordingCheckpoints(events);
+    const { trainer, model } = buildTrainer({
+      steps: 12,
+      events,
+      gate: new StoppingGate(99, events),
+      progress: recordingProgress(events),
+      checkpoints,
+      checkpointEvery: 5,
+      listeners: [added],
+    });
+    const summary = await trainer.run(8);
+    expect(events).toEqual([
+      'start 8/12',
+      'added start 8/12',
+      ...[8, 9, 10, 11].flatMap((step) => {
+        const done = step + 1;
+        return [
+          `before ${step}`,
+          `metrics ${step}`,
+          `gate ${step}`,
+          `progress ${step}`,
+          ...(done % 5 === 0 || done === 12 ? [`sample ${done}`, `checkpoint ${done}`] : []),
+          `added ${step}`,
+        ];
+      }),
+      'stop',
+      'added end',
+    ]);
+    expect(summary.samples).toEqual(['step-10.png', 'step-12.png']);
+    expect(summary.checkpoints).toEqual(['step-10', 'step-12']);
+    expect(checkpoints.requests[0]).toEqual({ step: 10, epoch: 2, batchInEpoch: 0, worldSize: 1, generation: 0 });
+    model.dispose();
+  });
+
+  it('stops before a step when a listener says no, and still ends every listener', async () => {
+    const events: string[] = [];
+    const stopper: TrainingListener = { onStepStart: async (_run: TrainingRun, step: number) => step < 2 };
+    const { trainer, metrics, model } = buildTrainer({ steps: 12, progress: recordingProgress(events), listeners: [stopper] });
+    const summary = await trainer.run();
+    expect(summary.steps).toBe(2);
+    expect(metrics.lines.map((m) => m.step)).toEqual([0, 1]);
+    expect(events.at(-1)).toBe('stop');
     model.dispose();
   });
 

@@ -1,18 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
-import { inject, injectable, optional } from 'inversify';
+import { inject, injectable, multiInject, optional } from 'inversify';
 import { BatchPrefetcher, SamplerFactory, splitEvenly, type BatchSampler, type ImageSet } from '@ganglion/data';
 import { GenerativeModel, type TrainingBatch } from '@ganglion/models';
-import { CheckpointStore } from './checkpoints/checkpoint-store';
 import { Clock } from './clock';
 import { GradientSynchronizer } from './gradient-synchronizer';
 import { Logger } from './logger';
-import { MetricsSink, type StepMetrics } from './metrics-sink';
+import type { StepMetrics } from './metrics-sink';
 import { PipelineSettings } from './pipeline-definition';
 import { ProcessGroup } from './process-group';
-import { ProgressReporter } from './progress/progress-reporter';
-import { SampleWriter } from './sample-writer';
-import { StepGate } from './step-gate';
 import { meanLosses, median } from './step-statistics';
+import { TrainingListener, type TrainingRun } from './training-listener';
 
 /** DI token for the images a run trains on, loaded before the container is built. */
 export const TrainingImages = Symbol('TrainingImages');
@@ -38,9 +35,9 @@ export interface TrainingSummary {
  * and for each phase of the model (the GAN's discriminator then generator,
  * the VAE's or the RNN's one) computes gradients of the local mean loss,
  * has the GradientSynchronizer average them over all ranks by sample
- * count, and applies the same update everywhere. Every `sampleEvery` steps
- * and at the end it draws a sample grid; with a CheckpointStore bound, rank
- * 0 writes a checkpoint every `checkpointEvery` steps and at the end.
+ * count, and applies the same update everywhere. What happens around the
+ * steps (the metrics line, the step gate, progress, sample grids,
+ * checkpoints) is done by the TrainingListeners bound, in binding order.
  */
 @injectable()
 export class Trainer {
@@ -53,14 +50,10 @@ export class Trainer {
     @inject(SamplerFactory) private readonly samplerFactory: SamplerFactory,
     @inject(GradientSynchronizer) private readonly synchronizer: GradientSynchronizer,
     @inject(ProcessGroup) private readonly group: ProcessGroup,
-    @inject(MetricsSink) private readonly metrics: MetricsSink,
-    @inject(SampleWriter) private readonly sampleWriter: SampleWriter,
     @inject(Logger) private readonly logger: Logger,
     @inject(Clock) private readonly clock: Clock,
-    @inject(StepGate) private readonly gate: StepGate,
-    @inject(ProgressReporter) private readonly progress: ProgressReporter,
     @inject(PipelineSettings) private readonly settings: PipelineSettings,
-    @inject(CheckpointStore) @optional() private readonly checkpointStore?: CheckpointStore,
+    @multiInject(TrainingListener) @optional() private readonly listeners: readonly TrainingListener[] = [],
   ) {}
 
   /**
@@ -69,41 +62,37 @@ export class Trainer {
    * job's membership changed mid-step (the state a worker received says so).
    */
   async run(startStep = 0, startPhase = 0): Promise<TrainingSummary> {
-    const { steps, batchSize, seed, logEvery, sampleEvery, sampleCount, checkpointEvery } = this.settings;
+    const { steps, batchSize, seed, logEvery } = this.settings;
     this.checkImageShape();
     const sampler = this.samplerFactory({ datasetSize: this.images.count, globalBatchSize: batchSize, seed });
     const stepTimes: number[] = [];
     const recent: StepMetrics[] = [];
     const samples: string[] = [];
     const checkpoints: string[] = [];
+    const run: TrainingRun = {
+      model: this.model,
+      startStep,
+      totalSteps: steps,
+      position: (at) => sampler.position(at),
+      addSample: (file) => samples.push(file),
+      addCheckpoint: (folder) => checkpoints.push(folder),
+    };
     let firstLosses: Record<string, number> = {};
 
     let step = startStep;
-    this.progress.start(steps, startStep);
+    for (const listener of this.listeners) listener.onTrainStart?.(run);
     try {
       for (; step < steps; step++) {
-        if (!(await this.gate.beforeStep(step))) break;
+        if (!(await this.mayStart(run, step))) break;
         const metrics = await this.trainStep(step, sampler, step === startStep ? startPhase : 0);
-        this.metrics.write(metrics);
-        await this.gate.afterStep(step, metrics);
+        for (const listener of this.listeners) await listener.onStepEnd?.(run, metrics);
         stepTimes.push(metrics.stepMs);
         recent.push(metrics);
         if (recent.length > logEvery) recent.shift();
         if (step === startStep) firstLosses = { ...metrics.losses };
-        const done = step + 1;
-        this.progress.update(metrics);
-        if (sampleEvery > 0 && (done % sampleEvery === 0 || done === steps)) {
-          samples.push(await this.sampleWriter.write(this.model, done, sampleCount, seed));
-        }
-        if (this.checkpointStore !== undefined && this.group.rank() === 0 && ((checkpointEvery > 0 && done % checkpointEvery === 0) || done === steps)) {
-          const { epoch, batchInEpoch } = sampler.position(done);
-          checkpoints.push(
-            await this.checkpointStore.save(this.model, { step: done, epoch, batchInEpoch, worldSize: this.group.worldSize(), generation: 0 }),
-          );
-        }
       }
     } finally {
-      this.progress.stop();
+      for (const listener of this.listeners) listener.onTrainEnd?.(run);
       this.batches?.clear();
     }
     return {
@@ -114,6 +103,14 @@ export class Trainer {
       samples,
       checkpoints,
     };
+  }
+
+  /** Asks each listener in turn whether `step` may start; the first to say no stops the run. */
+  private async mayStart(run: TrainingRun, step: number): Promise<boolean> {
+    for (const listener of this.listeners) {
+      if (listener.onStepStart !== undefined && !(await listener.onStepStart(run, step))) return false;
+    }
+    return true;
   }
 
   /** One synchronous step: every phase computes, reduces and applies. */

@@ -20,7 +20,7 @@ export interface CheckpointRequest {
   readonly generation: number;
 }
 
-/** Where a run's checkpoints go. The Trainer calls it on rank 0 every `checkpointEvery` steps and at the end. */
+/** Where a run's checkpoints go. The Trainer's CheckpointListener calls it on rank 0 every `checkpointEvery` steps and at the end. */
 export interface CheckpointStore {
   /** Writes the checkpoint after `request.step` steps; returns its folder. */
   save(model: GenerativeModel, request: CheckpointRequest): Promise<string>;

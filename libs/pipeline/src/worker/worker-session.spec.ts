@@ -1,82 +1,9 @@
-import {
-  type DecodeResult,
-  type Envelope,
-  type GradientReducer,
-  type Membership,
-  type MessageInit,
-  type HeaderOf,
-  type MessageType,
-  type WaitOptions,
-  type WelcomeHeader,
-  WaitAbortedError,
-  WaitTimeoutError,
-  decodeMessageOrThrow,
-  encodeMessage,
-} from '@ganglion/comm';
+import type { GradientReducer, Membership, MessageInit } from '@ganglion/comm';
 import { createLogger } from '../logger';
-import { CoordinatorLostError, CoordinatorRefusedError, type CoordinatorChannel, MembershipChangedError, WorkerSession } from './worker-session';
-
-/** An in-memory coordinator channel: messages pushed by the test, sends recorded. */
-class FakeChannel implements CoordinatorChannel {
-  readonly endpoint = 'tcp://coordinator:5555';
-  readonly sent: MessageInit[] = [];
-  private readonly queue: DecodeResult[] = [];
-  private waiter: { resolve: (r: DecodeResult) => void; reject: (e: Error) => void } | undefined;
-  private readonly handlers = new Map<string, (envelope: Envelope) => void>();
-
-  push(init: MessageInit): void {
-    const envelope = decodeMessageOrThrow(encodeMessage(init));
-    const handler = this.handlers.get(envelope.header.type);
-    if (handler !== undefined) {
-      handler(envelope);
-      return;
-    }
-    const waiter = this.waiter;
-    this.waiter = undefined;
-    if (waiter !== undefined) waiter.resolve({ ok: true, envelope });
-    else this.queue.push({ ok: true, envelope });
-  }
-
-  async send(init: MessageInit): Promise<void> {
-    this.sent.push(init);
-  }
-
-  receive(options?: WaitOptions): Promise<DecodeResult> {
-    const next = this.queue.shift();
-    if (next !== undefined) return Promise.resolve(next);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new WaitTimeoutError('silent')), options?.timeoutMs ?? 10_000);
-      options?.signal?.addEventListener('abort', () => {
-        clearTimeout(timer);
-        reject(new WaitAbortedError('aborted'));
-      });
-      this.waiter = {
-        resolve: (r) => {
-          clearTimeout(timer);
-          resolve(r);
-        },
-        reject,
-      };
-    });
-  }
-
-  route<T extends MessageType>(type: T, handler: (envelope: Envelope<HeaderOf<T>>) => void): () => void {
-    this.handlers.set(type, handler as (envelope: Envelope) => void);
-    return () => this.handlers.delete(type);
-  }
-
-  private readonly disconnectListeners = new Set<() => void>();
-
-  onDisconnect(listener: () => void): () => void {
-    this.disconnectListeners.add(listener);
-    return () => this.disconnectListeners.delete(listener);
-  }
-
-  /** The coordinator's connection drops (its process was killed). */
-  disconnect(): void {
-    for (const listener of this.disconnectListeners) listener();
-  }
-}
+import { FakeCoordinatorChannel } from './testing/fake-coordinator-channel';
+import { welcomeHeader } from './testing/welcome-header';
+import { WorkerHandshake } from './worker-handshake';
+import { CoordinatorLostError, CoordinatorRefusedError, MembershipChangedError, WorkerSession } from './worker-session';
 
 class RecordingReducer implements GradientReducer {
   readonly name = 'ring';
@@ -96,31 +23,23 @@ class RecordingReducer implements GradientReducer {
   }
 }
 
-function welcome(generation: number, rank: number, worldSize: number): WelcomeHeader {
-  const init = {
-    type: 'WELCOME' as const,
-    generation,
-    step: 0,
-    rank,
-    worldSize,
-    seed: 1,
-    pipeline: { path: '/p.ts', hash: 'h', options: {} },
-    reducer: { name: 'ring', bucketBytes: 1024, fp16: false },
-    peers: Array.from({ length: worldSize }, (_, r) => `tcp://w${r}:1`),
-  };
-  return decodeMessageOrThrow(encodeMessage(init)).header as WelcomeHeader;
+/** A handshake over `channel` whose coordinator counts as gone after `silenceTimeoutMs`. */
+function handshakeOn(channel: FakeCoordinatorChannel, silenceTimeoutMs: number): WorkerHandshake {
+  const identity = { workerId: 'w1', backend: 'cpu', devices: [], ringEndpoint: 'tcp://w1:1' };
+  return new WorkerHandshake(channel, { identity, sets: [], connectTimeoutMs: 200, silenceTimeoutMs, logger: createLogger({ format: 'json', level: 'silent' }) });
 }
+
 
 describe('WorkerSession', () => {
   const logger = createLogger({ format: 'json', level: 'silent' });
-  let channel: FakeChannel;
+  let channel: FakeCoordinatorChannel;
   let reducer: RecordingReducer;
   let session: WorkerSession;
 
   beforeEach(async () => {
-    channel = new FakeChannel();
+    channel = new FakeCoordinatorChannel();
     reducer = new RecordingReducer();
-    session = new WorkerSession(channel, reducer, welcome(1, 1, 3), logger, 500);
+    session = new WorkerSession(handshakeOn(channel, 500), reducer, welcomeHeader(1, 1, 3), logger);
     await session.start();
   });
 
@@ -139,9 +58,9 @@ describe('WorkerSession', () => {
     expect(await session.nextCommand(0)).toEqual({ type: 'step', checksum: false });
     const signal = session.reduceSignal();
     const waiting = session.nextCommand(1);
-    channel.push(welcome(1, 0, 2) as MessageInit); // Not newer: ignored.
+    channel.push(welcomeHeader(1, 0, 2) as MessageInit); // Not newer: ignored.
     expect(signal.aborted).toBe(false);
-    channel.push(welcome(2, 0, 2) as MessageInit);
+    channel.push(welcomeHeader(2, 0, 2) as MessageInit);
     expect(signal.aborted).toBe(true);
     await expect(waiting).rejects.toThrow(MembershipChangedError);
     expect(session.membershipChanged).toBe(true);
@@ -160,7 +79,7 @@ describe('WorkerSession', () => {
     channel.push({ type: 'STEP', generation: 1, step: 5, checksum: false }); // anything but a newer WELCOME: still waiting
     await Promise.resolve();
     expect(channel.sent).toEqual([{ type: 'REDUCE_STALLED', generation: 1, step: 4, rank: 1, phase: 0, suspectRank: 0, received: 1, awaiting: 'bucket 0 round 1 from rank 0', stalledMs: 3000 }]);
-    channel.push(welcome(2, 0, 2) as MessageInit);
+    channel.push(welcomeHeader(2, 0, 2) as MessageInit);
     await reported;
     expect(session.membershipChanged).toBe(true);
     await session.adoptPending();
@@ -193,7 +112,7 @@ describe('WorkerSession', () => {
   });
 
   it('a dropped connection (the coordinator process died) means lost within about a second, long before the silence timeout', async () => {
-    const patient = new WorkerSession(channel, reducer, welcome(1, 1, 3), logger, 60_000);
+    const patient = new WorkerSession(handshakeOn(channel, 60_000), reducer, welcomeHeader(1, 1, 3), logger);
     await patient.start();
     try {
       const signal = patient.reduceSignal();

@@ -2,13 +2,10 @@ import {
   type DecodeResult,
   type Envelope,
   type GradientReducer,
-  type HeaderOf,
   type MessageInit,
-  type MessageType,
   type PayloadInit,
   type ReduceStall,
   type StateHeader,
-  type WaitOptions,
   type WelcomeHeader,
   WaitAbortedError,
   WaitTimeoutError,
@@ -16,18 +13,9 @@ import {
   membershipFromWelcome,
 } from '@ganglion/comm';
 import type { Logger } from '../logger';
+import type { CoordinatorChannel } from './coordinator-channel';
 import type { DistributedProcessGroup } from './distributed-process-group';
-
-/** What a worker needs of its connection to the coordinator (a WorkerSocket). */
-export interface CoordinatorChannel {
-  /** The coordinator's endpoint, for messages. */
-  readonly endpoint: string;
-  send(init: MessageInit, payload?: PayloadInit): Promise<void>;
-  receive(options?: WaitOptions): Promise<DecodeResult>;
-  route<T extends MessageType>(type: T, handler: (envelope: Envelope<HeaderOf<T>>) => void): () => void;
-  /** Calls `listener` when the connection to the coordinator drops (its process died); returns the unsubscribe function. */
-  onDisconnect?(listener: () => void): () => void;
-}
+import type { WorkerHandshake } from './worker-handshake';
 
 /** What the coordinator asked for next. */
 export type CoordinatorCommand = { readonly type: 'step'; readonly checksum: boolean } | { readonly type: 'shutdown'; readonly reason: string };
@@ -57,8 +45,10 @@ export class CoordinatorLostError extends Error {
 /**
  * A worker's side of one job: the coordinator channel, the reducer and the
  * membership the latest WELCOME assigned (this is the worker's
- * ProcessGroup). Between steps it reads the coordinator's commands:
- * STEP, SHUTDOWN, ERROR, HEARTBEAT.
+ * ProcessGroup). It continues from the WorkerHandshake that got the first
+ * WELCOME, and owns it from then on: every later WELCOME comes to the
+ * session, and rejoin() uses the handshake's HELLOs. Between steps it
+ * reads the coordinator's commands: STEP, SHUTDOWN, ERROR, HEARTBEAT.
  *
  * Three things take effect at once, even mid-step, because they are
  * routed past the queue:
@@ -87,14 +77,18 @@ export class WorkerSession implements DistributedProcessGroup {
   private lastHeardMs = Date.now();
   private lastTickMs = Date.now();
   private watchdog: ReturnType<typeof setInterval> | undefined;
+  private readonly channel: CoordinatorChannel;
+  private readonly silenceTimeoutMs: number;
 
+  /** `welcome`: the WELCOME `handshake.join()` returned. */
   constructor(
-    private readonly channel: CoordinatorChannel,
+    private readonly handshake: WorkerHandshake,
     private readonly reducer: GradientReducer,
     welcome: WelcomeHeader,
     private readonly logger: Logger,
-    private readonly silenceTimeoutMs: number,
   ) {
+    this.channel = handshake.channel;
+    this.silenceTimeoutMs = handshake.silenceTimeoutMs;
     this.current = welcome;
   }
 
@@ -243,13 +237,20 @@ export class WorkerSession implements DistributedProcessGroup {
     return welcome;
   }
 
-  /** Joins a (restarted) coordinator's job with the WELCOME it sent, after the previous coordinator was lost. */
-  async rejoin(): Promise<WelcomeHeader> {
+  /**
+   * After the coordinator was lost: says HELLO (the handshake's) every 2 s
+   * until a restarted coordinator on the same endpoint WELCOMEs this
+   * worker, or `waitMs` passed (WorkerConnectError), then joins its job
+   * with that WELCOME.
+   */
+  async rejoin(waitMs: number): Promise<WelcomeHeader> {
+    await this.handshake.awaitCoordinatorBack(() => this.pending !== undefined, this.current.generation, waitMs);
     const welcome = this.pending;
     if (welcome === undefined) throw new Error('rejoin(): no WELCOME from a coordinator arrived.');
     this.lost = undefined;
     this.pending = undefined;
     await this.adopt(welcome);
+    this.logger.info({ rank: welcome.rank, worldSize: welcome.worldSize, generation: welcome.generation }, `rejoined: rank ${welcome.rank} of ${welcome.worldSize} (generation ${welcome.generation})`);
     return welcome;
   }
 
