@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DurableFiles } from './durable-files';
+import { type FileSystem, nodeFileSystem } from './file-system';
 import { StorageError } from './storage-error';
 import { FaultyFileSystem } from './testing/faulty-file-system';
 
@@ -87,6 +88,38 @@ describe('DurableFiles', () => {
     expect(() => log.append('{"step":1,"loss":0.123456}\n')).toThrow(/Could not append to .*metrics\.jsonl: the filesystem is full/);
     log.close();
     expect(fs.readFileSync(file, 'utf8')).toBe('{"step":0}\n');
+  });
+
+  it('append log group commit: one fsync per interval, one at close; a failed fsync names the file', () => {
+    const file = path.join(dir, 'metrics.jsonl');
+    let nowMs = 0;
+    let fsyncs = 0;
+    let failSync = false;
+    const counting: FileSystem = {
+      ...nodeFileSystem(),
+      fsyncSync: (fd: number) => {
+        if (failSync) throw Object.assign(new Error('EIO: injected'), { code: 'EIO' });
+        fsyncs += 1;
+        fs.fsyncSync(fd);
+      },
+    };
+    const log = new DurableFiles(counting).openAppendLog(file, { syncIntervalMs: 1000, now: () => nowMs });
+    for (let step = 0; step < 10; step++) log.append(`{"step":${step}}\n`);
+    expect(fsyncs).toBe(0);
+    nowMs = 1000;
+    log.append('{"step":10}\n');
+    expect(fsyncs).toBe(1);
+    log.append('{"step":11}\n');
+    expect(fsyncs).toBe(1);
+    log.close();
+    expect(fsyncs).toBe(2);
+    expect(fs.readFileSync(file, 'utf8').split('\n')).toHaveLength(13);
+
+    const failing = new DurableFiles(counting).openAppendLog(file, { syncIntervalMs: 0 });
+    failSync = true;
+    expect(() => failing.append('{"step":12}\n')).toThrow(/Could not sync .*metrics\.jsonl: an I\/O error \(EIO\)/);
+    failSync = false;
+    failing.close();
   });
 
   it('cuts a torn tail to the last complete line and reports the bytes cut', () => {

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { AppendLog } from './append-log';
+import { AppendLog, type AppendLogOptions } from './append-log';
 import { type FileSystem, nodeFileSystem } from './file-system';
 import { StorageError, storageErrorFrom } from './storage-error';
 import { temporaryPathFor } from './temporary-path';
@@ -96,14 +96,14 @@ export class DurableFiles {
     if (replaced !== undefined) this.fs.rmSync(replaced, { recursive: true, force: true });
   }
 
-  /** Opens `file` for appending whole, fsynced records (creating its folder). */
-  openAppendLog(file: string): AppendLog {
+  /** Opens `file` for appending whole, fsynced records (creating its folder); `options` sets the group commit. */
+  openAppendLog(file: string, options: AppendLogOptions = {}): AppendLog {
     try {
       this.makeFolder(path.dirname(file));
     } catch (error) {
       throw storageErrorFrom(error, path.dirname(file), 'create the folder');
     }
-    return new AppendLog(this.fs, file);
+    return new AppendLog(this.fs, file, options);
   }
 
   /**

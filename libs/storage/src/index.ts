@@ -1,4 +1,4 @@
-export { AppendLog } from './append-log';
+export { AppendLog, type AppendLogOptions } from './append-log';
 export { DurableFiles, type DurableFolderOptions, type DurableWriteOptions } from './durable-files';
 export { type FileSystem, nodeFileSystem } from './file-system';
 export { describeCode, StorageError, storageErrorFrom } from './storage-error';
