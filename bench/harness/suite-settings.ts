@@ -17,8 +17,14 @@ export interface SuiteSettings {
   readonly cpuBackend: boolean;
   readonly reduceSizesMiB: readonly number[];
   readonly reduceWorldSizes: readonly number[];
-  /** Measured allreduces per case, and untimed ones before; fewer for big vectors and many ranks. */
+  /** Measured allreduces per case and round, and untimed ones before; fewer for big vectors and many ranks. */
   readonly reduceRuns: (mebibytes: number, worldSize: number) => { runs: number; warmup: number };
+  /**
+   * Rounds per vector size and world size: each round times every method
+   * once (fresh processes), in turn, so that the ratios to raw TCP compare
+   * methods measured in the same minutes of a noisy machine.
+   */
+  readonly reduceRounds: number;
   /** Models trained through `ganglion launch` for throughput, by key. */
   readonly throughputModels: readonly string[];
   /** Steps per launch, and how many of the first to leave out of samples/s. */
@@ -39,7 +45,8 @@ export const FULL_SETTINGS: SuiteSettings = {
   reduceSizesMiB: [1, 4, 40],
   reduceWorldSizes: [2, 4],
   reduceRuns: (mebibytes, worldSize) =>
-    mebibytes >= 40 ? { runs: worldSize > 2 ? 5 : 6, warmup: 1 } : worldSize > 2 ? { runs: 12, warmup: 2 } : { runs: 20, warmup: 3 },
+    mebibytes >= 40 ? { runs: 4, warmup: 1 } : worldSize > 2 ? { runs: 10, warmup: 3 } : { runs: 15, warmup: 3 },
+  reduceRounds: 3,
   throughputModels: ['dcgan', 'conv-vae', 'row-lstm'],
   launchSteps: 20,
   launchWarmupSteps: 4,
@@ -55,7 +62,8 @@ export const QUICK_SETTINGS: SuiteSettings = {
   cpuBackend: false,
   reduceSizesMiB: [4],
   reduceWorldSizes: [2],
-  reduceRuns: () => ({ runs: 10, warmup: 2 }),
+  reduceRuns: () => ({ runs: 20, warmup: 3 }),
+  reduceRounds: 1,
   throughputModels: ['conv-vae'],
   launchSteps: 12,
   launchWarmupSteps: 2,

@@ -18,6 +18,7 @@
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { Pull, Push } from 'zeromq';
 import {
+  atomicMarkingForLargeMessages,
   createDefaultReducerRegistry,
   isEnvelopeOf,
   membershipFromWelcome,
@@ -39,6 +40,29 @@ export type RankRequest = ReduceRuns & { readonly rank: number; readonly floats:
 
 /** IPC between a tcp-ring rank and the parent, which tells every rank where the others listen. */
 export type RingPortMessage = { readonly kind: 'port'; readonly rank: number; readonly port: number } | { readonly kind: 'ports'; readonly ports: readonly number[] };
+
+/** IPC at the end: a rank says it is done, and closes its sockets only once the parent releases every rank. */
+export type RankDoneMessage = { readonly kind: 'done' } | { readonly kind: 'release' };
+
+/**
+ * Waits until every rank has finished its runs. A rank that closed and
+ * exited as soon as its own last allreduce resolved could take with it a
+ * frame its neighbour still needs (a sent frame is only queued: ZeroMQ's
+ * linger does not outlive process.exit); at 40 MiB that stalled the
+ * neighbour until the case's timeout.
+ */
+function allRanksDone(): Promise<void> {
+  return new Promise((resolve) => {
+    const onMessage = (message: RankDoneMessage) => {
+      if (message.kind === 'release') {
+        process.off('message', onMessage);
+        resolve();
+      }
+    };
+    process.on('message', onMessage);
+    process.send?.({ kind: 'done' } satisfies RankDoneMessage);
+  });
+}
 
 const WAIT = { timeoutMs: 60_000 };
 
@@ -93,6 +117,7 @@ async function reducerRank(request: RankRequest & { kind: 'reducer' }): Promise<
       await reducer.allreduce(values, rank + 1, { ...context, phase: 1, into: output });
       if (run >= request.warmup) times.push(stop().wallMs);
     }
+    await allRanksDone();
     await reducer.close();
     return times;
   } finally {
@@ -154,6 +179,7 @@ async function tcpRingRank(request: RankRequest & { kind: 'tcp-ring' }): Promise
     await Promise.all([writeAll(right, outgoing), reader.readInto(incoming)]);
     if (run >= request.warmup) times.push(stop().wallMs);
   }
+  await allRanksDone();
   left.destroy();
   right.destroy();
   server.close();
@@ -182,6 +208,7 @@ async function zmqRingRank(request: RankRequest & { kind: 'zmq-ring' }): Promise
       for (let round = 0; round < rounds; round++) await Promise.all([push.send(chunks[round]), pull.receive()]);
       if (run >= request.warmup) times.push(stop().wallMs);
     }
+    await allRanksDone();
   } finally {
     // Our last chunk may still be queued while the right neighbour waits for it: let it leave (linger 0 here was
     // the "bare ZeroMQ ring stall" of the 2026-11-25 bench; see libs/comm/README.md).
@@ -207,11 +234,14 @@ async function tcpStarRank(request: RankRequest & { kind: 'tcp-star' }): Promise
     await Promise.all([writeAll(socket, outgoing), reader.readInto(incoming)]);
     if (run >= request.warmup) times.push(stop().wallMs);
   }
+  await allRanksDone();
   socket.destroy();
   return times;
 }
 
 function main(request: RankRequest): Promise<number[]> {
+  // As a worker does (worker-command.ts); every method alike, so that raw TCP and ZeroMQ get the same collector.
+  atomicMarkingForLargeMessages();
   switch (request.kind) {
     case 'reducer':
       return reducerRank(request);

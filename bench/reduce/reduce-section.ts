@@ -31,7 +31,13 @@ const METHODS: ReadonlyArray<{ method: ReduceMethod; fp16: boolean }> = [
   { method: 'ring', fp16: true },
 ];
 
-/** Item 3: star and ring, f32 and fp16, against raw loopback TCP, for each world size and vector size. */
+/**
+ * Item 3: star and ring, f32 and fp16, against raw loopback TCP, for each
+ * world size and vector size. The methods take turns, round after round
+ * (settings.reduceRounds), and each row pools its rounds: a ratio to raw
+ * TCP then compares times taken in the same minutes, not a quiet minute
+ * with a busy one.
+ */
 export async function runReduceSection(
   settings: SuiteSettings,
   budget: TimeBudget,
@@ -46,20 +52,34 @@ export async function runReduceSection(
         continue;
       }
       const runs = settings.reduceRuns(mebibytes, worldSize);
-      progress(`allreduce of ${mebibytes} MiB among ${worldSize} processes, ${runs.runs} runs after ${runs.warmup}`);
-      const ceilings = new Map<ReduceMethod, number>();
-      for (const { method, fp16 } of METHODS) {
-        const reduceCase: ReduceCase = { method, fp16, worldSize, mebibytes };
-        const label = reduceMethodLabel(method, fp16);
-        try {
-          const samples = await timeReduceCase(reduceCase, runs, 3 * 60_000);
-          const ms = summaryStats(samples);
-          if (method.startsWith('tcp-')) ceilings.set(method, ms.median);
-          const ceiling = ceilings.get(method === 'star' ? 'tcp-star' : method === 'ring' || method === 'zmq-ring' ? 'tcp-ring' : method);
-          rows.push({ ...reduceCase, label, ms, timesCeiling: ceiling === undefined ? Number.NaN : ms.median / ceiling, samples });
-        } catch (error) {
-          skipped.push({ what: `${label}, ${mebibytes} MiB, ${worldSize} processes`, why: `failed: ${(error as Error).message.split('\n')[0]}` });
+      progress(`allreduce of ${mebibytes} MiB among ${worldSize} processes, ${settings.reduceRounds} rounds of ${runs.runs} runs after ${runs.warmup}`);
+      const samples = new Map<string, number[]>();
+      const failures = new Map<string, string>();
+      for (let round = 0; round < settings.reduceRounds; round++) {
+        for (const { method, fp16 } of METHODS) {
+          const label = reduceMethodLabel(method, fp16);
+          if (failures.has(label)) continue;
+          try {
+            const times = await timeReduceCase({ method, fp16, worldSize, mebibytes }, runs, 3 * 60_000);
+            samples.set(label, [...(samples.get(label) ?? []), ...times]);
+          } catch (error) {
+            failures.set(label, `failed: ${(error as Error).message.split('\n')[0]}`);
+          }
         }
+      }
+      const medians = new Map<ReduceMethod, number>();
+      for (const { method, fp16 } of METHODS) {
+        const label = reduceMethodLabel(method, fp16);
+        const failure = failures.get(label);
+        const pooled = samples.get(label);
+        if (failure !== undefined || pooled === undefined) {
+          skipped.push({ what: `${label}, ${mebibytes} MiB, ${worldSize} processes`, why: failure ?? 'no runs' });
+          continue;
+        }
+        const ms = summaryStats(pooled);
+        if (method.startsWith('tcp-')) medians.set(method, ms.median);
+        const ceiling = medians.get(method === 'star' ? 'tcp-star' : method === 'ring' || method === 'zmq-ring' ? 'tcp-ring' : method);
+        rows.push({ method, fp16, worldSize, mebibytes, label, ms, timesCeiling: ceiling === undefined ? Number.NaN : ms.median / ceiling, samples: pooled });
       }
     }
   }

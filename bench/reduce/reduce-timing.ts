@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { CoordinatorSocket, DEFAULT_BUCKET_BYTES, isEnvelopeOf, StarAggregator } from '@ganglion/comm';
 import { runChild } from '../harness/child-process';
 import { floatsIn, type ReduceCase, type ReduceRuns } from './reduce-cases';
-import type { RankRequest, RingPortMessage } from './reduce-rank-child';
+import type { RankDoneMessage, RankRequest, RingPortMessage } from './reduce-rank-child';
 import { StreamReader, writeAll } from '../harness/stream-reader';
 
 const RANK_SCRIPT = join(__dirname, 'reduce-rank-child.ts');
@@ -34,12 +34,19 @@ async function runRanks(
   onMessage?: (message: unknown, child: ChildProcess) => void,
 ): Promise<number[]> {
   const children: ChildProcess[] = [];
+  let done = 0;
+  // Every rank reports 'done' after its runs; once all have, all are released to close and exit together.
+  const onRankMessage = (message: unknown, child: ChildProcess) => {
+    if ((message as RankDoneMessage).kind !== 'done') return onMessage?.(message, child);
+    done += 1;
+    if (done === requests.length) for (const rank of children) rank.send({ kind: 'release' } satisfies RankDoneMessage);
+  };
   const all = requests.map((request) =>
     runChild<number[]>(RANK_SCRIPT, {
       args: [JSON.stringify(request)],
       timeoutMs,
       onSpawn: (child) => children.push(child),
-      onMessage,
+      onMessage: onRankMessage,
     }),
   );
   try {

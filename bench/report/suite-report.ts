@@ -58,14 +58,15 @@ export function suiteReport(results: SuiteResults): string {
   );
 
   sections.push(
-    '3. allreduce, one process per rank (ms, min / median / max; x TCP = median over raw TCP in the same pattern)\n' +
+    '3. allreduce, one process per rank (ms, min / median / max, and p90; x TCP = median over raw TCP in the same pattern; methods take turns over the rounds)\n' +
       textTable(
-        ['ranks', 'MiB', 'method', 'ms', 'x TCP', 'GiB/s of vector'],
+        ['ranks', 'MiB', 'method', 'ms', 'p90', 'x TCP', 'GiB/s of vector'],
         results.reducers.map((row) => [
           String(row.worldSize),
           String(row.mebibytes),
           row.label,
           formatStats(row.ms, 2),
+          row.ms.p90.toFixed(2),
           Number.isNaN(row.timesCeiling) ? '—' : row.timesCeiling.toFixed(2),
           (row.mebibytes / 1024 / (row.ms.median / 1000)).toFixed(2),
         ]),
@@ -111,7 +112,7 @@ export function suiteReport(results: SuiteResults): string {
   }
 
   sections.push(
-    'targets (issue 5)\n' +
+    'targets (issues 5 and 10)\n' +
       textTable(
         ['target', 'measured', 'verdict'],
         results.targets.map((check) => [check.target, check.measured, verdict(check)]),

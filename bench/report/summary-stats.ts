@@ -1,8 +1,10 @@
-/** Min, median and max of a set of measurements, and how many there were. */
+/** Min, median, p90 and max of a set of measurements, and how many there were. */
 export interface SummaryStats {
   readonly min: number;
   readonly median: number;
   readonly max: number;
+  /** 90th percentile (nearest rank): the tail a training step waits for one time in ten. */
+  readonly p90: number;
   /** Number of measurements summarised. */
   readonly count: number;
 }
@@ -22,5 +24,6 @@ export function summaryStats(values: readonly number[]): SummaryStats {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = sorted.length >> 1;
   const median = sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-  return { min: sorted[0], median, max: sorted[sorted.length - 1], count: sorted.length };
+  const p90 = sorted[Math.ceil(0.9 * sorted.length) - 1];
+  return { min: sorted[0], median, max: sorted[sorted.length - 1], p90, count: sorted.length };
 }

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { readAllowList, readCurveKeyPair } from '@ganglion/comm';
+import { atomicMarkingForLargeMessages, readAllowList, readCurveKeyPair } from '@ganglion/comm';
 import { backendOption, endpointArgument, positiveInt, positiveSeconds } from '@ganglion/pipeline';
 import { startDistributedCoordinator } from '../distributed-coordinator';
 import { launchLocalJob } from '../launch/local-launch';
@@ -53,6 +53,7 @@ export function coordinatorCommand(setExitCode: (code: number) => void): Command
       setExitCode(2);
       return;
     }
+    atomicMarkingForLargeMessages(); // the star's gradient frames are megabytes: see its comment
     const code = await withInterrupts(async (signal) => {
       const curve = flags.curveSecret === undefined || flags.allow === undefined ? undefined : { keyPair: readCurveKeyPair(flags.curveSecret), allow: readAllowList(flags.allow) };
       const coordinator = await startDistributedCoordinator({
@@ -100,6 +101,7 @@ export function launchCommand(setExitCode: (code: number) => void): Command {
         .option('--from-env', 'read RANK/WORLD_SIZE/MASTER_ADDR/MASTER_PORT or SLURM_PROCID/SLURM_NTASKS (same as `ganglion run`)'),
     ),
   ).action(async (pipelineFile: string, flags: LaunchFlags) => {
+    atomicMarkingForLargeMessages(); // the coordinator (star gradients) runs in this process
     setExitCode(flags.fromEnv === true ? await runFromEnv(pipelineFile, flags) : await launch(pipelineFile, flags));
   });
 }
@@ -113,6 +115,7 @@ export function runCommand(setExitCode: (code: number) => void): Command {
         .argument('<pipeline>', 'pipeline file, e.g. pipelines/fashion-vae.ts'),
     ),
   ).action(async (pipelineFile: string, flags: LaunchFlags) => {
+    atomicMarkingForLargeMessages(); // a worker (and on process 0 the coordinator) runs in this process
     setExitCode(await runFromEnv(pipelineFile, flags));
   });
 }

@@ -20,7 +20,9 @@ class FakeReducer implements GradientReducer {
   async allreduce(values: Float32Array, weight: number, context: ReduceContext): Promise<Float32Array> {
     this.calls.push({ values, sent: values.slice(), weight, context });
     if (this.fail) throw new Error('reduce failed');
-    return values.map((v, i) => (v * weight + this.other[i] * this.otherWeight) / (weight + this.otherWeight));
+    const result = context.into ?? new Float32Array(values.length);
+    values.forEach((v, i) => (result[i] = (v * weight + this.other[i] * this.otherWeight) / (weight + this.otherWeight)));
+    return result;
   }
 
   getConfig(): ReducerConfig {
@@ -54,7 +56,9 @@ describe('AllreduceGradientSynchronizer', () => {
 
     expect(Array.from(reducer.calls[0].sent)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 0.5]);
     expect(reducer.calls[0].weight).toBe(1);
-    expect(reducer.calls[0].context).toEqual({ generation: 7, step: 3, phase: 1 });
+    const { into, ...context } = reducer.calls[0].context;
+    expect(context).toEqual({ generation: 7, step: 3, phase: 1 });
+    expect(into).toHaveLength(9);
     expect(result.gradients.map((g) => g.shape)).toEqual([[2, 2], [3], []]);
     const expected = (mine: number, theirs: number) => (mine * 1 + theirs * 3) / 4;
     expect(Array.from(result.gradients[0].dataSync())).toEqual([expected(1, 10), expected(2, 20), expected(3, 30), expected(4, 40)]);
@@ -65,15 +69,28 @@ describe('AllreduceGradientSynchronizer', () => {
     for (const gradient of result.gradients) gradient.dispose();
   });
 
-  it('hands the reducer a fresh array on every call', async () => {
+  it("reuses each phase's arrays from step to step (values and into), and gives them up after a failed call", async () => {
     const reducer = new FakeReducer(new Float32Array(9), 0);
     const synchronizer = new AllreduceGradientSynchronizer(reducer, group, steppingClock(1));
-    for (let step = 0; step < 2; step++) {
-      const result = await synchronizer.synchronize({ ...key, step }, localGradients(), 1, 4);
+    const run = async (step: number, phaseIndex: number) => {
+      const result = await synchronizer.synchronize({ ...key, step, phaseIndex }, localGradients(), 1, 4);
       for (const gradient of result.gradients) gradient.dispose();
-    }
-    expect(reducer.calls[0].values.buffer).not.toBe(reducer.calls[1].values.buffer);
-    expect(Array.from(reducer.calls[0].values)).toEqual(Array.from(reducer.calls[0].sent));
+    };
+    await run(0, 0);
+    await run(0, 1);
+    await run(1, 0);
+    const [first, otherPhase, again] = reducer.calls;
+    expect(again.values).toBe(first.values);
+    expect(again.context.into).toBe(first.context.into);
+    expect(otherPhase.values).not.toBe(first.values);
+    expect(first.context.into).not.toBe(first.values);
+    expect(Array.from(again.values)).toEqual(Array.from(again.sent));
+
+    const failing = new FakeReducer(new Float32Array(9), 0, true);
+    const afterFailure = new AllreduceGradientSynchronizer(failing, group, steppingClock(1));
+    await expect(afterFailure.synchronize(key, localGradients(), 1, 4)).rejects.toThrow('reduce failed');
+    await expect(afterFailure.synchronize(key, localGradients(), 1, 4)).rejects.toThrow('reduce failed');
+    expect(failing.calls[1].values).not.toBe(failing.calls[0].values);
   });
 
   it('disposes the local gradients: the tensor count does not grow across steps', async () => {

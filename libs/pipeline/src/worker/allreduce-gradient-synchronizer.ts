@@ -4,6 +4,7 @@ import { GradientReducer } from '@ganglion/comm';
 import { Clock } from '../clock';
 import type { GradientSynchronizer, PhaseKey, SynchronizedGradients } from '../gradient-synchronizer';
 import { DistributedProcessGroup } from './distributed-process-group';
+import { PhaseBuffers } from './phase-buffers';
 import { StepProgress } from './step-progress';
 
 /**
@@ -11,20 +12,26 @@ import { StepProgress } from './step-progress';
  * one allreduce per phase through the job's GradientReducer.
  *
  * 1. Flatten the phase's gradients, in the phase's variable order (stable
- *    names every rank agrees on), into a fresh Float32Array, with the local
- *    mean loss as its last element; dispose the gradient tensors.
- * 2. allreduce(flat, localSampleCount, {generation, step, phase}): the
- *    sample-count-weighted mean over ranks, the same bytes on every rank.
- *    The weighted mean of local mean losses is the global mean loss.
+ *    names every rank agrees on), into the phase's Float32Array (reused
+ *    from step to step: see PhaseBuffers), with the local mean loss as its
+ *    last element; dispose the gradient tensors.
+ * 2. allreduce(flat, localSampleCount, {generation, step, phase, into}):
+ *    the sample-count-weighted mean over ranks, the same bytes on every
+ *    rank, written into the phase's mean array. The weighted mean of local
+ *    mean losses is the global mean loss.
  * 3. Cut the mean back into tensors of the gradients' shapes, and note in
  *    StepProgress that the phase was reduced (the Trainer applies it
  *    before it awaits anything else). A membership change aborts step 2
  *    through the group's reduceSignal: nothing of the old generation is
  *    applied.
  *
- * The array is fresh per call and never touched again, since the reducer
- * may send it without copying. With fp16 compression the loss travels as
- * float16 too: the reported loss then has ~3 significant digits.
+ * The reducer may send the flat array without copying: it is written again
+ * only in the phase's next call, after this one resolved (a failed call
+ * gives up the phase's arrays instead). tf.tensor copies the mean into the
+ * backend (WASM, tfjs-node) or holds it until the Trainer has applied and
+ * disposed the gradients (cpu, webgpu's lazy upload), both before the
+ * phase's next call. With fp16 compression the loss travels as float16
+ * too: the reported loss then has ~3 significant digits.
  */
 @injectable()
 export class AllreduceGradientSynchronizer implements GradientSynchronizer {
@@ -35,11 +42,13 @@ export class AllreduceGradientSynchronizer implements GradientSynchronizer {
     @inject(StepProgress) @optional() private readonly progress?: StepProgress,
   ) {}
 
+  private readonly buffers = new PhaseBuffers();
+
   async synchronize(key: PhaseKey, gradients: tf.Tensor[], loss: number, sampleCount: number): Promise<SynchronizedGradients> {
     const shapes = gradients.map((gradient) => gradient.shape);
     const sizes = gradients.map((gradient) => gradient.size);
     const total = sizes.reduce((a, b) => a + b, 0);
-    const flat = new Float32Array(total + 1);
+    const { values: flat, mean: into } = this.buffers.take(key.phaseIndex, total + 1);
     try {
       let offset = 0;
       for (const [index, gradient] of gradients.entries()) {
@@ -55,12 +64,19 @@ export class AllreduceGradientSynchronizer implements GradientSynchronizer {
     flat[total] = loss;
 
     const started = this.clock.now();
-    const mean = await this.reducer.allreduce(flat, sampleCount, {
-      generation: this.group.generation(),
-      step: key.step,
-      phase: key.phaseIndex,
-      signal: this.group.reduceSignal?.(),
-    });
+    let mean: Float32Array;
+    try {
+      mean = await this.reducer.allreduce(flat, sampleCount, {
+        generation: this.group.generation(),
+        step: key.step,
+        phase: key.phaseIndex,
+        signal: this.group.reduceSignal?.(),
+        into,
+      });
+    } catch (error) {
+      this.buffers.forget(key.phaseIndex);
+      throw error;
+    }
     this.progress?.phaseReduced(key.step, key.phaseIndex);
     const reduceMs = this.clock.now() - started;
     if (mean.length !== flat.length) {

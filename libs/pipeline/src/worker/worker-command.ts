@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { readCurveKeyPair, readPublicKey } from '@ganglion/comm';
+import { atomicMarkingForLargeMessages, readCurveKeyPair, readPublicKey } from '@ganglion/comm';
 import { backendOption, logFormatOption } from '../command-line/shared-options';
 import { setOption } from '../command-line/set-option';
 import type { SetOverride } from '../set-overrides';
@@ -49,6 +49,7 @@ export function buildWorkerCommand(setExitCode: (code: number) => void): Command
         setExitCode(2);
         return;
       }
+      atomicMarkingForLargeMessages(); // gradient frames are megabytes: see its comment
       // Started by `launch`/`run`: exit as soon as the launcher is gone (however it died), instead of waiting out --coordinator-timeout.
       watchLauncher(process.env, process.stdin, (launcherPid) => {
         process.stderr.write(`The launcher (pid ${launcherPid}) that started this worker is gone; exiting.\n`);
