@@ -8,6 +8,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { atomicMarkingForLargeMessages } from '../transport/large-message-gc';
 import { runSoak } from './run-soak';
 import { formatSoakReport } from './soak-report';
 
@@ -17,6 +18,7 @@ function argument(name: string): string | undefined {
 }
 
 async function main(): Promise<number> {
+  atomicMarkingForLargeMessages(); // the star's coordinator socket runs in this process, as in `ganglion coordinator`
   const short = process.argv.includes('--short');
   const calls = Number(argument('--calls') ?? (short ? 600 : 10_000));
   const seed = Number(argument('--seed') ?? 20261204);

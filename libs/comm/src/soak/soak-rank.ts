@@ -19,6 +19,7 @@ import { withRingSendDelays, withStarSendDelays, type SendDelayOptions } from '.
 import type { SoakRankMessage, SoakRankRecord, SoakRankRequest } from './soak-ipc';
 import { buildSoakPlan, DEFAULT_SOAK_SIZES, seededRandom, SHORT_SOAK_SIZES } from './soak-plan';
 import { resultFingerprint, rankShares, SoakPatterns } from './soak-vectors';
+import { atomicMarkingForLargeMessages } from '../transport/large-message-gc';
 
 function tell(message: SoakRankMessage): Promise<void> {
   return new Promise((resolve) => {
@@ -36,6 +37,7 @@ async function welcomeOf(socket: WorkerSocket): Promise<WelcomeHeader> {
 }
 
 async function main(request: SoakRankRequest): Promise<void> {
+  atomicMarkingForLargeMessages(); // as a worker process does
   const { workerId, keyPair } = request;
   const plainRing = await RingTransport.bind();
   const curveRing = await RingTransport.bind({ curve: { keyPair } });
