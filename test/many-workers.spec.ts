@@ -14,26 +14,34 @@ interface Scale {
 }
 
 /**
- * The scales CI runs (8 workers, both reducers); GANGLION_E2E_SCALES=all
- * adds 16 on the ring and 16 through the star. Every worker process
- * loads tfjs (~3 CPU-seconds, ~170 MB each), so 16 of them take a while
- * to start on two cores.
+ * The scales: 8 and 16 workers, both reducers (CI runs all four; about
+ * 100 s together on a quiet 2-core machine). GANGLION_E2E_SCALES=8 keeps
+ * the 8-worker pair only. Every worker process loads tfjs (~3
+ * CPU-seconds, ~170 MB each), so 16 of them take a while to start on two
+ * cores.
+ *
+ * In one CI run under load the 16-ring case once lost a fourth worker
+ * ('unreachable') while the test held the survivors paused for the
+ * joiners: a SIGSTOPped worker answers no ZMTP heartbeat, so after
+ * --worker-timeout (120 s then) the coordinator dropped the connection
+ * whose last traffic was oldest, which is --worker-timeout doing its job.
+ * The pause (two tfjs start-ups on two loaded cores, bounded by the waits
+ * below) now has WORKER_TIMEOUT_S, and the test prints how long it was.
  */
-// 16 processes are opt-in (GANGLION_E2E_SCALES=all): in one CI run the 16-ring case lost a fourth worker
-// ('unreachable') while the test held the survivors paused for the joiners; until that is explained, CI runs
-// both reducers at 8 and the 16-process runs are made by hand (issue 10).
 const SCALES: readonly Scale[] = [
   { workers: 8, reducer: 'star', kills: 1, joins: 1 },
   { workers: 8, reducer: 'ring', kills: 1, joins: 1 },
-  ...(process.env.GANGLION_E2E_SCALES === 'all'
-    ? ([
+  ...(process.env.GANGLION_E2E_SCALES === '8'
+    ? []
+    : ([
         { workers: 16, reducer: 'ring', kills: 3, joins: 2 },
         { workers: 16, reducer: 'star', kills: 3, joins: 2 },
-      ] as const)
-    : []),
+      ] as const)),
 ];
 
 const STEPS = 14;
+/** A paused worker answers no heartbeat: the pause for the joiners (bounded by its waits) must stay under this. */
+const WORKER_TIMEOUT_S = 600;
 /** Global batch: two samples per worker at 16, uneven after the kills. */
 const BATCH = 32;
 
@@ -89,7 +97,7 @@ describe('many worker processes with elastic events', () => {
       'coordinator', 'pipelines/fashion-rowlstm.ts', '--bind', endpoint, '--out', out, '--workers', String(workers),
       '--min-workers', String(workers - kills), '--max-workers', String(workers), '--reducer', reducer,
       '--steps', String(STEPS), '--batch-size', String(BATCH), '--checksum-every', '5', '--sample-every', '0', '--log-every', '1',
-      '--log-format', 'json', '--progress', 'lines', '--join-timeout', '400', '--worker-timeout', '120', '--rejoin-timeout', '120',
+      '--log-format', 'json', '--progress', 'lines', '--join-timeout', '400', '--worker-timeout', String(WORKER_TIMEOUT_S), '--rejoin-timeout', '120',
     ]);
     started.push(coordinator);
     const alive: GanglionProcess[] = [];
@@ -113,9 +121,11 @@ describe('many worker processes with elastic events', () => {
     // A worker takes seconds to start, longer than a step: hold the others (well within --worker-timeout) until the joiners said HELLO.
     await coordinator.waitForOutput(new RegExp(`"msg":"generation ${kills + 1}: `), 300_000);
     for (const worker of alive) worker.pause();
+    const pausedAt = Date.now();
     const joiners = Array.from({ length: joins }, (_, i) => startWorker(`late${i}`));
     for (const [i] of joiners.entries()) await coordinator.waitForOutput(new RegExp(`"msg":"worker late${i} \\([^)]*\\) joined with backend wasm mid-run`), 120_000);
     for (const worker of alive) worker.resume();
+    const pausedS = (Date.now() - pausedAt) / 1000; // at most 2 x 120 s (the waits above), under WORKER_TIMEOUT_S
 
     expect(await coordinator.exit(400_000)).toBe(0);
     const finalWorld = workers - kills + joins;
@@ -129,7 +139,7 @@ describe('many worker processes with elastic events', () => {
     const checksums = [...output.matchAll(checksum)].map((m) => m[1]);
     const seconds = (Date.now() - began) / 1000;
     process.stdout.write(
-      `${workers} workers (${reducer}), seed ${seed}: killed ${killed.join(', ')}; ${joins} joined; final world ${finalWorld}; ` +
+      `${workers} workers (${reducer}), seed ${seed}: killed ${killed.join(', ')}; ${joins} joined (survivors paused ${pausedS.toFixed(0)} s); final world ${finalWorld}; ` +
         `all started and ranked in ${(startedMs / 1000).toFixed(0)} s, finished in ${seconds.toFixed(0)} s; checksums ${checksums.join(' ')}\n`,
     );
   });
