@@ -85,6 +85,20 @@ export function addDistributedOptions(command: Command): Command {
     );
 }
 
+/** What `coordinator`, `launch` and `run` pass alike to the job they start, from the same flags. */
+export function jobOptionsOf(pipelineFile: string, flags: DistributedFlags) {
+  return {
+    pipelineFile,
+    overrides: overridesOf(flags),
+    sets: flags.set,
+    joinTimeoutMs: flags.joinTimeout * 1000,
+    outputDir: flags.out,
+    logFormat: flags.logFormat,
+    progress: flags.progress,
+    dashboard: dashboardOf(flags),
+  };
+}
+
 /** `--dashboard` / `--dashboard-port` / `--dashboard-host` → where the dashboard listens, or undefined without any of them. */
 export function dashboardOf(flags: DistributedFlags): DashboardListenOptions | undefined {
   if (flags.dashboard !== true && flags.dashboardPort === undefined && flags.dashboardHost === undefined) return undefined;

@@ -12,8 +12,7 @@ import {
   type DistributedFlags,
   elasticOf,
   gpuList,
-  dashboardOf,
-  overridesOf,
+  jobOptionsOf,
   withInterrupts,
 } from './cli-options';
 import { addCurveOptions, type CurveFlags, launchCurve, scheduledCurve } from './curve-flags';
@@ -57,17 +56,10 @@ export function coordinatorCommand(setExitCode: (code: number) => void): Command
     const code = await withInterrupts(async (signal) => {
       const curve = flags.curveSecret === undefined || flags.allow === undefined ? undefined : { keyPair: readCurveKeyPair(flags.curveSecret), allow: readAllowList(flags.allow) };
       const coordinator = await startDistributedCoordinator({
-        pipelineFile,
-        overrides: overridesOf(flags),
-        sets: flags.set,
+        ...jobOptionsOf(pipelineFile, flags),
         bind: flags.bind,
         workers: flags.workers,
-        joinTimeoutMs: flags.joinTimeout * 1000,
         ...elasticOf(flags),
-        outputDir: flags.out,
-        logFormat: flags.logFormat,
-        progress: flags.progress,
-        dashboard: dashboardOf(flags),
         signal,
         curve,
       });
@@ -133,18 +125,11 @@ async function launch(pipelineFile: string, flags: LaunchFlags): Promise<number>
   const workers = flags.workers ?? flags.gpus?.length ?? 1;
   return withInterrupts(async (signal) => {
     const { result, paths } = await launchLocalJob({
-      pipelineFile,
-      overrides: overridesOf(flags),
-      sets: flags.set,
+      ...jobOptionsOf(pipelineFile, flags),
       workers,
       gpus: flags.gpus,
       backend: flags.backend,
-      joinTimeoutMs: flags.joinTimeout * 1000,
       ...elasticOf(flags),
-      outputDir: flags.out,
-      logFormat: flags.logFormat,
-      progress: flags.progress,
-      dashboard: dashboardOf(flags),
       workerCommand: workerCommand(),
       signal,
       ...launchCurve(flags, workers),
@@ -156,19 +141,12 @@ async function launch(pipelineFile: string, flags: LaunchFlags): Promise<number>
 async function runFromEnv(pipelineFile: string, flags: LaunchFlags): Promise<number> {
   return withInterrupts(async (signal) => {
     const run = await runScheduledJob({
-      pipelineFile,
-      overrides: overridesOf(flags),
-      sets: flags.set,
+      ...jobOptionsOf(pipelineFile, flags),
       env: process.env,
       coordinatorHost: flags.coordinatorHost,
       bindHost: flags.bindHost,
       advertiseHost: flags.advertiseHost,
       backend: flags.backend,
-      outputDir: flags.out,
-      logFormat: flags.logFormat,
-      progress: flags.progress,
-      dashboard: dashboardOf(flags),
-      joinTimeoutMs: flags.joinTimeout * 1000,
       resume: flags.resume,
       connectTimeoutMs: flags.connectTimeout * 1000,
       workerCommand: workerCommand(),
