@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, Option } from 'commander';
 import { coordinatorCommand, launchCommand, runCommand } from '@ganglion/coordinator';
-import { backendOption, buildWorkerCommand, formatLosses, logFormatOption, nonFiniteOption, nonNegativeInt, positiveInt, type SetOverride, setOption, trainInProcess, withThreadsFlag } from '@ganglion/pipeline';
+import { addPipelineOverrideOptions, backendOption, buildWorkerCommand, formatLosses, logFormatOption, nonFiniteOption, nonNegativeInt, positiveInt, type SetOverride, trainInProcess, withThreadsFlag } from '@ganglion/pipeline';
 import { backendCommand } from './backend-command';
 import { exportCommand } from './export-command';
 import { keygenCommand } from './keygen-command';
@@ -18,16 +18,9 @@ export function buildCli(setExitCode: (code: number) => void): Command {
       .exitOverride(),
   );
 
-  program
-    .command('train')
-    .description('Train a pipeline in this process (no workers).')
-    .argument('<pipeline>', 'pipeline file, e.g. pipelines/fashion-vae.ts')
-    .addOption(setOption())
-    .option('--steps <n>', 'number of steps (overrides the pipeline)', positiveInt)
-    .option('--batch-size <n>', 'global batch size (overrides the pipeline)', positiveInt)
-    .option('--seed <n>', 'seed of data order and noise (overrides the pipeline)', nonNegativeInt)
-    .option('--sample-every <n>', 'write a sample grid every n steps', nonNegativeInt)
-    .option('--log-every <n>', 'log a progress line every n steps', positiveInt)
+  addPipelineOverrideOptions(
+    program.command('train').description('Train a pipeline in this process (no workers).').argument('<pipeline>', 'pipeline file, e.g. pipelines/fashion-vae.ts'),
+  )
     .option('--checkpoint-every <n>', 'write a checkpoint every n steps (0: only at the end)', nonNegativeInt)
     .option('--keep-checkpoints <n>', 'keep the newest n checkpoints (default 3)', positiveInt)
     .addOption(nonFiniteOption())

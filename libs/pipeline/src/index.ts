@@ -109,5 +109,5 @@ export type { SamplerNetwork } from './export/sampler-network';
 export { buildWorkerCommand } from './worker/worker-command';
 export { threadsOption, withThreadsFlag } from './command-line/threads-flag';
 export { setOption } from './command-line/set-option';
-export { backendOption, logFormatOption } from './command-line/shared-options';
+export { addPipelineOverrideOptions, backendOption, logFormatOption } from './command-line/shared-options';
 export { endpointArgument, nonFiniteOption, nonNegativeInt, positiveInt, positiveSeconds, tcpPort } from './command-line/option-parsers';

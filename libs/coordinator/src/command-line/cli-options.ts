@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { formatLosses, logFormatOption, nonFiniteOption, nonNegativeInt, positiveInt, positiveSeconds, type RunPaths, type SetOverride, setOption, tcpPort } from '@ganglion/pipeline';
+import { addPipelineOverrideOptions, formatLosses, logFormatOption, nonFiniteOption, nonNegativeInt, positiveInt, positiveSeconds, type RunPaths, type SetOverride, tcpPort } from '@ganglion/pipeline';
 import type { DashboardListenOptions } from '../dashboard/open-dashboard';
 import type { DistributedRunOverrides } from '../distributed-coordinator';
 import type { CoordinatorResult } from '../job/coordinator';
@@ -48,13 +48,7 @@ export interface DistributedFlags extends OverrideFlags {
 }
 
 export function addOverrideOptions(command: Command): Command {
-  return command
-    .addOption(setOption())
-    .option('--steps <n>', 'number of steps (overrides the pipeline)', positiveInt)
-    .option('--batch-size <n>', 'global batch size, over all workers (overrides the pipeline)', positiveInt)
-    .option('--seed <n>', 'seed of data order and noise (overrides the pipeline)', nonNegativeInt)
-    .option('--sample-every <n>', 'write a sample grid every n steps', nonNegativeInt)
-    .option('--log-every <n>', 'log a progress line every n steps', positiveInt)
+  return addPipelineOverrideOptions(command, 'global batch size, over all workers (overrides the pipeline)')
     .addOption(nonFiniteOption())
     .addOption(logFormatOption())
     .option('--out <dir>', 'folder for runs/<name>/<timestamp>', 'runs');
