@@ -1,6 +1,8 @@
 import type { Skipped } from '../models/model-section';
 import { reduceMethodLabel, type ReduceCase, type ReduceMethod } from './reduce-cases';
 import { timeReduceCase } from './reduce-timing';
+import { timeAlternatedRing } from './alternated-ring-timing';
+import type { AlternatedMethod } from './alternated-ring-cases';
 import type { SuiteSettings } from '../harness/suite-settings';
 import type { TimeBudget } from '../harness/time-budget';
 import { summaryStats, type SummaryStats } from '../report/summary-stats';
@@ -21,22 +23,30 @@ export interface ReduceSectionResult {
   readonly skipped: Skipped[];
 }
 
-const METHODS: ReadonlyArray<{ method: ReduceMethod; fp16: boolean }> = [
+/** The star's methods, timed in rounds of fresh processes (its hub is this process). */
+const STAR_METHODS: ReadonlyArray<{ method: ReduceMethod; fp16: boolean }> = [
   { method: 'tcp-star', fp16: false },
   { method: 'star', fp16: false },
   { method: 'star', fp16: true },
-  { method: 'tcp-ring', fp16: false },
-  { method: 'zmq-ring', fp16: false },
-  { method: 'ring', fp16: false },
-  { method: 'ring', fp16: true },
+];
+
+/** The ring's rows, from the alternated measurement (all four in the same processes, call by call). */
+const RING_ROWS: ReadonlyArray<{ method: ReduceMethod; fp16: boolean; alternated: AlternatedMethod }> = [
+  { method: 'tcp-ring', fp16: false, alternated: 'raw TCP ring' },
+  { method: 'zmq-ring', fp16: false, alternated: 'raw ZeroMQ ring' },
+  { method: 'ring', fp16: false, alternated: 'ring f32' },
+  { method: 'ring', fp16: true, alternated: 'ring fp16' },
 ];
 
 /**
  * Item 3: star and ring, f32 and fp16, against raw loopback TCP, for each
- * world size and vector size. The methods take turns, round after round
- * (settings.reduceRounds), and each row pools its rounds: a ratio to raw
- * TCP then compares times taken in the same minutes, not a quiet minute
- * with a busy one.
+ * world size and vector size. The ring's four methods (raw TCP, bare
+ * ZeroMQ, ring f32, ring fp16) alternate call by call in the same rank
+ * processes (alternated-ring-child.ts), reduceRounds x runs calls each; the
+ * star's take turns round after round in fresh processes (its hub and
+ * coordinator are this process), each row pooling its rounds. Either way
+ * a ratio to raw TCP compares times taken in the same minutes, not a quiet
+ * minute with a busy one.
  */
 export async function runReduceSection(
   settings: SuiteSettings,
@@ -56,7 +66,7 @@ export async function runReduceSection(
       const samples = new Map<string, number[]>();
       const failures = new Map<string, string>();
       for (let round = 0; round < settings.reduceRounds; round++) {
-        for (const { method, fp16 } of METHODS) {
+        for (const { method, fp16 } of STAR_METHODS) {
           const label = reduceMethodLabel(method, fp16);
           if (failures.has(label)) continue;
           try {
@@ -67,8 +77,14 @@ export async function runReduceSection(
           }
         }
       }
+      try {
+        const alternated = await timeAlternatedRing(worldSize, mebibytes, { runs: runs.runs * settings.reduceRounds, warmup: runs.warmup }, 6 * 60_000);
+        for (const { method, fp16, alternated: name } of RING_ROWS) samples.set(reduceMethodLabel(method, fp16), alternated[name]);
+      } catch (error) {
+        for (const { method, fp16 } of RING_ROWS) failures.set(reduceMethodLabel(method, fp16), `failed: ${(error as Error).message.split('\n')[0]}`);
+      }
       const medians = new Map<ReduceMethod, number>();
-      for (const { method, fp16 } of METHODS) {
+      for (const { method, fp16 } of [...STAR_METHODS, ...RING_ROWS]) {
         const label = reduceMethodLabel(method, fp16);
         const failure = failures.get(label);
         const pooled = samples.get(label);

@@ -58,7 +58,7 @@ export function suiteReport(results: SuiteResults): string {
   );
 
   sections.push(
-    '3. allreduce, one process per rank (ms, min / median / max, and p90; x TCP = median over raw TCP in the same pattern; methods take turns over the rounds)\n' +
+    '3. allreduce, one process per rank (ms, min / median / max, and p90; x TCP = median over raw TCP in the same pattern; the ring rows alternate call by call in the same processes, the star rows take turns over rounds)\n' +
       textTable(
         ['ranks', 'MiB', 'method', 'ms', 'p90', 'x TCP', 'GiB/s of vector'],
         results.reducers.map((row) => [
