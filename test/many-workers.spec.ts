@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { seededRandom } from '@ganglion/comm';
 import { freePort, GanglionProcess } from './support/ganglion-process';
 import { onlyRunFolder, readMetrics } from './support/run-cli';
 
@@ -45,18 +46,6 @@ const WORKER_TIMEOUT_S = 600;
 /** Global batch: two samples per worker at 16, uneven after the kills. */
 const BATCH = 32;
 
-/** A small seeded generator (mulberry32), so a failing run's random steps can be replayed from the seed in its log. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Issue 10, item 4: many worker processes on one machine (the RowLSTM at
  * two samples per worker), with elastic events at scale: workers killed
@@ -86,7 +75,7 @@ describe('many worker processes with elastic events', () => {
   it.each(SCALES)('$workers workers, $reducer reducer: $kills killed at random steps, $joins joining; all steps, matching checksums', async ({ workers, reducer, kills, joins }) => {
     const began = Date.now();
     const seed = Number(process.env.GANGLION_E2E_SEED ?? began % 100_000);
-    const random = seeded(seed);
+    const random = seededRandom(seed); // mulberry32: a failing run's random steps replay from the seed in its log
     // Distinct kill steps in 2..STEPS-6, ascending: the joiners still find steps to join.
     const killSteps = new Set<number>();
     for (let tries = 0; killSteps.size < kills && tries < 1000; tries++) killSteps.add(2 + Math.floor(random() * (STEPS - 8)));

@@ -12,9 +12,7 @@ export interface AlternatedRankRequest {
   readonly warmup: number;
 }
 
-/** IPC with the parent: where this rank listens, everyone's addresses, and the end (close only when all ranks are done). */
+/** IPC with the parent: where this rank listens, and everyone's addresses (the end goes through rank-processes.ts). */
 export type AlternatedRankMessage =
   | { readonly kind: 'listening'; readonly rank: number; readonly ring: string; readonly zmq: string; readonly tcpPort: number }
-  | { readonly kind: 'peers'; readonly ring: readonly string[]; readonly zmq: readonly string[]; readonly tcpPorts: readonly number[] }
-  | { readonly kind: 'done' }
-  | { readonly kind: 'release' };
+  | { readonly kind: 'peers'; readonly ring: readonly string[]; readonly zmq: readonly string[]; readonly tcpPorts: readonly number[] };

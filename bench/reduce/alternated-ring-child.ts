@@ -14,6 +14,7 @@ import { createConnection, createServer, type Socket } from 'node:net';
 import { Pull, Push } from 'zeromq';
 import { atomicMarkingForLargeMessages, RingReducer, RingTransport } from '@ganglion/comm';
 import { replyToParent } from '../harness/child-process';
+import { allRanksDone } from '../harness/rank-processes';
 import { startStopwatch } from '../harness/stopwatch';
 import { StreamReader, writeAll } from '../harness/stream-reader';
 import { ringBytesPerRank } from './reduce-cases';
@@ -81,10 +82,7 @@ async function main(request: AlternatedRankRequest): Promise<Record<AlternatedMe
     }
   }
   await call(barrier);
-  // Close only once every rank is done: a frame still queued here may be one a neighbour needs (see reduce-rank-child.ts).
-  const release = nextMessage('release');
-  process.send?.({ kind: 'done' } satisfies AlternatedRankMessage);
-  await release;
+  await allRanksDone();
   push.linger = 5000;
   push.close();
   pull.close();

@@ -26,6 +26,7 @@ import {
   WorkerSocket,
 } from '@ganglion/comm';
 import { replyToParent } from '../harness/child-process';
+import { allRanksDone } from '../harness/rank-processes';
 import { startStopwatch } from '../harness/stopwatch';
 import { ringBytesPerRank, type ReduceRuns } from './reduce-cases';
 import { StreamReader, writeAll } from '../harness/stream-reader';
@@ -40,29 +41,6 @@ export type RankRequest = ReduceRuns & { readonly rank: number; readonly floats:
 
 /** IPC between a tcp-ring rank and the parent, which tells every rank where the others listen. */
 export type RingPortMessage = { readonly kind: 'port'; readonly rank: number; readonly port: number } | { readonly kind: 'ports'; readonly ports: readonly number[] };
-
-/** IPC at the end: a rank says it is done, and closes its sockets only once the parent releases every rank. */
-export type RankDoneMessage = { readonly kind: 'done' } | { readonly kind: 'release' };
-
-/**
- * Waits until every rank has finished its runs. A rank that closed and
- * exited as soon as its own last allreduce resolved could take with it a
- * frame its neighbour still needs (a sent frame is only queued: ZeroMQ's
- * linger does not outlive process.exit); at 40 MiB that stalled the
- * neighbour until the case's timeout.
- */
-function allRanksDone(): Promise<void> {
-  return new Promise((resolve) => {
-    const onMessage = (message: RankDoneMessage) => {
-      if (message.kind === 'release') {
-        process.off('message', onMessage);
-        resolve();
-      }
-    };
-    process.on('message', onMessage);
-    process.send?.({ kind: 'done' } satisfies RankDoneMessage);
-  });
-}
 
 const WAIT = { timeoutMs: 60_000 };
 

@@ -2,9 +2,9 @@ import type { ChildProcess } from 'node:child_process';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { CoordinatorSocket, DEFAULT_BUCKET_BYTES, isEnvelopeOf, StarAggregator } from '@ganglion/comm';
-import { runChild } from '../harness/child-process';
+import { runRankProcesses } from '../harness/rank-processes';
 import { floatsIn, type ReduceCase, type ReduceRuns } from './reduce-cases';
-import type { RankDoneMessage, RankRequest, RingPortMessage } from './reduce-rank-child';
+import type { RankRequest, RingPortMessage } from './reduce-rank-child';
 import { StreamReader, writeAll } from '../harness/stream-reader';
 
 const RANK_SCRIPT = join(__dirname, 'reduce-rank-child.ts');
@@ -27,36 +27,14 @@ export async function timeReduceCase(reduceCase: ReduceCase, runs: ReduceRuns, t
   }
 }
 
-/** Starts every rank; if one fails, kills the rest, so a failure costs one case, not the suite. */
+/** Runs every rank (see runRankProcesses); resolves with each run's time on the slowest rank. */
 async function runRanks(
   requests: readonly RankRequest[],
   timeoutMs: number,
   onMessage?: (message: unknown, child: ChildProcess) => void,
 ): Promise<number[]> {
-  const children: ChildProcess[] = [];
-  let done = 0;
-  // Every rank reports 'done' after its runs; once all have, all are released to close and exit together.
-  const onRankMessage = (message: unknown, child: ChildProcess) => {
-    if ((message as RankDoneMessage).kind !== 'done') return onMessage?.(message, child);
-    done += 1;
-    if (done === requests.length) for (const rank of children) rank.send({ kind: 'release' } satisfies RankDoneMessage);
-  };
-  const all = requests.map((request) =>
-    runChild<number[]>(RANK_SCRIPT, {
-      args: [JSON.stringify(request)],
-      timeoutMs,
-      onSpawn: (child) => children.push(child),
-      onMessage: onRankMessage,
-    }),
-  );
-  try {
-    const perRank = await Promise.all(all);
-    return perRank[0].map((_, run) => Math.max(...perRank.map((times) => times[run])));
-  } catch (error) {
-    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-    await Promise.allSettled(all);
-    throw error;
-  }
+  const perRank = await runRankProcesses<number[]>(RANK_SCRIPT, requests, timeoutMs, onMessage);
+  return perRank[0].map((_, run) => Math.max(...perRank.map((times) => times[run])));
 }
 
 /** The star or ring reducer, with the coordinator's socket (and the star's averaging) in this process. */

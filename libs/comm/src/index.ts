@@ -103,3 +103,4 @@ export { commModule } from './comm-module';
 // Testing: a coordinator and N workers in one process over real sockets.
 export { LocalCluster, type LocalClusterOptions, type LocalRank } from './reduce/testing/local-cluster';
 export { atomicMarkingForLargeMessages, INCREMENTAL_MARKING_ENV } from './transport/large-message-gc';
+export { seededRandom } from './soak/soak-plan';
