@@ -3,7 +3,6 @@ export { PROTOCOL_VERSION } from './protocol/protocol-version';
 export { ProtocolError, type ProtocolErrorCode, type ProtocolErrorContext } from './protocol/protocol-error';
 export {
   AvgHeader,
-  ChecksumHeader,
   ErrorHeader,
   FloatDtype,
   GradsHeader,
@@ -11,7 +10,6 @@ export {
   HelloHeader,
   MESSAGE_SCHEMAS,
   MESSAGE_TYPES,
-  MetricsHeader,
   PAYLOAD_TYPES,
   PayloadDescriptor,
   ReduceStalledHeader,
@@ -22,6 +20,7 @@ export {
   StateHeader,
   StepDoneHeader,
   StepHeader,
+  WeightsChecksum,
   WeightsHeader,
   WelcomeHeader,
   isMessageType,

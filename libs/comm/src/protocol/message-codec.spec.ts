@@ -48,8 +48,6 @@ const examples: { [T in MessageType]: { init: Extract<MessageInit, { type: T }>;
     init: { type: 'RING_CHUNK', ...base, rank: 2, phase: 0, bucket: 3, round: 1, chunk: 4, weightSum: 12.5 },
     values: [Float32Array.of(1.25)],
   },
-  METRICS: { init: { type: 'METRICS', ...base, rank: 0, phase: 1, sampleCount: 32, values: { loss: 0.693, kl: 1.5 } } },
-  CHECKSUM: { init: { type: 'CHECKSUM', ...base, rank: 1, value: 'deadbeef', algorithm: 'sha256' } },
   SAMPLES: {
     init: { type: 'SAMPLES', ...base, rank: 0, count: 2, height: 1, width: 2, channels: 1, pixelRange: [-1, 1] },
     values: [Float32Array.of(-1, -0.5, 0.5, 1)],
@@ -58,7 +56,7 @@ const examples: { [T in MessageType]: { init: Extract<MessageInit, { type: T }>;
     init: { type: 'WEIGHTS', ...base, rank: 0, names: ['enc/kernel', 'enc/bias'], shapes: [[2, 3], [3]] },
     values: [Float32Array.of(1, 2, 3, 4, 5, 6), Float32Array.of(0.5, -0.5, 0)],
   },
-  STEP_DONE: { init: { type: 'STEP_DONE', ...base, rank: 1 } },
+  STEP_DONE: { init: { type: 'STEP_DONE', ...base, rank: 1, sampleCount: 32, values: { 'loss/vae': 0.693, stepMs: 12.5 }, checksum: { value: 'deadbeef', algorithm: 'sha256' } } },
   HEARTBEAT: { init: { type: 'HEARTBEAT', ...base, sentAtMs: 1_700_000_000_123 } },
   ERROR: { init: { type: 'ERROR', ...base, code: 'pipeline-mismatch', reason: 'hash differs; deploy the same pipeline', fatal: true } },
   SHUTDOWN: { init: { type: 'SHUTDOWN', ...base, reason: 'finished' } },
@@ -298,7 +296,7 @@ describe('message codec', () => {
   });
 
   it('carries non-finite metric values (a diverging loss must still be reported)', () => {
-    const init = { type: 'METRICS' as const, ...base, rank: 0, sampleCount: 1, values: { loss: NaN, grad: Infinity } };
+    const init = { type: 'STEP_DONE' as const, ...base, rank: 0, sampleCount: 1, values: { loss: NaN, grad: Infinity } };
     const header = decodeMessageOrThrow(encodeMessage(init)).header;
     expect(header).toMatchObject({ values: { loss: NaN, grad: Infinity } });
     expect(decodeMessage([rawHeader({ ...init, protocol: PROTOCOL_VERSION, values: { loss: 'high' } })]).ok).toBe(false);

@@ -53,7 +53,7 @@
  *    before the first STEP of a generation.
  *
  * 4. STEP (coordinator → all workers). Starts `step`; `checksum: true` asks
- *    for a CHECKSUM once the step's updates are applied.
+ *    for a weights checksum in STEP_DONE once the step's updates are applied.
  *
  * 5. Per phase of the step (0, then 1 for a GAN), every rank reduces its
  *    gradient vector, weighted by its local sample count:
@@ -69,19 +69,19 @@
  *      final mean. The coordinator sees none of it. RingReducer.
  *    The reducer resolves with the same bytes on every rank.
  *
- * 6. METRICS (worker → coordinator) after each phase or step: `rank`,
- *    optional `phase`, `sampleCount` and named numeric `values` (loss...).
- *    CHECKSUM (worker → coordinator) when STEP asked for one: `rank` and a
- *    `value` (hex digest of the weights) with its `algorithm`. Differing
- *    checksums mean the replicas diverged: the coordinator stops the job.
- *
- *    SAMPLES (worker → coordinator, rank 0 only) after a step that draws a
+ * 6. SAMPLES (worker → coordinator, rank 0 only) after a step that draws a
  *    sample grid: `rank`, the images' `count`, `height`, `width`,
  *    `channels` and `pixelRange`, with the NHWC pixels as one f32 frame;
  *    the coordinator writes the PNG.
  *
- * 7. STEP_DONE (worker → coordinator): the barrier. The coordinator sends
- *    the next STEP when every rank of the generation reported.
+ * 7. STEP_DONE (worker → coordinator) after each step: the barrier, with
+ *    the step's report riding along (one message a step per rank, where
+ *    protocol 3 sent METRICS, CHECKSUM and STEP_DONE): `rank`,
+ *    `sampleCount`, named numeric `values` (loss/<phase>, stepMs...) and,
+ *    when STEP asked for one, `checksum`: a `value` (hex digest of the
+ *    weights) with its `algorithm`. Differing checksums mean the replicas
+ *    diverged: the coordinator stops the job. The coordinator sends the
+ *    next STEP when every rank of the generation reported.
  *
  * 8. HEARTBEAT (coordinator → workers every few seconds; any time): `sentAtMs`.
  *    ZMTP heartbeats on the ROUTER (`HeartbeatOptions`, timeout
@@ -322,27 +322,6 @@ export const RingChunkHeader = z.object({
 });
 export type RingChunkHeader = z.infer<typeof RingChunkHeader>;
 
-export const MetricsHeader = z.object({
-  type: z.literal('METRICS'),
-  ...common,
-  rank: count,
-  phase: count.optional(),
-  sampleCount: count,
-  /** Named numbers (loss, kl...). NaN and ±Infinity are allowed: a diverging loss must still be reported. */
-  values: z.record(z.string(), z.custom<number>((value) => typeof value === 'number', 'must be a number')),
-});
-export type MetricsHeader = z.infer<typeof MetricsHeader>;
-
-export const ChecksumHeader = z.object({
-  type: z.literal('CHECKSUM'),
-  ...common,
-  rank: count,
-  /** Digest of the weights, e.g. hex sha256 over the f32 bytes in variable order. */
-  value: z.string(),
-  algorithm: z.string(),
-});
-export type ChecksumHeader = z.infer<typeof ChecksumHeader>;
-
 export const SamplesHeader = z
   .object({
     type: z.literal('SAMPLES'),
@@ -414,7 +393,25 @@ export const StateHeader = z
   });
 export type StateHeader = z.infer<typeof StateHeader>;
 
-export const StepDoneHeader = z.object({ type: z.literal('STEP_DONE'), ...common, rank: count });
+/** A digest of all of a rank's weights, for the coordinator to compare across ranks. */
+export const WeightsChecksum = z.object({
+  /** e.g. hex sha256 over the f32 bytes in variable order. */
+  value: z.string(),
+  algorithm: z.string(),
+});
+export type WeightsChecksum = z.infer<typeof WeightsChecksum>;
+
+export const StepDoneHeader = z.object({
+  type: z.literal('STEP_DONE'),
+  ...common,
+  rank: count,
+  /** Samples this rank trained on in the step. */
+  sampleCount: count,
+  /** The step's named numbers (loss/<phase>, stepMs...). NaN and ±Infinity are allowed: a diverging loss must still be reported. */
+  values: z.record(z.string(), z.custom<number>((value) => typeof value === 'number', 'must be a number')),
+  /** The weights after the step, when STEP asked for a checksum. */
+  checksum: WeightsChecksum.optional(),
+});
 export type StepDoneHeader = z.infer<typeof StepDoneHeader>;
 
 export const ReduceStalledHeader = z.object({
@@ -469,8 +466,6 @@ export const MESSAGE_SCHEMAS = {
   GRADS: GradsHeader,
   AVG: AvgHeader,
   RING_CHUNK: RingChunkHeader,
-  METRICS: MetricsHeader,
-  CHECKSUM: ChecksumHeader,
   SAMPLES: SamplesHeader,
   WEIGHTS: WeightsHeader,
   STEP_DONE: StepDoneHeader,

@@ -5,5 +5,6 @@
  *
  * 1: the first protocol. 2: SAMPLES and WEIGHTS; HELLO's pipelineHash may be null.
  * 3: REDUCE_STALLED; WELCOME.reducer.timeoutMs.
+ * 4: METRICS and CHECKSUM ride in STEP_DONE (sampleCount, values, checksum?): one message a step per rank.
  */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;

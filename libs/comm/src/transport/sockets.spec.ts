@@ -137,7 +137,7 @@ describe('CoordinatorSocket and WorkerSocket over tcp://127.0.0.1', () => {
     await expect(pending).rejects.toBeInstanceOf(SocketClosedError);
     await iteration;
     expect(iterated).toEqual([]);
-    await expect(w.send({ type: 'STEP_DONE', generation: 0, step: 0, rank: 0 })).rejects.toBeInstanceOf(SocketClosedError);
+    await expect(w.send({ type: 'STEP_DONE', generation: 0, step: 0, rank: 0, sampleCount: 1, values: {} })).rejects.toBeInstanceOf(SocketClosedError);
   });
 
   it('accepts ZMTP heartbeat options on both ends', async () => {

@@ -12,7 +12,7 @@ export interface WorkerAnnouncement {
   readonly devices: readonly string[];
 }
 
-/** One rank's METRICS of a step (a MetricsHeader fits): `stepMs`, `loss/<phase>`, ... */
+/** One rank's metrics of a step (a StepDoneHeader fits): `stepMs`, `loss/<phase>`, ... */
 export interface RankMetrics {
   readonly values: Readonly<Record<string, number>>;
 }
@@ -32,7 +32,7 @@ export interface CoordinatorEvents {
   generationChanged(generation: number, ranks: readonly string[]): void;
   /** Any message arrived from this worker (its liveness, as the coordinator sees it). */
   messageFrom(workerId: string): void;
-  /** A step finished on every rank: the global metrics (rank 0's losses, the coordinator's wall time) and each rank's own METRICS by rank. */
+  /** A step finished on every rank: the global metrics (rank 0's losses, the coordinator's wall time) and each rank's own metrics (its STEP_DONE) by rank. */
   stepFinished(metrics: StepMetrics, byRank: ReadonlyMap<number, RankMetrics>): void;
   /** A sample grid for `step` was written to `file` (a PNG). */
   samplesWritten(step: number, file: string): void;

@@ -34,7 +34,7 @@ export interface DashboardWorker {
   readonly lostReason: string | null;
   /** Wall-clock time (epoch ms) of its latest message. */
   readonly lastMessageAt: number;
-  /** Its own wall time of the latest step (METRICS stepMs), null before the first. */
+  /** Its own wall time of the latest step (STEP_DONE stepMs), null before the first. */
   readonly stepMs: number | null;
 }
 

@@ -79,11 +79,11 @@ describe('CoordinatorInbox', () => {
     const { inbox, members, warnings, errors } = setUp();
     await inbox.fromMember(message('p1', hello('w1')));
     members.remove(members.joining[0]);
-    expect(await inbox.fromMember(message('p1', { type: 'STEP_DONE', generation: 1, step: 0, rank: 0 }))).toBeUndefined();
-    expect(await inbox.fromMember(message('p9', { type: 'METRICS', generation: 1, step: 0, rank: 0 }))).toBeUndefined();
+    expect(await inbox.fromMember(message('p1', { type: 'STEP_DONE', generation: 1, step: 0, rank: 0, sampleCount: 1, values: {} }))).toBeUndefined();
+    expect(await inbox.fromMember(message('p9', { type: 'RING_READY', generation: 1, step: 0, rank: 0 }))).toBeUndefined();
     expect(errors()).toEqual(['p1 dropped']);
     expect(warnings).toContain('refused STEP_DONE from "p1": it was dropped from the job; told it to stop');
-    expect(warnings).toContain('refused METRICS from "p9": it is not a worker of this job; dropped');
+    expect(warnings).toContain('refused RING_READY from "p9": it is not a worker of this job; dropped');
   });
 
   it("answers an undecodable message with the decoder's error, and fails the job when a member sends one while training", async () => {

@@ -98,11 +98,9 @@ async function fakeWorker(endpoint: string, workerId: string, options: FakeWorke
           await socket.send({ type: 'ERROR', generation, step, code: 'worker-failed', reason: 'out of memory', fatal: true });
           continue;
         }
-        await socket.send({ type: 'METRICS', generation, step, rank, sampleCount: 2, values: { 'loss/toy': 10 * rank + step, stepMs: 5, samplesPerSecond: 800, reduceMs: 1 + rank } });
-        if (envelope.header.checksum) {
-          await socket.send({ type: 'CHECKSUM', generation, step, rank, value: (options.checksum ?? (() => 'same'))(rank, step), algorithm: 'fnv1a64' });
-        }
-        await socket.send({ type: 'STEP_DONE', generation, step, rank });
+        const checksum = envelope.header.checksum ? { value: (options.checksum ?? (() => 'same'))(rank, step), algorithm: 'fnv1a64' } : undefined;
+        const values = { 'loss/toy': 10 * rank + step, stepMs: 5, samplesPerSecond: 800, reduceMs: 1 + rank };
+        await socket.send({ type: 'STEP_DONE', generation, step, rank, sampleCount: 2, values, ...(checksum === undefined ? {} : { checksum }) });
         done = step + 1;
         if (rank === 0 && step === settings.steps - 1) {
           await socket.send(

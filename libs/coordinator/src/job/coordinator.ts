@@ -115,8 +115,8 @@ export interface CoordinatorResult {
  *    dropped and the generation formed again. Bounded by `joinTimeoutMs`.
  * Training, per step: STEP to every rank (checksum: true every
  *    `checksumEvery` steps and at the last); GRADS go to the
- *    StarAggregator as they come; each rank reports METRICS, CHECKSUM when
- *    asked, then STEP_DONE. With every STEP_DONE in: compare the checksums
+ *    StarAggregator as they come; each rank reports STEP_DONE with its
+ *    metrics and, when asked, its weights checksum. With every STEP_DONE in: compare the checksums
  *    (a mismatch stops the run), write rank 0's metrics (its losses are
  *    the global means) to metrics.jsonl. SAMPLES from rank 0 are written
  *    as grids, STATE from rank 0 as checkpoints (CoordinatorCheckpoints),

@@ -1,4 +1,4 @@
-import type { Envelope, Incoming, MetricsHeader, ReduceStalledHeader, SamplesHeader, StateHeader, WeightsHeader } from '@ganglion/comm';
+import type { Envelope, Incoming, ReduceStalledHeader, SamplesHeader, StateHeader, StepDoneHeader, WeightsHeader } from '@ganglion/comm';
 import { type ProgressReporter, type StepMetrics, stepMetricsFromValues } from '@ganglion/pipeline';
 import { ChecksumMismatchError, OutputWriteError, WorkerFailedError } from './coordinator-errors';
 import type { CoordinatorOutputs } from '../outputs/coordinator-outputs';
@@ -14,14 +14,13 @@ export class MembershipChange extends Error {
 
 /** What the ranks reported of one step. */
 interface StepReports {
-  readonly metrics: Map<number, MetricsHeader>;
-  readonly checksums: Map<number, string>;
-  readonly done: Set<number>;
+  /** Each rank's STEP_DONE (its metrics and checksum), by rank: the step is done when every rank's is in. */
+  readonly done: Map<number, StepDoneHeader>;
 }
 
 /**
- * Training (STEP, METRICS, CHECKSUM, STEP_DONE; the final WEIGHTS): STEP to every rank, the ranks'
- * METRICS, CHECKSUM and STEP_DONE collected, checksums compared, rank 0's
+ * Training (STEP, STEP_DONE; the final WEIGHTS): STEP to every rank, the ranks'
+ * STEP_DONE (metrics, and a checksum when asked) collected, checksums compared, rank 0's
  * metrics written and shown by the progress reporter (a bar, or log lines); SAMPLES,
  * STATE and WEIGHTS from rank 0 kept as they come; after the last step,
  * the wait for rank 0's final weights. A worker joining or gone stops the
@@ -73,7 +72,7 @@ export class StepLoop extends CoordinatorStage {
   settleInterrupted(continueAt: number): void {
     const interrupted = this.interrupted;
     this.interrupted = undefined;
-    if (interrupted !== undefined && continueAt > interrupted.step && interrupted.reports.metrics.size > 0) {
+    if (interrupted !== undefined && continueAt > interrupted.step && interrupted.reports.done.size > 0) {
       this.recordStep(interrupted.step, interrupted.reports, this.clock.now() - interrupted.started);
     }
   }
@@ -88,7 +87,7 @@ export class StepLoop extends CoordinatorStage {
       if (this.members.joining.length > 0) throw new MembershipChange(`${this.members.joining.map((m) => m.hello.workerId).join(', ')} joined`);
       const checksum = (step + 1) % checksumEvery === 0 || step + 1 === steps;
       const started = this.clock.now();
-      const reports: StepReports = { metrics: new Map(), checksums: new Map(), done: new Set() };
+      const reports: StepReports = { done: new Map() };
       for (const member of this.members.ranked) {
         await this.link.trySend(member.peer, { type: 'STEP', generation: this.job.generation, step, checksum });
       }
@@ -108,7 +107,7 @@ export class StepLoop extends CoordinatorStage {
       }
       const stepMs = this.clock.now() - started;
       if (checksum) {
-        this.compareChecksums(step, reports.checksums);
+        this.compareChecksums(step, reports.done);
         this.checked.push(step);
       }
       this.recordStep(step, reports, stepMs);
@@ -123,7 +122,7 @@ export class StepLoop extends CoordinatorStage {
       const remaining = deadline - this.clock.now();
       if (remaining <= 0) throw new WorkerFailedError(`Rank 0 did not send its final weights within ${Math.round(timeoutMs / 1000)} s of step ${steps}.`);
       const incoming = await this.link.next(Math.min(remaining, this.link.interval));
-      if (incoming !== undefined) await this.onTrainingMessage(incoming, steps, { metrics: new Map(), checksums: new Map(), done: new Set() });
+      if (incoming !== undefined) await this.onTrainingMessage(incoming, steps, { done: new Map() });
       for (const { member, reason } of this.members.takeGone()) {
         this.admission.drop(member, reason);
         if (member === rank0) throw new WorkerFailedError(`Rank 0 (${member.hello.workerId}) left before sending the final weights: ${reason}.`);
@@ -134,7 +133,7 @@ export class StepLoop extends CoordinatorStage {
   /** Writes a finished step's metrics (rank 0's, whose losses are the global means: every rank reports the same reduced losses). */
   private recordStep(step: number, reports: StepReports, stepMs: number): void {
     const { batchSize } = this.settings;
-    const values = (reports.metrics.get(0) ?? [...reports.metrics.values()][0])?.values ?? {};
+    const values = (reports.done.get(0) ?? [...reports.done.values()][0])?.values ?? {};
     const metrics: StepMetrics = { ...stepMetricsFromValues(step, values, this.clock.date()), stepMs, samplesPerSecond: (batchSize * 1000) / stepMs };
     try {
       this.outputs.metrics.write(metrics);
@@ -142,7 +141,7 @@ export class StepLoop extends CoordinatorStage {
       throw new OutputWriteError(`Stopping: the metrics of step ${step} could not be written. ${(error as Error).message}`);
     }
     this.finished.push(metrics);
-    this.events?.stepFinished(metrics, reports.metrics);
+    this.events?.stepFinished(metrics, reports.done);
     this.progress.update(metrics);
   }
 
@@ -172,15 +171,13 @@ export class StepLoop extends CoordinatorStage {
       if (header.rank === rank) this.stalls.add(header as ReduceStalledHeader, this.clock.now());
       return;
     }
-    if (header.type !== 'METRICS' && header.type !== 'CHECKSUM' && header.type !== 'STEP_DONE') return;
+    if (header.type !== 'STEP_DONE') return;
     if (header.rank !== rank || header.step !== step) {
       throw new WorkerFailedError(
         `Worker ${member.hello.workerId} (rank ${rank}) sent ${header.type} for rank ${header.rank}, step ${header.step} during step ${step}; the job is out of step.`,
       );
     }
-    if (header.type === 'METRICS') reports.metrics.set(rank, header);
-    else if (header.type === 'CHECKSUM') reports.checksums.set(rank, header.value);
-    else reports.done.add(rank);
+    reports.done.set(rank, header);
   }
 
   /** A stalled reduction: drops the ranks the verdict names (each told why with a fatal ERROR), or only logs a re-forming. */
@@ -204,8 +201,8 @@ export class StepLoop extends CoordinatorStage {
     }
   }
 
-  private compareChecksums(step: number, checksums: ReadonlyMap<number, string>): void {
-    const values = this.members.ranked.map((_, rank) => checksums.get(rank));
+  private compareChecksums(step: number, done: ReadonlyMap<number, StepDoneHeader>): void {
+    const values = this.members.ranked.map((_, rank) => done.get(rank)?.checksum?.value);
     const missing = values.flatMap((value, rank) => (value === undefined ? [rank] : []));
     if (missing.length > 0) {
       throw new ChecksumMismatchError(`Step ${step}: ranks ${missing.join(', ')} sent no weight checksum although the STEP asked for one.`);

@@ -1,6 +1,6 @@
 import { stepMetricsFromValues, stepMetricsToValues } from './step-metrics-values';
 
-describe('step metrics as METRICS values', () => {
+describe('step metrics as STEP_DONE values', () => {
   it('round-trips losses in phase order, times and the reduce time', () => {
     const metrics = {
       step: 4,

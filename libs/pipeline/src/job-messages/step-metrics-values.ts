@@ -2,7 +2,7 @@ import type { StepMetrics } from '../metrics-sink';
 
 const LOSS_PREFIX = 'loss/';
 
-/** A step's metrics as the named numbers a METRICS message carries: `loss/<phase>`, stepMs, samplesPerSecond, reduceMs. */
+/** A step's metrics as the named numbers a STEP_DONE carries (`values`): `loss/<phase>`, stepMs, samplesPerSecond, reduceMs. */
 export function stepMetricsToValues(metrics: StepMetrics): Record<string, number> {
   const values: Record<string, number> = {};
   for (const [phase, loss] of Object.entries(metrics.losses)) values[LOSS_PREFIX + phase] = loss;

@@ -12,9 +12,10 @@ import { WorkerSession } from './worker-session';
 
 /**
  * A data-parallel worker's StepGate: before each step it waits for the
- * coordinator's STEP (false on SHUTDOWN); after it, it reports METRICS,
- * a CHECKSUM of all weights when the STEP asked for one, and STEP_DONE,
- * the barrier the coordinator waits on before the next STEP.
+ * coordinator's STEP (false on SHUTDOWN); after it, it sends STEP_DONE,
+ * the barrier the coordinator waits on before the next STEP, with the
+ * step's metrics and, when the STEP asked for one, a checksum of all
+ * weights.
  */
 @injectable()
 export class CoordinatedStepGate implements StepGate {
@@ -39,11 +40,9 @@ export class CoordinatedStepGate implements StepGate {
     const rank = this.session.rank();
     const generation = this.session.generation();
     const sampleCount = splitEvenly(this.settings.batchSize, this.session.worldSize())[rank];
-    await this.session.send({ type: 'METRICS', generation, step, rank, sampleCount, values: stepMetricsToValues(metrics) });
-    if (this.checksumRequested) {
-      const value = weightsChecksum(await readModelWeights(this.model));
-      await this.session.send({ type: 'CHECKSUM', generation, step, rank, value, algorithm: WEIGHTS_CHECKSUM_ALGORITHM });
-    }
-    await this.session.send({ type: 'STEP_DONE', generation, step, rank });
+    const checksum = this.checksumRequested
+      ? { value: weightsChecksum(await readModelWeights(this.model)), algorithm: WEIGHTS_CHECKSUM_ALGORITHM }
+      : undefined;
+    await this.session.send({ type: 'STEP_DONE', generation, step, rank, sampleCount, values: stepMetricsToValues(metrics), ...(checksum === undefined ? {} : { checksum }) });
   }
 }

@@ -30,7 +30,7 @@ export interface DistributedWorkerContext {
  * Loaded after dataModule, modelsModule and pipelineModule: the run's
  * settings, dataset and model (as runModule binds them), and the five
  * seams a worker rebinds: GradientSynchronizer (allreduce), ProcessGroup
- * (the WELCOME's rank), StepGate (STEP / METRICS / CHECKSUM / STEP_DONE),
+ * (the WELCOME's rank), StepGate (STEP / STEP_DONE with the step's metrics and checksum),
  * MetricsSink (none: the coordinator writes metrics.jsonl) and
  * SampleWriter (rank 0 sends SAMPLES); plus CheckpointStore (rank 0
  * sends STATE, the coordinator writes the checkpoint) and the
