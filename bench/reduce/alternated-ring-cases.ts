@@ -1,7 +1,7 @@
 /** What the parent and the ranks of the alternated ring measurement share (alternated-ring-child.ts, alternated-ring-timing.ts). */
 
 /** The methods, in the order each round times them. */
-export const ALTERNATED_METHODS = ['raw TCP ring', 'raw ZeroMQ ring', 'ring f32', 'ring fp16'] as const;
+export const ALTERNATED_METHODS = ['raw TCP ring', 'raw TCP stream', 'raw ZeroMQ ring', 'ring f32', 'ring fp16'] as const;
 export type AlternatedMethod = (typeof ALTERNATED_METHODS)[number];
 
 export interface AlternatedRankRequest {

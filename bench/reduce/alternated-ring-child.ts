@@ -1,8 +1,9 @@
 /**
  * Child process of the suite: one rank of the alternated ring measurement
  * (alternated-ring-timing.ts). In the same process and the same minutes it
- * times, call after call in turn, the raw TCP ring (node:net, the bytes a
- * ring allreduce sends per rank, no arithmetic), the bare ZeroMQ ring
+ * times, call after call in turn, the raw TCP ring (node:net, the ring
+ * allreduce's rounds without arithmetic: tcp-ring-rounds.ts), the raw TCP
+ * stream (node:net, the same bytes streamed at once, no rounds), the bare ZeroMQ ring
  * (PUSH/PULL, the ring's 2(N-1) rounds of one chunk, no arithmetic), and
  * RingReducer's allreduce in f32 and fp16 (into a reused output, as
  * training does). Each call follows a 1-float ring allreduce as a barrier.
@@ -18,6 +19,7 @@ import { allRanksDone } from '../harness/rank-processes';
 import { startStopwatch } from '../harness/stopwatch';
 import { StreamReader, writeAll } from '../harness/stream-reader';
 import { ringBytesPerRank } from './reduce-cases';
+import { tcpRingRounds } from './tcp-ring-rounds';
 import { ALTERNATED_METHODS, type AlternatedMethod, type AlternatedRankMessage, type AlternatedRankRequest } from './alternated-ring-cases';
 
 function nextMessage<K extends AlternatedRankMessage['kind']>(kind: K): Promise<Extract<AlternatedRankMessage, { kind: K }>> {
@@ -59,13 +61,15 @@ async function main(request: AlternatedRankRequest): Promise<Record<AlternatedMe
   const incoming = Buffer.alloc(outgoing.length);
   // One frame per round, never mutated (zeromq.js does not copy frames above 128 bytes).
   const chunks = Array.from({ length: 2 * (n - 1) }, (_, round) => Buffer.from(new Float32Array(Math.ceil(floats / n)).fill(round).buffer));
+  const incomingChunk = Buffer.alloc(chunks[0].length);
   const values = new Float32Array(floats).map((_, i) => (i % 7) * 0.1 + rank);
   const output = new Float32Array(floats);
   const barrier = new Float32Array(1);
   let step = 0;
   const call = (vector: Float32Array, into?: Float32Array, fp16?: boolean) => reducer.allreduce(vector, 1, { generation: 1, step: step++, phase: 0, into, fp16 });
   const calls: Record<AlternatedMethod, () => Promise<unknown>> = {
-    'raw TCP ring': () => Promise.all([writeAll(right, outgoing), reader.readInto(incoming)]),
+    'raw TCP ring': () => tcpRingRounds(right, reader, chunks, incomingChunk),
+    'raw TCP stream': () => Promise.all([writeAll(right, outgoing), reader.readInto(incoming)]),
     'raw ZeroMQ ring': async () => {
       for (const chunk of chunks) await Promise.all([push.send(chunk), pull.receive()]);
     },

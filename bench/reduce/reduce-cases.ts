@@ -4,8 +4,10 @@ export type ReduceMethod =
   | 'star'
   /** RingReducer: reduce-scatter then all-gather between neighbours. */
   | 'ring'
-  /** Raw node:net sockets in a ring, each rank streaming what a ring allreduce sends per rank, 2(N-1)/N of the vector. */
+  /** Raw node:net sockets in a ring with the ring allreduce's rounds (2(N-1), one chunk of vector/N each, each after the last arrived), no arithmetic. */
   | 'tcp-ring'
+  /** Raw node:net sockets in a ring, each rank streaming at once what a ring allreduce sends per rank (2(N-1)/N of the vector): no rounds. */
+  | 'tcp-stream'
   /** Raw node:net sockets to a hub (this parent process): each rank sends the vector and gets as many bytes back. */
   | 'tcp-star'
   /**
@@ -39,6 +41,8 @@ export function reduceMethodLabel(method: ReduceMethod, fp16: boolean): string {
       return `${method} ${fp16 ? 'fp16' : 'f32'}`;
     case 'tcp-ring':
       return 'raw TCP ring';
+    case 'tcp-stream':
+      return 'raw TCP stream';
     case 'tcp-star':
       return 'raw TCP star';
     case 'zmq-ring':

@@ -3,9 +3,10 @@
  * parent (reduce-timing.ts) forks N of these with a JSON request:
  * - `reducer`: HELLO to the parent's coordinator socket, WELCOME, then
  *   timed allreduces with the reducer the WELCOME names (star or ring);
- * - `tcp-ring`: raw node:net sockets in a ring, each rank streaming the
- *   bytes a ring allreduce sends per rank to its right neighbour while
- *   reading as many from its left (no arithmetic: the ring's ceiling);
+ * - `tcp-ring`: raw node:net sockets in a ring, the ring allreduce's
+ *   rounds without its arithmetic (tcp-ring-rounds.ts: 2(N-1) rounds of
+ *   writing one chunk right while reading one from the left): the ring's
+ *   ceiling;
  * - `tcp-star`: raw node:net to the parent's hub, send the vector and read
  *   as many bytes back (the star's ceiling);
  * - `zmq-ring`: raw ZeroMQ PUSH/PULL in a ring (the sockets RingTransport
@@ -28,7 +29,8 @@ import {
 import { replyToParent } from '../harness/child-process';
 import { allRanksDone } from '../harness/rank-processes';
 import { startStopwatch } from '../harness/stopwatch';
-import { ringBytesPerRank, type ReduceRuns } from './reduce-cases';
+import type { ReduceRuns } from './reduce-cases';
+import { tcpRingRounds } from './tcp-ring-rounds';
 import { StreamReader, writeAll } from '../harness/stream-reader';
 
 /** What the parent asks one rank to do. */
@@ -146,15 +148,16 @@ async function tcpRingRank(request: RankRequest & { kind: 'tcp-ring' }): Promise
   right.setNoDelay(true);
   left.setNoDelay(true);
   const reader = new StreamReader(left);
-  const outgoing = Buffer.from(randomVector(ringBytesPerRank(request.floats * 4, worldSize) / 4, rank + 1).buffer);
-  const incoming = Buffer.alloc(outgoing.length);
+  const chunkFloats = Math.ceil(request.floats / worldSize);
+  const chunks = Array.from({ length: 2 * (worldSize - 1) }, (_, round) => Buffer.from(randomVector(chunkFloats, rank * 64 + round + 1).buffer));
+  const incoming = Buffer.alloc(chunkFloats * 4);
   const token = Buffer.alloc(1);
   const times: number[] = [];
   for (let run = 0; run < request.warmup + request.runs; run++) {
     // Barrier: after N-1 rounds of passing a byte right, every rank has heard from every other.
     for (let round = 0; round < worldSize - 1; round++) await Promise.all([writeAll(right, token), reader.readInto(Buffer.alloc(1))]);
     const stop = startStopwatch();
-    await Promise.all([writeAll(right, outgoing), reader.readInto(incoming)]);
+    await tcpRingRounds(right, reader, chunks, incoming);
     if (run >= request.warmup) times.push(stop().wallMs);
   }
   await allRanksDone();

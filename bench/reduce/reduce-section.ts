@@ -12,8 +12,10 @@ export interface ReduceRow extends ReduceCase {
   readonly label: string;
   /** Time of one allreduce (the slowest rank's), ms. */
   readonly ms: SummaryStats;
-  /** Median time over the median of raw TCP in the same pattern (star vs TCP star, ring vs TCP ring); 1 for the TCP rows. */
+  /** Median time over the median of raw TCP in the same pattern (star vs TCP star, ring vs TCP ring in its rounds); 1 for those TCP rows. */
   readonly timesCeiling: number;
+  /** The ring rows' median over raw TCP streaming the same bytes at once, with no rounds (NaN for the star). */
+  readonly timesStream: number;
   /** Every measured run, ms. */
   readonly samples: readonly number[];
 }
@@ -33,6 +35,7 @@ const STAR_METHODS: ReadonlyArray<{ method: ReduceMethod; fp16: boolean }> = [
 /** The ring's rows, from the alternated measurement (all four in the same processes, call by call). */
 const RING_ROWS: ReadonlyArray<{ method: ReduceMethod; fp16: boolean; alternated: AlternatedMethod }> = [
   { method: 'tcp-ring', fp16: false, alternated: 'raw TCP ring' },
+  { method: 'tcp-stream', fp16: false, alternated: 'raw TCP stream' },
   { method: 'zmq-ring', fp16: false, alternated: 'raw ZeroMQ ring' },
   { method: 'ring', fp16: false, alternated: 'ring f32' },
   { method: 'ring', fp16: true, alternated: 'ring fp16' },
@@ -94,8 +97,22 @@ export async function runReduceSection(
         }
         const ms = summaryStats(pooled);
         if (method.startsWith('tcp-')) medians.set(method, ms.median);
-        const ceiling = medians.get(method === 'star' ? 'tcp-star' : method === 'ring' || method === 'zmq-ring' ? 'tcp-ring' : method);
-        rows.push({ method, fp16, worldSize, mebibytes, label, ms, timesCeiling: ceiling === undefined ? Number.NaN : ms.median / ceiling, samples: pooled });
+        const ratioTo = (baseline: ReduceMethod | undefined) => {
+          const median = baseline === undefined ? undefined : medians.get(baseline);
+          return median === undefined ? Number.NaN : ms.median / median;
+        };
+        const isRing = RING_ROWS.some((row) => row.method === method);
+        rows.push({
+          method,
+          fp16,
+          worldSize,
+          mebibytes,
+          label,
+          ms,
+          timesCeiling: ratioTo(method === 'star' || method === 'tcp-star' ? 'tcp-star' : 'tcp-ring'),
+          timesStream: isRing ? ratioTo('tcp-stream') : Number.NaN,
+          samples: pooled,
+        });
       }
     }
   }

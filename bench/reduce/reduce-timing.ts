@@ -24,6 +24,8 @@ export async function timeReduceCase(reduceCase: ReduceCase, runs: ReduceRuns, t
       return timeRawRing(reduceCase.method, reduceCase, runs, timeoutMs);
     case 'tcp-star':
       return timeTcpStar(reduceCase, runs, timeoutMs);
+    case 'tcp-stream':
+      throw new Error('raw TCP stream is timed only in the alternated ring measurement (alternated-ring-child.ts).');
   }
 }
 

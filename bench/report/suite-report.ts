@@ -58,9 +58,9 @@ export function suiteReport(results: SuiteResults): string {
   );
 
   sections.push(
-    '3. allreduce, one process per rank (ms, min / median / max, and p90; x TCP = median over raw TCP in the same pattern; the ring rows alternate call by call in the same processes, the star rows take turns over rounds)\n' +
+    '3. allreduce, one process per rank (ms, min / median / max, and p90; x TCP = median over raw TCP in the same pattern (that of the ring: its 2(N-1) rounds); x stream = median of a ring row over raw TCP streaming the same bytes with no rounds; the ring rows alternate call by call in the same processes, the star rows take turns over rounds)\n' +
       textTable(
-        ['ranks', 'MiB', 'method', 'ms', 'p90', 'x TCP', 'GiB/s of vector'],
+        ['ranks', 'MiB', 'method', 'ms', 'p90', 'x TCP', 'x stream', 'GiB/s of vector'],
         results.reducers.map((row) => [
           String(row.worldSize),
           String(row.mebibytes),
@@ -68,6 +68,7 @@ export function suiteReport(results: SuiteResults): string {
           formatStats(row.ms, 2),
           row.ms.p90.toFixed(2),
           Number.isNaN(row.timesCeiling) ? '—' : row.timesCeiling.toFixed(2),
+          Number.isNaN(row.timesStream) ? '—' : row.timesStream.toFixed(2),
           (row.mebibytes / 1024 / (row.ms.median / 1000)).toFixed(2),
         ]),
       ),
