@@ -91,9 +91,9 @@ export interface StartedCoordinator {
  */
 export async function startDistributedCoordinator(options: DistributedCoordinatorOptions): Promise<StartedCoordinator> {
   const loaded = loadPipelineFile(options.pipelineFile, options.sets ?? []);
-  const { reducer, fp16, bucketBytes, checksumEvery, reduceTimeoutMs, ...plain } = options.overrides ?? {};
+  const { reducer, fp16, bucketBytes, checksumEvery, stepWindow, reduceTimeoutMs, ...plain } = options.overrides ?? {};
   const distributed = Object.fromEntries(
-    Object.entries({ ...loaded.definition.spec.distributed, reducer, fp16, bucketBytes, checksumEvery, reduceTimeoutMs }).filter(([, v]) => v !== undefined),
+    Object.entries({ ...loaded.definition.spec.distributed, reducer, fp16, bucketBytes, checksumEvery, stepWindow, reduceTimeoutMs }).filter(([, v]) => v !== undefined),
   );
   const definition = withOverrides(loaded.definition, { ...plain, distributed });
   const { settings } = definition;

@@ -61,6 +61,9 @@ export interface OptimizerSettings {
   readonly beta2?: number;
 }
 
+/** Default of DistributedSettings.stepWindow: 8 steps per STEP with the ring. */
+export const DEFAULT_STEP_WINDOW = 8;
+
 export interface DistributedSettings {
   /** `ring` (reduce-scatter + all-gather between workers, the default) or `star` (through the coordinator). */
   readonly reducer?: 'ring' | 'star';
@@ -70,6 +73,13 @@ export interface DistributedSettings {
   readonly bucketBytes?: number;
   /** Compare weight checksums across ranks every this many steps. */
   readonly checksumEvery?: number;
+  /**
+   * With the ring: steps the coordinator grants per STEP message (the ring
+   * itself keeps the ranks in lock-step, so the coordinator only collects
+   * STEP_DONEs in between); a joining worker is let in at the end of a
+   * grant. 1 gives a STEP every step, as the star always does. Default 8.
+   */
+  readonly stepWindow?: number;
   /**
    * A reduction that receives nothing for this long, in ms, is a stall:
    * the waiting ranks report it and the coordinator drops the peer that
@@ -146,6 +156,7 @@ const pipelineSchema = z.object({
       fp16: z.boolean().optional(),
       bucketBytes: z.number().int().min(1024).max(64 * 1024 * 1024).optional(),
       checksumEvery: positiveInt.optional(),
+      stepWindow: positiveInt.max(10_000).optional(),
       reduceTimeoutMs: z.number().positive().optional(),
     })
     .strict()
@@ -241,6 +252,7 @@ function settingsOf(spec: PipelineSpec): PipelineSettings {
       fp16: spec.distributed?.fp16 ?? false,
       bucketBytes: spec.distributed?.bucketBytes ?? 4 * 1024 * 1024,
       checksumEvery: spec.distributed?.checksumEvery ?? 50,
+      stepWindow: spec.distributed?.stepWindow ?? DEFAULT_STEP_WINDOW,
       reduceTimeoutMs: spec.distributed?.reduceTimeoutMs ?? 120_000,
     },
     nonFiniteGradients: spec.nonFiniteGradients ?? 'stop',

@@ -16,7 +16,7 @@ export interface SetOverride {
  * override of one of them leaves the pipeline hash alone. Every other
  * override is part of the hash that workers must agree on.
  */
-const CADENCE_FIELDS = new Set(['sampleEvery', 'sampleCount', 'logEvery', 'checkpointEvery', 'keepCheckpoints', 'distributed.checksumEvery']);
+const CADENCE_FIELDS = new Set(['sampleEvery', 'sampleCount', 'logEvery', 'checkpointEvery', 'keepCheckpoints', 'distributed.checksumEvery', 'distributed.stepWindow']);
 
 /** Fields that hold code, which a command line cannot give. */
 const CODE_FIELDS = new Set(['model.type', 'dataset.type', 'overrides', 'kind']);

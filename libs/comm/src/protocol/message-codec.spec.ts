@@ -35,7 +35,7 @@ const examples: { [T in MessageType]: { init: Extract<MessageInit, { type: T }>;
     },
   },
   RING_READY: { init: { type: 'RING_READY', ...base, rank: 0 } },
-  STEP: { init: { type: 'STEP', ...base, checksum: true } },
+  STEP: { init: { type: 'STEP', ...base, through: base.step + 7, checksumSteps: [base.step + 3] } },
   GRADS: {
     init: { type: 'GRADS', ...base, rank: 1, phase: 0, bucket: 1, bucketCount: 2, offset: 4, totalLength: 7, weight: 32 },
     values: [Float32Array.of(0.25, -1.5, 3)],
@@ -225,7 +225,7 @@ describe('message codec', () => {
         new RegExp(`protocol ${PROTOCOL_VERSION + 1}.*speaks ${PROTOCOL_VERSION}`),
       );
       expect(error.context).toEqual({ type: 'NOPE', generation: 1, step: 2 });
-      expectError(decodeMessage([rawHeader({ type: 'STEP', generation: 1, step: 2, checksum: false })]), 'wrong-version', /undefined/);
+      expectError(decodeMessage([rawHeader({ type: 'STEP', generation: 1, step: 2, through: 2, checksumSteps: [] })]), 'wrong-version', /undefined/);
     });
 
     it('unknown type', () => {
@@ -241,7 +241,9 @@ describe('message codec', () => {
       expectError(decodeMessage([rawHeader({ ...header, step: 'seven' })]), 'invalid-header', /Invalid STEP header: step:/);
       expectError(decodeMessage([rawHeader({ ...header, generation: -1 })]), 'invalid-header', /generation:/);
       expectError(decodeMessage([rawHeader({ ...header, step: 1.5 })]), 'invalid-header', /step:/);
-      expectError(decodeMessage([rawHeader({ ...header, checksum: undefined })]), 'invalid-header', /checksum:/);
+      expectError(decodeMessage([rawHeader({ ...header, checksumSteps: undefined })]), 'invalid-header', /checksumSteps:/);
+      expectError(decodeMessage([rawHeader({ ...header, through: header.step - 1 })]), 'invalid-header', /through must not come before step/);
+      expectError(decodeMessage([rawHeader({ ...header, checksumSteps: [header.through + 1] })]), 'invalid-header', /checksum steps must lie in step\.\.through/);
       const hello = { ...examples.HELLO.init, protocol: PROTOCOL_VERSION };
       expectError(decodeMessage([rawHeader({ ...hello, devices: 'GPU:0' })]), 'invalid-header', /devices:/);
       const welcome = { ...examples.WELCOME.init, protocol: PROTOCOL_VERSION };

@@ -52,8 +52,14 @@
  *    send it whatever the reducer. The coordinator waits for all ranks
  *    before the first STEP of a generation.
  *
- * 4. STEP (coordinator → all workers). Starts `step`; `checksum: true` asks
- *    for a weights checksum in STEP_DONE once the step's updates are applied.
+ * 4. STEP (coordinator → all workers). Grants steps `step` .. `through`:
+ *    the ranks run them one after the other without waiting for another
+ *    STEP (the ring keeps them in lock-step; the coordinator only needs
+ *    their STEP_DONEs). The star grants one step at a time; the ring
+ *    `stepWindow` steps (default 8), so that the coordinator sends one
+ *    message per rank every few steps instead of every step, and a joiner
+ *    is let in at the end of a grant. `checksumSteps` are the steps whose
+ *    STEP_DONE carries a weights checksum.
  *
  * 5. Per phase of the step (0, then 1 for a GAN), every rank reduces its
  *    gradient vector, weighted by its local sample count:
@@ -249,12 +255,17 @@ export type WelcomeHeader = z.infer<typeof WelcomeHeader>;
 export const RingReadyHeader = z.object({ type: z.literal('RING_READY'), ...common, rank: count });
 export type RingReadyHeader = z.infer<typeof RingReadyHeader>;
 
-export const StepHeader = z.object({
-  type: z.literal('STEP'),
-  ...common,
-  /** Ask every rank for a CHECKSUM after this step. */
-  checksum: z.boolean(),
-});
+export const StepHeader = z
+  .object({
+    type: z.literal('STEP'),
+    ...common,
+    /** The last step of this grant: the ranks run `step` .. `through` without another STEP (1 step with the star, `stepWindow` with the ring). */
+    through: count,
+    /** Steps of the grant whose STEP_DONE carries a weights checksum. */
+    checksumSteps: z.array(count),
+  })
+  .refine((h) => h.through >= h.step, { message: 'through must not come before step', path: ['through'] })
+  .refine((h) => h.checksumSteps.every((s) => s >= h.step && s <= h.through), { message: 'checksum steps must lie in step..through', path: ['checksumSteps'] });
 export type StepHeader = z.infer<typeof StepHeader>;
 
 /** Bucket layout shared by GRADS and AVG: the slice [offset, offset + length) of a vector of totalLength floats. */

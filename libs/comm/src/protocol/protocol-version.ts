@@ -5,6 +5,7 @@
  *
  * 1: the first protocol. 2: SAMPLES and WEIGHTS; HELLO's pipelineHash may be null.
  * 3: REDUCE_STALLED; WELCOME.reducer.timeoutMs.
- * 4: METRICS and CHECKSUM ride in STEP_DONE (sampleCount, values, checksum?): one message a step per rank.
+ * 4: METRICS and CHECKSUM ride in STEP_DONE (sampleCount, values, checksum?): one message a step per rank;
+ *    STEP grants steps step..through (checksumSteps in place of checksum).
  */
 export const PROTOCOL_VERSION = 4;

@@ -31,6 +31,7 @@ export interface DistributedFlags extends OverrideFlags {
   reducer?: 'ring' | 'star';
   fp16?: boolean;
   checksumEvery?: number;
+  stepWindow?: number;
   bucketBytes?: number;
   reduceTimeout?: number;
   joinTimeout: number;
@@ -59,6 +60,7 @@ export function addDistributedOptions(command: Command): Command {
     .addOption(new Option('--reducer <name>', 'how gradients are averaged (overrides the pipeline)').choices(['ring', 'star']))
     .option('--fp16', 'send gradients as float16 (half the bytes, ~3 significant digits)')
     .option('--checksum-every <n>', 'compare weight checksums across ranks every n steps (and at the end)', positiveInt)
+    .option('--step-window <n>', 'ring: steps the coordinator grants per STEP message; joiners are let in between grants (default 8; the star takes 1)', positiveInt)
     .option('--bucket-bytes <n>', 'largest gradient bucket in bytes (default 4 MiB)', positiveInt)
     .option('--reduce-timeout <seconds>', 'a reduction that receives nothing this long is a stall: the coordinator drops the peer that did not deliver and redoes the step (default 120)', positiveSeconds)
     .option('--join-timeout <seconds>', 'how long to wait for every worker to join and get ready', positiveSeconds, 300)
@@ -110,6 +112,7 @@ export function overridesOf(flags: DistributedFlags): DistributedRunOverrides {
     reducer: flags.reducer,
     fp16: flags.fp16,
     checksumEvery: flags.checksumEvery,
+    stepWindow: flags.stepWindow,
     bucketBytes: flags.bucketBytes,
     reduceTimeoutMs: flags.reduceTimeout === undefined ? undefined : flags.reduceTimeout * 1000,
     checkpointEvery: flags.checkpointEvery,

@@ -18,7 +18,9 @@ const settings = definePipeline({
   dataset: { type: ToyDataset },
   batchSize: 4,
   steps: 3,
-  distributed: { reducer: 'ring', checksumEvery: 2 },
+  // One step per STEP: scripted workers have no ring to hold them in lock-step (a real rank cannot finish a step
+  // its peers have not reached), so with a window the survivors of a death would run on through it.
+  distributed: { reducer: 'ring', checksumEvery: 2, stepWindow: 1 },
 }).settings;
 
 class RecordingOutputs implements CoordinatorOutputs {
@@ -48,19 +50,23 @@ interface FakeWorkerOptions {
   readonly onAnswer?: () => void;
   /** Close the socket (as a killed process) when this step starts. */
   readonly dieAtStep?: number;
+  /** Wait this long before reporting each step (a slower rank). */
+  readonly stepDelayMs?: number;
 }
 
 interface FakeWorkerLog {
   readonly welcomes: HeaderOf<'WELCOME'>[];
   readonly states: HeaderOf<'STATE'>[];
   readonly steps: Array<[generation: number, step: number]>;
+  /** Each STEP: the steps it granted and the ones to checksum. */
+  readonly grants: Array<[step: number, through: number, checksumSteps: readonly number[]]>;
   readonly errors: HeaderOf<'ERROR'>[];
   shutdown?: string;
 }
 
 /** A scripted worker over a real WorkerSocket: no tfjs, just the protocol. */
 async function fakeWorker(endpoint: string, workerId: string, options: FakeWorkerOptions = {}): Promise<FakeWorkerLog> {
-  const log: FakeWorkerLog = { welcomes: [], states: [], steps: [], errors: [] };
+  const log: FakeWorkerLog = { welcomes: [], states: [], steps: [], grants: [], errors: [] };
   let done = 0;
   const socket = WorkerSocket.connect({ endpoint, workerId });
   try {
@@ -90,24 +96,28 @@ async function fakeWorker(endpoint: string, workerId: string, options: FakeWorke
         done = envelope.header.step;
         await socket.send({ type: 'RING_READY', generation: welcome.generation, step: 0, rank: welcome.rank });
       } else if (isEnvelopeOf(envelope, 'STEP') && welcome !== undefined) {
-        const { step, generation } = envelope.header;
+        const { generation, through, checksumSteps } = envelope.header;
         const { rank } = welcome;
-        log.steps.push([generation, step]);
-        if (step === options.dieAtStep) return log;
-        if (step === options.failAtStep) {
-          await socket.send({ type: 'ERROR', generation, step, code: 'worker-failed', reason: 'out of memory', fatal: true });
-          continue;
-        }
-        const checksum = envelope.header.checksum ? { value: (options.checksum ?? (() => 'same'))(rank, step), algorithm: 'fnv1a64' } : undefined;
-        const values = { 'loss/toy': 10 * rank + step, stepMs: 5, samplesPerSecond: 800, reduceMs: 1 + rank };
-        await socket.send({ type: 'STEP_DONE', generation, step, rank, sampleCount: 2, values, ...(checksum === undefined ? {} : { checksum }) });
-        done = step + 1;
-        if (rank === 0 && step === settings.steps - 1) {
-          await socket.send(
-            { type: 'SAMPLES', generation, step: step + 1, rank, count: 1, height: 1, width: 2, channels: 1, pixelRange: [0, 1] },
-            { values: [Float32Array.of(0, 1)] },
-          );
-          await socket.send({ type: 'WEIGHTS', generation, step: step + 1, rank, names: ['w'], shapes: [[2]] }, { values: [Float32Array.of(1.5, -2)] });
+        log.grants.push([envelope.header.step, through, checksumSteps]);
+        for (let step = envelope.header.step; step <= through; step++) {
+          log.steps.push([generation, step]);
+          if (step === options.dieAtStep) return log;
+          if (step === options.failAtStep) {
+            await socket.send({ type: 'ERROR', generation, step, code: 'worker-failed', reason: 'out of memory', fatal: true });
+            break;
+          }
+          if (options.stepDelayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, options.stepDelayMs));
+          const checksum = checksumSteps.includes(step) ? { value: (options.checksum ?? (() => 'same'))(rank, step), algorithm: 'fnv1a64' } : undefined;
+          const values = { 'loss/toy': 10 * rank + step, stepMs: 5, samplesPerSecond: 800, reduceMs: 1 + rank };
+          await socket.send({ type: 'STEP_DONE', generation, step, rank, sampleCount: 2, values, ...(checksum === undefined ? {} : { checksum }) });
+          done = step + 1;
+          if (rank === 0 && step === settings.steps - 1) {
+            await socket.send(
+              { type: 'SAMPLES', generation, step: step + 1, rank, count: 1, height: 1, width: 2, channels: 1, pixelRange: [0, 1] },
+              { values: [Float32Array.of(0, 1)] },
+            );
+            await socket.send({ type: 'WEIGHTS', generation, step: step + 1, rank, names: ['w'], shapes: [[2]] }, { values: [Float32Array.of(1.5, -2)] });
+          }
         }
       } else if (isEnvelopeOf(envelope, 'SHUTDOWN')) {
         log.shutdown = envelope.header.reason;
@@ -193,6 +203,25 @@ describe('Coordinator (scripted workers over real sockets)', () => {
     await expect(running).rejects.toThrow(/WEIGHTS DIVERGED at step 1: .*rank 0: same, rank 1: drifted/);
     for (const log of await workers) expect(log.shutdown).toMatch(/^the job failed: WEIGHTS DIVERGED/);
     expect(outputs.lines).toHaveLength(1);
+  });
+
+  it('with the ring, grants stepWindow steps per STEP and records every step from the STEP_DONEs, whichever rank reports first', async () => {
+    const windowed = definePipeline({ name: 'toy', model: { type: ToyModel }, dataset: { type: ToyDataset }, batchSize: 4, steps: 10, distributed: { reducer: 'ring', checksumEvery: 3, stepWindow: 4 } }).settings;
+    const running = coordinator({ pipeline: { file: '/pipelines/toy.ts', hash: HASH, settings: windowed } }).run();
+    const [result, a, b] = await Promise.all([running, fakeWorker(socket.endpoint, 'a'), fakeWorker(socket.endpoint, 'b', { stepDelayMs: 20 })]);
+    // Three STEPs per rank instead of ten; 'a' reports the steps of each grant ahead of 'b' (kept until their turn).
+    for (const log of [a, b]) {
+      expect(log.grants).toEqual([[0, 3, [2]], [4, 7, [5]], [8, 9, [8, 9]]]);
+      expect(log.steps.map(([, step]) => step)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    }
+    expect(result).toMatchObject({ steps: 10, checksumSteps: [2, 5, 8, 9] });
+    expect(outputs.lines.map((m) => [m.step, m.losses.toy])).toEqual(Array.from({ length: 10 }, (_, step) => [step, step]));
+
+    outputs.lines.length = 0;
+    const star = definePipeline({ name: 'toy', model: { type: ToyModel }, dataset: { type: ToyDataset }, batchSize: 4, steps: 3, distributed: { reducer: 'star', stepWindow: 4 } }).settings;
+    const starRun = coordinator({ pipeline: { file: '/pipelines/toy.ts', hash: HASH, settings: star } }).run();
+    const [, c] = await Promise.all([starRun, fakeWorker(socket.endpoint, 'c'), fakeWorker(socket.endpoint, 'd')]);
+    expect(c.grants).toEqual([[0, 0, []], [1, 1, []], [2, 2, [2]]]); // the star: a STEP every step
   });
 
   it('hands every step to a progress reporter and stops it, also when the run fails', async () => {

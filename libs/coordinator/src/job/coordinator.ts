@@ -113,10 +113,12 @@ export interface CoordinatorResult {
  *    interrupted step, or the remaining phases of it). Each worker loads
  *    it and answers RING_READY. A worker that fails there (ERROR) is
  *    dropped and the generation formed again. Bounded by `joinTimeoutMs`.
- * Training, per step: STEP to every rank (checksum: true every
- *    `checksumEvery` steps and at the last); GRADS go to the
- *    StarAggregator as they come; each rank reports STEP_DONE with its
- *    metrics and, when asked, its weights checksum. With every STEP_DONE in: compare the checksums
+ * Training: a STEP to every rank grants the next step (star) or the next
+ *    `stepWindow` steps (ring), naming those that need a weights checksum
+ *    (every `checksumEvery` steps and the last); joiners wait for the end
+ *    of a grant. GRADS go to the StarAggregator as they come; per step,
+ *    each rank reports STEP_DONE with its metrics and, when asked, its
+ *    weights checksum. With every STEP_DONE of a step in: compare the checksums
  *    (a mismatch stops the run), write rank 0's metrics (its losses are
  *    the global means) to metrics.jsonl. SAMPLES from rank 0 are written
  *    as grids, STATE from rank 0 as checkpoints (CoordinatorCheckpoints),

@@ -18,13 +18,22 @@ interface StepReports {
   readonly done: Map<number, StepDoneHeader>;
 }
 
+/** The steps the latest STEP granted, and the STEP_DONEs of its later steps that came before the current step's were all in. */
+interface Grant {
+  readonly through: number;
+  readonly early: Map<number, Map<number, StepDoneHeader>>;
+}
+
 /**
- * Training (STEP, STEP_DONE; the final WEIGHTS): STEP to every rank, the ranks'
+ * Training (STEP, STEP_DONE; the final WEIGHTS): STEP to every rank, granting
+ * one step (star) or `stepWindow` steps (ring: the ring keeps the ranks in
+ * lock-step, so the coordinator needs only their reports, and sends a STEP
+ * per rank every few steps rather than every step); per step, the ranks'
  * STEP_DONE (metrics, and a checksum when asked) collected, checksums compared, rank 0's
  * metrics written and shown by the progress reporter (a bar, or log lines); SAMPLES,
  * STATE and WEIGHTS from rank 0 kept as they come; after the last step,
- * the wait for rank 0's final weights. A worker joining or gone stops the
- * loop with MembershipChange, and so does a stalled reduction: the ranks'
+ * the wait for rank 0's final weights. A worker joining stops the loop
+ * with MembershipChange at the end of a grant; one gone stops it at once,, and so does a stalled reduction: the ranks'
  * REDUCE_STALLED reports go to StallReports, whose verdict drops the peer
  * that did not deliver (told with ERROR 'dropped') or re-forms the group.
  */
@@ -79,18 +88,18 @@ export class StepLoop extends CoordinatorStage {
 
   /** STEP ... STEP_DONE for steps `start`..steps-1: appends each step's metrics to `history` and each checked step to `checksumSteps`. Throws MembershipChange. */
   async trainSteps(start: number): Promise<void> {
-    const { steps, distributed } = this.settings;
-    const { checksumEvery } = distributed;
+    const { steps } = this.settings;
     const worldSize = this.members.ranked.length;
     this.stalls.clear();
+    let grant: Grant | undefined;
     for (let step = start; step < steps; step++) {
-      if (this.members.joining.length > 0) throw new MembershipChange(`${this.members.joining.map((m) => m.hello.workerId).join(', ')} joined`);
-      const checksum = (step + 1) % checksumEvery === 0 || step + 1 === steps;
       const started = this.clock.now();
-      const reports: StepReports = { done: new Map() };
-      for (const member of this.members.ranked) {
-        await this.link.trySend(member.peer, { type: 'STEP', generation: this.job.generation, step, checksum });
+      if (grant === undefined || step > grant.through) {
+        if (this.members.joining.length > 0) throw new MembershipChange(`${this.members.joining.map((m) => m.hello.workerId).join(', ')} joined`);
+        grant = await this.grantFrom(step);
       }
+      const reports: StepReports = { done: grant.early.get(step) ?? new Map() };
+      grant.early.delete(step);
       while (reports.done.size < worldSize) {
         if (this.members.hasGone) {
           this.interrupted = { step, reports, started };
@@ -103,15 +112,33 @@ export class StepLoop extends CoordinatorStage {
           throw new MembershipChange(verdict.reason);
         }
         const incoming = await this.link.next(Math.min(this.link.interval, Math.max(10, this.stalls.dueIn(this.clock.now()))));
-        if (incoming !== undefined) await this.onTrainingMessage(incoming, step, reports);
+        if (incoming !== undefined) await this.onTrainingMessage(incoming, step, reports, grant);
       }
       const stepMs = this.clock.now() - started;
-      if (checksum) {
+      if (this.checksumAt(step)) {
         this.compareChecksums(step, reports.done);
         this.checked.push(step);
       }
       this.recordStep(step, reports, stepMs);
     }
+  }
+
+  /** Sends every rank a STEP granting `step` and, with the ring, the next stepWindow - 1 steps (never past the last). */
+  private async grantFrom(step: number): Promise<Grant> {
+    const { steps, distributed } = this.settings;
+    const window = distributed.reducer === 'ring' ? distributed.stepWindow : 1;
+    const through = Math.min(steps - 1, step + window - 1);
+    const checksumSteps: number[] = [];
+    for (let s = step; s <= through; s++) if (this.checksumAt(s)) checksumSteps.push(s);
+    for (const member of this.members.ranked) {
+      await this.link.trySend(member.peer, { type: 'STEP', generation: this.job.generation, step, through, checksumSteps });
+    }
+    return { through, early: new Map() };
+  }
+
+  /** Weights are compared every checksumEvery steps and after the last. */
+  private checksumAt(step: number): boolean {
+    return (step + 1) % this.settings.distributed.checksumEvery === 0 || step + 1 === this.settings.steps;
   }
 
   /** The end: waits for rank 0's final WEIGHTS (kept by RunProducts); fails when rank 0 leaves or they do not come in time. */
@@ -145,7 +172,8 @@ export class StepLoop extends CoordinatorStage {
     this.progress.update(metrics);
   }
 
-  private async onTrainingMessage(incoming: Incoming, step: number, reports: StepReports): Promise<void> {
+  /** `grant`: where a STEP_DONE of a later step of the grant is kept until its step comes (another rank's report of this step may still be on its way). */
+  private async onTrainingMessage(incoming: Incoming, step: number, reports: StepReports, grant?: Grant): Promise<void> {
     const message = await this.inbox.fromMember(incoming);
     if (message === undefined) return;
     const { member, envelope } = message;
@@ -172,6 +200,11 @@ export class StepLoop extends CoordinatorStage {
       return;
     }
     if (header.type !== 'STEP_DONE') return;
+    if (header.rank === rank && grant !== undefined && header.step > step && header.step <= grant.through) {
+      const early = grant.early.get(header.step) ?? new Map<number, StepDoneHeader>();
+      grant.early.set(header.step, early.set(rank, header));
+      return;
+    }
     if (header.rank !== rank || header.step !== step) {
       throw new WorkerFailedError(
         `Worker ${member.hello.workerId} (rank ${rank}) sent ${header.type} for rank ${header.rank}, step ${header.step} during step ${step}; the job is out of step.`,

@@ -42,6 +42,15 @@ export class CoordinatorLostError extends Error {
   override readonly name = 'CoordinatorLostError';
 }
 
+/** A STEP's grant: steps `step` .. `through` of `generation` run without another STEP. */
+interface StepGrant {
+  readonly generation: number;
+  readonly step: number;
+  readonly through: number;
+  /** Steps whose STEP_DONE carries a weights checksum. */
+  readonly checksumSteps: ReadonlySet<number>;
+}
+
 /**
  * A worker's side of one job: the coordinator channel, the reducer and the
  * membership the latest WELCOME assigned (this is the worker's
@@ -69,6 +78,8 @@ export class WorkerSession implements DistributedProcessGroup {
   private current: WelcomeHeader;
   private pending: WelcomeHeader | undefined;
   private stepsStartedCount = 0;
+  /** The coordinator's latest STEP: steps it lets this rank run without another. */
+  private grant: StepGrant | undefined;
   private shutdownReason: string | undefined;
   private lost: CoordinatorLostError | undefined;
   private readonly stopped = new AbortController();
@@ -112,7 +123,7 @@ export class WorkerSession implements DistributedProcessGroup {
     return this.current;
   }
 
-  /** STEP commands received so far (the last may have been cut short by SHUTDOWN). */
+  /** Steps the coordinator let this rank start so far (the last may have been cut short by SHUTDOWN). */
   get stepsStarted(): number {
     return this.stepsStartedCount;
   }
@@ -175,11 +186,20 @@ export class WorkerSession implements DistributedProcessGroup {
     return this.channel.send(init, payload);
   }
 
-  /** Waits for the coordinator's go-ahead for `step` (or a SHUTDOWN). Throws MembershipChangedError or CoordinatorLostError. */
+  /**
+   * The coordinator's go-ahead for `step`: at once when the latest STEP's
+   * grant covers it, else the next STEP (or a SHUTDOWN). Throws
+   * MembershipChangedError or CoordinatorLostError.
+   */
   async nextCommand(step: number): Promise<CoordinatorCommand> {
     for (;;) {
       if (this.shutdownReason !== undefined) return { type: 'shutdown', reason: this.shutdownReason };
       this.throwIfInterrupted();
+      const grant = this.grant;
+      if (grant !== undefined && grant.generation === this.current.generation && step > grant.step && step <= grant.through) {
+        this.stepsStartedCount += 1;
+        return { type: 'step', checksum: grant.checksumSteps.has(step) };
+      }
       const received = await this.receive(`STEP ${step}`);
       if (received === undefined) continue;
       if (!received.ok) {
@@ -193,8 +213,9 @@ export class WorkerSession implements DistributedProcessGroup {
           if (header.step !== step) {
             throw new CoordinatorRefusedError('unexpected-message', `The coordinator started step ${header.step} while this worker expected step ${step}; the job is out of step.`);
           }
+          this.grant = { generation: header.generation, step: header.step, through: header.through, checksumSteps: new Set(header.checksumSteps) };
           this.stepsStartedCount += 1;
-          return { type: 'step', checksum: header.checksum };
+          return { type: 'step', checksum: this.grant.checksumSteps.has(step) };
         case 'SHUTDOWN':
           this.shutdownReason = header.reason;
           return { type: 'shutdown', reason: header.reason };
@@ -298,6 +319,7 @@ export class WorkerSession implements DistributedProcessGroup {
 
   private async adopt(welcome: WelcomeHeader): Promise<void> {
     this.current = welcome;
+    this.grant = undefined; // a new generation (or a restarted coordinator) grants afresh
     this.generationEnded = new AbortController();
     this.lastHeardMs = Date.now();
     await this.reducer.configure(membershipFromWelcome(welcome));
