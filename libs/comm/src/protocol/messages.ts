@@ -80,14 +80,17 @@
  *    `channels` and `pixelRange`, with the NHWC pixels as one f32 frame;
  *    the coordinator writes the PNG.
  *
- * 7. STEP_DONE (worker → coordinator) after each step: the barrier, with
- *    the step's report riding along (one message a step per rank, where
- *    protocol 3 sent METRICS, CHECKSUM and STEP_DONE): `rank`,
+ * 7. STEP_DONE (worker → coordinator): the step's report, from rank 0
+ *    after every step and from the other ranks after a grant's last step
+ *    and its checksum steps (the barrier before the next grant; with the
+ *    star, every step is a grant's last). Protocol 3 sent METRICS, CHECKSUM
+ *    and STEP_DONE from every rank every step. Fields: `rank`,
  *    `sampleCount`, named numeric `values` (loss/<phase>, stepMs...) and,
  *    when STEP asked for one, `checksum`: a `value` (hex digest of the
  *    weights) with its `algorithm`. Differing checksums mean the replicas
- *    diverged: the coordinator stops the job. The coordinator sends the
- *    next STEP when every rank of the generation reported.
+ *    diverged: the coordinator stops the job. The coordinator records a
+ *    step when rank 0 reported it (and, at those steps, every rank), and
+ *    sends the next STEP when every rank reported the grant's last.
  *
  * 8. HEARTBEAT (coordinator → workers every few seconds; any time): `sentAtMs`.
  *    ZMTP heartbeats on the ROUTER (`HeartbeatOptions`, timeout

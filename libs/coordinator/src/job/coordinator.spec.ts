@@ -60,13 +60,15 @@ interface FakeWorkerLog {
   readonly steps: Array<[generation: number, step: number]>;
   /** Each STEP: the steps it granted and the ones to checksum. */
   readonly grants: Array<[step: number, through: number, checksumSteps: readonly number[]]>;
+  /** Steps this worker sent STEP_DONE for (rank 0: every one; the others: a grant's last step and its checksum steps). */
+  readonly reported: number[];
   readonly errors: HeaderOf<'ERROR'>[];
   shutdown?: string;
 }
 
 /** A scripted worker over a real WorkerSocket: no tfjs, just the protocol. */
 async function fakeWorker(endpoint: string, workerId: string, options: FakeWorkerOptions = {}): Promise<FakeWorkerLog> {
-  const log: FakeWorkerLog = { welcomes: [], states: [], steps: [], grants: [], errors: [] };
+  const log: FakeWorkerLog = { welcomes: [], states: [], steps: [], grants: [], reported: [], errors: [] };
   let done = 0;
   const socket = WorkerSocket.connect({ endpoint, workerId });
   try {
@@ -109,7 +111,10 @@ async function fakeWorker(endpoint: string, workerId: string, options: FakeWorke
           if (options.stepDelayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, options.stepDelayMs));
           const checksum = checksumSteps.includes(step) ? { value: (options.checksum ?? (() => 'same'))(rank, step), algorithm: 'fnv1a64' } : undefined;
           const values = { 'loss/toy': 10 * rank + step, stepMs: 5, samplesPerSecond: 800, reduceMs: 1 + rank };
-          await socket.send({ type: 'STEP_DONE', generation, step, rank, sampleCount: 2, values, ...(checksum === undefined ? {} : { checksum }) });
+          if (rank === 0 || checksum !== undefined || step === through) {
+            await socket.send({ type: 'STEP_DONE', generation, step, rank, sampleCount: 2, values, ...(checksum === undefined ? {} : { checksum }) });
+            log.reported.push(step);
+          }
           done = step + 1;
           if (rank === 0 && step === settings.steps - 1) {
             await socket.send(
@@ -208,12 +213,16 @@ describe('Coordinator (scripted workers over real sockets)', () => {
   it('with the ring, grants stepWindow steps per STEP and records every step from the STEP_DONEs, whichever rank reports first', async () => {
     const windowed = definePipeline({ name: 'toy', model: { type: ToyModel }, dataset: { type: ToyDataset }, batchSize: 4, steps: 10, distributed: { reducer: 'ring', checksumEvery: 3, stepWindow: 4 } }).settings;
     const running = coordinator({ pipeline: { file: '/pipelines/toy.ts', hash: HASH, settings: windowed } }).run();
-    const [result, a, b] = await Promise.all([running, fakeWorker(socket.endpoint, 'a'), fakeWorker(socket.endpoint, 'b', { stepDelayMs: 20 })]);
-    // Three STEPs per rank instead of ten; 'a' reports the steps of each grant ahead of 'b' (kept until their turn).
+    const { log: first } = await joined('a'); // rank 0
+    const [result, a, b] = await Promise.all([running, first, fakeWorker(socket.endpoint, 'b', { stepDelayMs: 20 })]);
+    // Three STEPs per rank instead of ten; 'b' reports only the checksum steps and each grant's last, after 'a'
+    // (rank 0, every step) has reported later steps of the grant (kept until their turn).
     for (const log of [a, b]) {
       expect(log.grants).toEqual([[0, 3, [2]], [4, 7, [5]], [8, 9, [8, 9]]]);
       expect(log.steps.map(([, step]) => step)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     }
+    expect(a.reported).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(b.reported).toEqual([2, 3, 5, 7, 8, 9]);
     expect(result).toMatchObject({ steps: 10, checksumSteps: [2, 5, 8, 9] });
     expect(outputs.lines.map((m) => [m.step, m.losses.toy])).toEqual(Array.from({ length: 10 }, (_, step) => [step, step]));
 

@@ -18,6 +18,12 @@ interface StepReports {
   readonly done: Map<number, StepDoneHeader>;
 }
 
+/** Ranks 0 .. reporting-1 have all sent their STEP_DONE. */
+function allReported(done: ReadonlyMap<number, StepDoneHeader>, reporting: number): boolean {
+  for (let rank = 0; rank < reporting; rank++) if (!done.has(rank)) return false;
+  return true;
+}
+
 /** The steps the latest STEP granted, and the STEP_DONEs of its later steps that came before the current step's were all in. */
 interface Grant {
   readonly through: number;
@@ -27,9 +33,10 @@ interface Grant {
 /**
  * Training (STEP, STEP_DONE; the final WEIGHTS): STEP to every rank, granting
  * one step (star) or `stepWindow` steps (ring: the ring keeps the ranks in
- * lock-step, so the coordinator needs only their reports, and sends a STEP
- * per rank every few steps rather than every step); per step, the ranks'
- * STEP_DONE (metrics, and a checksum when asked) collected, checksums compared, rank 0's
+ * lock-step, so the coordinator sends a STEP per rank every few steps
+ * rather than every step); per step, rank 0's STEP_DONE (its metrics) and,
+ * at a grant's last step and the checksum steps, every rank's (with the
+ * checksum when asked) collected, checksums compared, rank 0's
  * metrics written and shown by the progress reporter (a bar, or log lines); SAMPLES,
  * STATE and WEIGHTS from rank 0 kept as they come; after the last step,
  * the wait for rank 0's final weights. A worker joining stops the loop
@@ -100,7 +107,9 @@ export class StepLoop extends CoordinatorStage {
       }
       const reports: StepReports = { done: grant.early.get(step) ?? new Map() };
       grant.early.delete(step);
-      while (reports.done.size < worldSize) {
+      // Every rank reports the grant's last step and the checksum steps (the barrier); in between only rank 0 does.
+      const reporting = step === grant.through || this.checksumAt(step) ? worldSize : 1;
+      while (!allReported(reports.done, reporting)) {
         if (this.members.hasGone) {
           this.interrupted = { step, reports, started };
           throw new MembershipChange('a worker is gone');

@@ -12,14 +12,16 @@ import { WorkerSession } from './worker-session';
 
 /**
  * A data-parallel worker's StepGate: before each step it waits for the
- * coordinator's STEP (false on SHUTDOWN); after it, it sends STEP_DONE,
- * the barrier the coordinator waits on before the next STEP, with the
- * step's metrics and, when the STEP asked for one, a checksum of all
- * weights.
+ * coordinator's go-ahead (a STEP, or the grant of an earlier one; false on
+ * SHUTDOWN); after it, when asked (rank 0 every step, the others at the
+ * grant's last step and checksum steps), it sends STEP_DONE with the
+ * step's metrics and, when asked, a checksum of all weights: the barrier
+ * the coordinator waits on before the next grant.
  */
 @injectable()
 export class CoordinatedStepGate implements StepGate {
   private checksumRequested = false;
+  private reportRequested = true;
 
   constructor(
     @inject(WorkerSession) private readonly session: WorkerSession,
@@ -33,10 +35,12 @@ export class CoordinatedStepGate implements StepGate {
     if (command.type === 'shutdown') return false;
     this.progress.beginStep(step);
     this.checksumRequested = command.checksum;
+    this.reportRequested = command.report;
     return true;
   }
 
   async afterStep(step: number, metrics: StepMetrics): Promise<void> {
+    if (!this.reportRequested) return; // a step inside the coordinator's grant, on a rank other than 0
     const rank = this.session.rank();
     const generation = this.session.generation();
     const sampleCount = splitEvenly(this.settings.batchSize, this.session.worldSize())[rank];

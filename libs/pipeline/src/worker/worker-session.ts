@@ -18,7 +18,13 @@ import type { DistributedProcessGroup } from './distributed-process-group';
 import type { WorkerHandshake } from './worker-handshake';
 
 /** What the coordinator asked for next. */
-export type CoordinatorCommand = { readonly type: 'step'; readonly checksum: boolean } | { readonly type: 'shutdown'; readonly reason: string };
+/**
+ * What the coordinator says about the next step: run it (`checksum`: put a
+ * weights checksum in its STEP_DONE; `report`: send a STEP_DONE at all,
+ * which rank 0 does every step and the other ranks at a grant's last step
+ * and its checksum steps), or stop.
+ */
+export type CoordinatorCommand = { readonly type: 'step'; readonly checksum: boolean; readonly report: boolean } | { readonly type: 'shutdown'; readonly reason: string };
 
 /** The coordinator stopped this worker with a fatal ERROR, or broke the protocol. */
 export class CoordinatorRefusedError extends Error {
@@ -198,7 +204,7 @@ export class WorkerSession implements DistributedProcessGroup {
       const grant = this.grant;
       if (grant !== undefined && grant.generation === this.current.generation && step > grant.step && step <= grant.through) {
         this.stepsStartedCount += 1;
-        return { type: 'step', checksum: grant.checksumSteps.has(step) };
+        return this.stepCommand(step, grant);
       }
       const received = await this.receive(`STEP ${step}`);
       if (received === undefined) continue;
@@ -215,7 +221,7 @@ export class WorkerSession implements DistributedProcessGroup {
           }
           this.grant = { generation: header.generation, step: header.step, through: header.through, checksumSteps: new Set(header.checksumSteps) };
           this.stepsStartedCount += 1;
-          return { type: 'step', checksum: this.grant.checksumSteps.has(step) };
+          return this.stepCommand(step, this.grant);
         case 'SHUTDOWN':
           this.shutdownReason = header.reason;
           return { type: 'shutdown', reason: header.reason };
@@ -323,6 +329,11 @@ export class WorkerSession implements DistributedProcessGroup {
     this.generationEnded = new AbortController();
     this.lastHeardMs = Date.now();
     await this.reducer.configure(membershipFromWelcome(welcome));
+  }
+
+  private stepCommand(step: number, grant: StepGrant): CoordinatorCommand {
+    const checksum = grant.checksumSteps.has(step);
+    return { type: 'step', checksum, report: this.current.rank === 0 || checksum || step === grant.through };
   }
 
   private throwIfInterrupted(): void {
