@@ -15,7 +15,9 @@
  * also only when named, weak-scaling (64 images per worker, 1 and 2
  * workers, `ganglion launch` interleaved with PyTorch DDP's anchor over
  * several rounds: both efficiencies side by side, and the coordinator's
- * CPU per step; needs /usr/bin/python3 with torch). Every measurement
+ * CPU per step; needs /usr/bin/python3 with torch), and, also only when
+ * named, coordinator-cpu (the coordinator's CPU per step at steady state,
+ * 400-step ConvVAE runs by --step-window, issue 10's 2% target). Every measurement
  * runs in child processes started one at a time.
  */
 import 'reflect-metadata';
@@ -34,10 +36,11 @@ import { runThreadsSection, type ThreadsSectionResult } from './models/threads-s
 import { runThroughputSection, type ThroughputSectionResult } from './launch/throughput-section';
 import { TimeBudget } from './harness/time-budget';
 import { runWeakScalingSection, weakScalingTable, type WeakScalingSectionResult } from './launch/weak-scaling-section';
+import { coordinatorCpuTable, runCoordinatorCpuSection, type CoordinatorCpuSectionResult } from './launch/coordinator-cpu-section';
 
-const SECTIONS = ['models', 'reduce', 'throughput', 'threads', 'weak-scaling'] as const;
+const SECTIONS = ['models', 'reduce', 'throughput', 'threads', 'weak-scaling', 'coordinator-cpu'] as const;
 type Section = (typeof SECTIONS)[number];
-/** Sections run when --only names none: threads and weak-scaling are opt-in. */
+/** Sections run when --only names none: threads, weak-scaling and coordinator-cpu are opt-in. */
 const DEFAULT_SECTIONS: readonly Section[] = ['models', 'reduce', 'throughput'];
 
 interface Arguments {
@@ -59,7 +62,7 @@ function parseArguments(argv: readonly string[]): Arguments {
       }
       sections = new Set(names as Section[]);
     } else if (arg === '--help' || arg === '-h') {
-      console.log('Usage: npm run bench [-- --quick] [-- --only models,reduce,throughput,threads,weak-scaling]  (threads and weak-scaling run only when named)');
+      console.log('Usage: npm run bench [-- --quick] [-- --only models,reduce,throughput,threads,weak-scaling,coordinator-cpu]  (threads, weak-scaling and coordinator-cpu run only when named)');
       process.exit(0);
     } else {
       throw new Error(`Unknown argument "${arg}". Use --quick and/or --only ${SECTIONS.join(',')}.`);
@@ -89,6 +92,9 @@ async function main(): Promise<void> {
   const weak: WeakScalingSectionResult = args.sections.has('weak-scaling')
     ? await runWeakScalingSection(settings.weakScaling, repoRoot, new TimeBudget(settings.weakScaling.budgetSeconds), progress)
     : { rows: [], skipped: [] };
+  const coordinatorCpu: CoordinatorCpuSectionResult = args.sections.has('coordinator-cpu')
+    ? await runCoordinatorCpuSection(settings.coordinatorCpu, repoRoot, new TimeBudget(settings.coordinatorCpu.budgetSeconds), progress)
+    : { rows: [], skipped: [] };
 
   const figures = {
     stepTimes: models.stepTimes,
@@ -96,6 +102,7 @@ async function main(): Promise<void> {
     reducers: reduce.rows,
     throughput: throughput.rows,
     launchAvailable: throughput.launchAvailable,
+    coordinatorCpu: coordinatorCpu.rows,
   };
   const results: SuiteResults = {
     mode: settings.mode,
@@ -108,12 +115,15 @@ async function main(): Promise<void> {
     ...figures,
     ...(args.sections.has('threads') ? { wasmThreads: threads.rows } : {}),
     ...(args.sections.has('weak-scaling') ? { weakScaling: weak.rows } : {}),
-    skipped: [...models.skipped, ...reduce.skipped, ...throughput.skipped, ...threads.skipped, ...weak.skipped],
+    skipped: [...models.skipped, ...reduce.skipped, ...throughput.skipped, ...threads.skipped, ...weak.skipped, ...coordinatorCpu.skipped],
     targets: checkTargets(figures),
   };
   console.log('\n' + suiteReport(results));
   if (weak.rows.length > 0) {
     console.log(`\nWeak scaling against PyTorch DDP (64 images per worker, 1 -> 2 workers; efficiency = sps(2) / (2 sps(1)) per round; ring reducer):\n${weakScalingTable(weak.rows)}`);
+  }
+  if (coordinatorCpu.rows.length > 0) {
+    console.log(`\nThe coordinator's CPU per step at steady state (ConvVAE, 2 workers x 64, ring, ${settings.coordinatorCpu.steps} steps per run; min / median / max over the runs):\n${coordinatorCpuTable(coordinatorCpu.rows)}`);
   }
   const folder = join(repoRoot, 'bench', 'results');
   mkdirSync(folder, { recursive: true });

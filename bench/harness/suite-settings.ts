@@ -1,4 +1,5 @@
 import type { ModelKey } from '../models/model-cases';
+import type { CoordinatorCpuSettings } from '../launch/coordinator-cpu-section';
 import type { WeakScalingSettings } from '../launch/weak-scaling-section';
 
 /** How much the suite measures: the full run or `--quick`. */
@@ -34,6 +35,8 @@ export interface SuiteSettings {
   readonly budgetSeconds: number;
   /** The opt-in weak-scaling section against PyTorch DDP, with its own time budget in seconds. */
   readonly weakScaling: WeakScalingSettings & { readonly budgetSeconds: number };
+  /** The opt-in coordinator-cpu section (steady-state CPU per step by --step-window), with its own time budget in seconds. */
+  readonly coordinatorCpu: CoordinatorCpuSettings & { readonly budgetSeconds: number };
 }
 
 export const FULL_SETTINGS: SuiteSettings = {
@@ -52,6 +55,7 @@ export const FULL_SETTINGS: SuiteSettings = {
   launchWarmupSteps: 4,
   budgetSeconds: 12 * 60 + 30,
   weakScaling: { models: ['dcgan', 'conv-vae', 'row-lstm'], rounds: 3, launchSteps: 14, warmupSteps: 4, ddpSteps: 20, budgetSeconds: 40 * 60 },
+  coordinatorCpu: { rounds: 3, steps: 400, windows: [8, 1], budgetSeconds: 10 * 60 },
 };
 
 export const QUICK_SETTINGS: SuiteSettings = {
@@ -69,4 +73,5 @@ export const QUICK_SETTINGS: SuiteSettings = {
   launchWarmupSteps: 2,
   budgetSeconds: 100,
   weakScaling: { models: ['conv-vae'], rounds: 1, launchSteps: 8, warmupSteps: 2, ddpSteps: 10, budgetSeconds: 5 * 60 },
+  coordinatorCpu: { rounds: 1, steps: 100, windows: [8, 1], budgetSeconds: 3 * 60 },
 };

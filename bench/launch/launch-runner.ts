@@ -23,6 +23,14 @@ export interface LaunchRun {
   readonly batchSize?: number;
   /** Told the last 3000 characters of the run's output once it succeeded (e.g. its closing summary). */
   readonly onOutput?: (tail: string) => void;
+  /** Further flags, e.g. `['--step-window', '1']`. */
+  readonly extraArgs?: readonly string[];
+}
+
+/** A 2-worker run's closing summary: its median step time and the coordinator's CPU per step, or undefined when the line is missing. */
+export function coordinatorCpuOf(tail: string): { readonly medianStepMs: number; readonly cpuMsPerStep: number } | undefined {
+  const match = /(\d+(?:\.\d+)?) ms\/step \(median\), reduce [\d.]+ ms\/step, coordinator CPU (\d+(?:\.\d+)?) ms\/step/.exec(tail);
+  return match === null ? undefined : { medianStepMs: Number(match[1]), cpuMsPerStep: Number(match[2]) };
 }
 
 /** Asks the CLI whether it has a `launch` command, and which flags it takes. */
@@ -46,6 +54,7 @@ export function runLaunch(repoRoot: string, command: LaunchCommand, run: LaunchR
   if (command.flags.has('--backend')) args.push('--backend', 'wasm');
   if (run.reducer !== undefined && command.flags.has('--reducer')) args.push('--reducer', run.reducer);
   if (run.batchSize !== undefined) args.push('--batch-size', String(run.batchSize));
+  args.push(...(run.extraArgs ?? []));
   const searchRoot = command.flags.has('--out') ? run.outDir : join(repoRoot, 'runs');
   const started = Date.now();
   return new Promise((resolve, reject) => {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findDdpAnchor, runDdpAnchor } from './ddp-anchor-runner';
-import { probeLaunch, readStepMetrics, runLaunch } from './launch-runner';
+import { coordinatorCpuOf, probeLaunch, readStepMetrics, runLaunch } from './launch-runner';
 import { modelCase } from '../models/model-cases';
 import type { Skipped } from '../models/model-section';
 import { summaryStats, type SummaryStats } from '../report/summary-stats';
@@ -98,10 +98,10 @@ export async function runWeakScalingSection(
             });
             const sps = summaryStats(readStepMetrics(files[0], settings.warmupSteps).samplesPerSecond).median;
             (workers === 1 ? into.g1 : into.g2).push(sps);
-            const cpu = /(\d+(?:\.\d+)?) ms\/step \(median\), reduce [\d.]+ ms\/step, coordinator CPU (\d+(?:\.\d+)?) ms\/step/.exec(tail);
-            if (workers === 2 && cpu !== null) {
-              into.cpu.push(Number(cpu[2]));
-              into.share.push(Number(cpu[2]) / Number(cpu[1]));
+            const cpu = coordinatorCpuOf(tail);
+            if (workers === 2 && cpu !== undefined) {
+              into.cpu.push(cpu.cpuMsPerStep);
+              into.share.push(cpu.cpuMsPerStep / cpu.medianStepMs);
             }
             progress(`weak scaling, round ${round + 1}/${settings.rounds}: ${label}, DDP, ${workers} worker${workers === 1 ? '' : 's'} x ${PER_WORKER}`);
             const ddp = await runDdpAnchor(anchor, { model: ddpModel, worldSize: workers, batch: PER_WORKER, steps: settings.ddpSteps, timeoutMs: 10 * 60_000 });

@@ -1,3 +1,4 @@
+import type { CoordinatorCpuRow } from '../launch/coordinator-cpu-section';
 import type { WeakScalingRow } from '../launch/weak-scaling-section';
 import type { MachineInfo } from './machine-info';
 import type { OverheadRow, Skipped, StepTimeRow } from '../models/model-section';
@@ -27,6 +28,8 @@ export interface SuiteResults {
   readonly wasmThreads?: ThreadsRow[];
   /** Weak scaling against PyTorch DDP (only when `--only weak-scaling` asked for it). */
   readonly weakScaling?: WeakScalingRow[];
+  /** The coordinator's steady-state CPU per step by --step-window (only when `--only coordinator-cpu` asked for it). */
+  readonly coordinatorCpu?: CoordinatorCpuRow[];
   readonly skipped: Skipped[];
   readonly targets: TargetCheck[];
 }

@@ -1,3 +1,4 @@
+import type { CoordinatorCpuRow } from '../launch/coordinator-cpu-section';
 import { MODEL_CASES } from '../models/model-cases';
 import type { OverheadRow, StepTimeRow } from '../models/model-section';
 import type { ReduceRow } from '../reduce/reduce-section';
@@ -19,9 +20,13 @@ export interface MeasuredFigures {
   readonly reducers: readonly ReduceRow[];
   readonly throughput: readonly ThroughputRow[];
   readonly launchAvailable: boolean;
+  /** By --step-window, the default first (the coordinator-cpu section; empty when it did not run). */
+  readonly coordinatorCpu: readonly CoordinatorCpuRow[];
 }
 
 const OVERHEAD_TARGET_PERCENT = 3;
+/** Issue 10: the coordinator's CPU in ring mode, as a share of one core. */
+const COORDINATOR_CPU_TARGET_PERCENT = 2;
 const SCALING_TARGET = 0.95;
 const ALLREDUCE_TARGET_MS = 8;
 /** Issue 10: the ring's median over raw TCP's in the same ring pattern, by vector size (MiB). */
@@ -87,6 +92,15 @@ export function checkTargets(figures: MeasuredFigures): TargetCheck[] {
       });
     }
   }
+  const coordinator = figures.coordinatorCpu[0];
+  checks.push({
+    target: `coordinator CPU <= ${COORDINATOR_CPU_TARGET_PERCENT}% of a core (ring, ConvVAE, 2 workers, steady state)`,
+    measured:
+      coordinator === undefined
+        ? 'not measured'
+        : `${(100 * coordinator.coreShare.median).toFixed(2)}% (${coordinator.cpuMsPerStep.median.toFixed(2)} ms/step at ${coordinator.medianStepMs.median.toFixed(0)} ms/step, --step-window ${coordinator.stepWindow})`,
+    met: coordinator === undefined ? undefined : coordinator.coreShare.median <= COORDINATOR_CPU_TARGET_PERCENT / 100,
+  });
   return checks;
 }
 
