@@ -71,7 +71,7 @@ describe('elastic membership (real processes)', () => {
     process.stdout.write(`SIGKILL of 1 of 3 workers: max relative difference ${difference.maxRelative} (abs ${difference.maxAbsolute})\n`);
   });
 
-  it('a worker joining mid-run is admitted at the next step boundary with the current state, and the weights match', async () => {
+  it('a worker joining mid-run is admitted at the end of the current grant of steps with the current state, and the weights match', async () => {
     const { coordinator, workers, worker, out } = await job('joined', ['j1', 'j2'], ['--workers', '2', '--max-workers', '3']);
     await coordinator.waitForOutput(/"msg":"step 3\/24 /, 180_000);
     // A worker process takes seconds to start, longer than this job's steps: hold the others (well within --worker-timeout) until it said HELLO.

@@ -103,7 +103,7 @@
  *
  * 9. Membership change: a send to a worker fails (killed; or hung, and
  *    dropped by the ZMTP heartbeat timeout), or a new HELLO arrives during
- *    training (admitted at the next step boundary). The coordinator bumps
+ *    training (admitted at the end of the current grant of steps). The coordinator bumps
  *    the generation, forgets the step in flight (StarAggregator.setMembership
  *    drops its partial sums), re-ranks the workers (survivors first, in
  *    their old order, then joiners) and sends each a WELCOME (step 2) with

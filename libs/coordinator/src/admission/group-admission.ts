@@ -85,7 +85,7 @@ export class GroupAdmission {
     this.logger.info(
       { worker: hello.workerId, host: hello.host, pid: hello.pid, backend: hello.backend, devices: hello.devices },
       `worker ${who} joined with backend ${hello.backend}${hello.devices.length > 0 ? ` on ${hello.devices.join(',')}` : ''} ` +
-        (this.job.training ? `mid-run; it gets a rank at the next step boundary (${this.members.count} workers)` : `(${this.members.count}/${workers})`),
+        (this.job.training ? `mid-run; it gets a rank when the current grant of steps ends (${this.members.count} workers)` : `(${this.members.count}/${workers})`),
     );
   }
 

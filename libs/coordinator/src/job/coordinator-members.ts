@@ -12,7 +12,7 @@ export interface Member {
 
 /**
  * Who is in the job: the members in rank order, the workers admitted
- * since the last re-rank (they get a rank at the next step boundary), the
+ * since the last re-rank (they get a rank at the end of the current grant of steps), the
  * peers reported gone and not yet dropped, and those dropped (whose later
  * messages are answered with a fatal ERROR, not obeyed).
  */

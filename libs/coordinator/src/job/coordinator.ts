@@ -131,7 +131,7 @@ export interface CoordinatorResult {
  *    sums, workers abandon their reduction) and forms a new generation
  *    (WELCOME, STATE) with the survivors. Below `minWorkers` it waits up
  *    to `rejoinTimeoutMs` for workers to (re)join, then fails. A worker
- *    joining mid-run is admitted at the next step boundary the same way.
+ *    joining mid-run is admitted at the end of the current grant the same way.
  *    A stalled reduction is handled the same way: the ranks that received
  *    nothing for --reduce-timeout send REDUCE_STALLED naming the peer that
  *    did not deliver; after a short gathering window (StallReports) the
