@@ -1,7 +1,6 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { freePort, GanglionProcess } from './support/ganglion-process';
+import { startedProcesses } from './support/started-processes';
 import { onlyRunFolder, readMetrics, runGanglion } from './support/run-cli';
 import { finalWeightsDifference } from './support/weights-difference';
 
@@ -18,34 +17,22 @@ describe('elastic membership (real processes)', () => {
   const STEPS = 24;
   const TOLERANCE = 1e-4;
   const common = ['--steps', String(STEPS), '--batch-size', '24', '--sample-every', '0', '--log-every', '1', '--log-format', 'json'];
-  let outDir: string;
+  const scratch = startedProcesses('ganglion-elastic-');
+  const { started } = scratch;
   /** Undisturbed runs by world size. */
   const undisturbed = new Map<number, string>();
-  const started: GanglionProcess[] = [];
 
   beforeAll(() => {
-    outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ganglion-elastic-'));
     for (const workers of [2, 3]) {
-      const result = runGanglion(['launch', 'pipelines/fashion-vae.ts', '--workers', String(workers), '--backend', 'wasm', '--out', path.join(outDir, `undisturbed-${workers}`), ...common]);
+      const result = runGanglion(['launch', 'pipelines/fashion-vae.ts', '--workers', String(workers), '--backend', 'wasm', '--out', path.join(scratch.dir, `undisturbed-${workers}`), ...common]);
       if (result.status !== 0) throw new Error(`undisturbed run exited ${result.status}:\n${result.stdout}\n${result.stderr}`);
-      undisturbed.set(workers, onlyRunFolder(path.join(outDir, `undisturbed-${workers}`), 'fashion-vae'));
+      undisturbed.set(workers, onlyRunFolder(path.join(scratch.dir, `undisturbed-${workers}`), 'fashion-vae'));
     }
-  });
-
-  afterEach(() => {
-    for (const process of started.splice(0)) {
-      process.resume();
-      process.kill();
-    }
-  });
-
-  afterAll(() => {
-    fs.rmSync(outDir, { recursive: true, force: true });
   });
 
   async function job(label: string, workerIds: string[], coordinatorArgs: string[]) {
     const endpoint = `tcp://127.0.0.1:${await freePort()}`;
-    const out = path.join(outDir, label);
+    const out = path.join(scratch.dir, label);
     const coordinator = GanglionProcess.start(['coordinator', 'pipelines/fashion-vae.ts', '--bind', endpoint, '--out', out, ...common, ...coordinatorArgs]);
     started.push(coordinator);
     const worker = (id: string): GanglionProcess => {

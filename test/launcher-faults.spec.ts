@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { freePort, GanglionProcess } from './support/ganglion-process';
+import { startedProcesses } from './support/started-processes';
 import { onlyRunFolder, readMetrics } from './support/run-cli';
 
 /**
@@ -13,23 +13,13 @@ import { onlyRunFolder, readMetrics } from './support/run-cli';
  */
 describe('launchers that keep their promises (real processes)', () => {
   const common = ['--batch-size', '12', '--sample-every', '0', '--log-every', '1', '--log-format', 'json', '--backend', 'wasm'];
-  let outDir: string;
-  const started: GanglionProcess[] = [];
+  const scratch = startedProcesses('ganglion-launcher-');
+  const { started } = scratch;
   const strays: number[] = [];
 
-  beforeAll(() => {
-    outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ganglion-launcher-'));
-  });
-
   afterEach(() => {
-    for (const process of started.splice(0)) {
-      process.resume();
-      process.kill();
-    }
     for (const pid of strays.splice(0)) if (alive(pid)) process.kill(pid, 'SIGKILL');
   });
-
-  afterAll(() => fs.rmSync(outDir, { recursive: true, force: true }));
 
   function alive(pid: number): boolean {
     try {
@@ -55,7 +45,7 @@ describe('launchers that keep their promises (real processes)', () => {
   }
 
   function launch(label: string, extra: string[]): { job: GanglionProcess; out: string } {
-    const out = path.join(outDir, label);
+    const out = path.join(scratch.dir, label);
     const job = GanglionProcess.start(['launch', 'pipelines/fashion-vae.ts', '--workers', '2', '--out', out, ...common, ...extra]);
     started.push(job);
     return { job, out };
@@ -120,7 +110,7 @@ describe('launchers that keep their promises (real processes)', () => {
 
   it('a coordinator restarted with --resume right after a SIGKILL is rejoined within seconds (default --coordinator-timeout 120 s)', async () => {
     const endpoint = `tcp://127.0.0.1:${await freePort()}`;
-    const out = path.join(outDir, 'restart');
+    const out = path.join(scratch.dir, 'restart');
     const coordinatorArgs = ['coordinator', 'pipelines/fashion-vae.ts', '--bind', endpoint, '--out', out, '--workers', '1', '--steps', '30', '--checkpoint-every', '2', ...common.filter((a) => a !== '--backend' && a !== 'wasm')];
     const first = GanglionProcess.start(coordinatorArgs);
     started.push(first);

@@ -1,8 +1,7 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { seededRandom } from '@ganglion/comm';
 import { freePort, GanglionProcess } from './support/ganglion-process';
+import { startedProcesses } from './support/started-processes';
 import { onlyRunFolder, readMetrics } from './support/run-cli';
 
 interface Scale {
@@ -54,23 +53,8 @@ const BATCH = 32;
  * every rank of the last generation.
  */
 describe('many worker processes with elastic events', () => {
-  let outDir: string;
-  const started: GanglionProcess[] = [];
-
-  beforeAll(() => {
-    outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ganglion-many-'));
-  });
-
-  afterEach(() => {
-    for (const process of started.splice(0)) {
-      process.resume();
-      process.kill();
-    }
-  });
-
-  afterAll(() => {
-    fs.rmSync(outDir, { recursive: true, force: true });
-  });
+  const scratch = startedProcesses('ganglion-many-');
+  const { started } = scratch;
 
   it.each(SCALES)('$workers workers, $reducer reducer: $kills killed at random steps, $joins joining; all steps, matching checksums', async ({ workers, reducer, kills, joins }) => {
     const began = Date.now();
@@ -81,7 +65,7 @@ describe('many worker processes with elastic events', () => {
     for (let tries = 0; killSteps.size < kills && tries < 1000; tries++) killSteps.add(2 + Math.floor(random() * (STEPS - 8)));
     const plan = [...killSteps].sort((a, b) => a - b);
     const endpoint = `tcp://127.0.0.1:${await freePort()}`;
-    const out = path.join(outDir, `${workers}-${reducer}`);
+    const out = path.join(scratch.dir, `${workers}-${reducer}`);
     const coordinator = GanglionProcess.start([
       'coordinator', 'pipelines/fashion-rowlstm.ts', '--bind', endpoint, '--out', out, '--workers', String(workers),
       '--min-workers', String(workers - kills), '--max-workers', String(workers), '--reducer', reducer,

@@ -1,8 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { freePort, GanglionProcess } from './support/ganglion-process';
+import { startedProcesses } from './support/started-processes';
 import { NetnsHosts, type TestHost } from './support/netns-hosts';
 import { REPO_ROOT } from './support/repo-root';
 import { onlyRunFolder, readMetrics } from './support/run-cli';
@@ -26,23 +25,8 @@ const DROPPED = new RegExp(`"msg":"worker (\\S+) \\(rank (\\d) of generation 1, 
  * weight checksums on the remaining ranks.
  */
 describe('a stalled reduce (real processes)', () => {
-  let outDir: string;
-  const started: GanglionProcess[] = [];
-
-  beforeAll(() => {
-    outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ganglion-stall-'));
-  });
-
-  afterEach(() => {
-    for (const process of started.splice(0)) {
-      process.resume();
-      process.kill();
-    }
-  });
-
-  afterAll(() => {
-    fs.rmSync(outDir, { recursive: true, force: true });
-  });
+  const scratch = startedProcesses('ganglion-stall-');
+  const { started } = scratch;
 
   function expectRecovered(coordinatorOutput: string, out: string, culprit: string): void {
     const dropped = DROPPED.exec(coordinatorOutput);
@@ -66,7 +50,7 @@ describe('a stalled reduce (real processes)', () => {
 
   it('a worker stopped (SIGSTOP) right after sending its first chunk is dropped by the stall reports, and the job finishes', async () => {
     const endpoint = `tcp://127.0.0.1:${await freePort()}`;
-    const out = path.join(outDir, 'sigstop');
+    const out = path.join(scratch.dir, 'sigstop');
     const coordinator = GanglionProcess.start([
       'coordinator', PIPELINE, '--bind', endpoint, '--out', out, '--workers', '3', '--min-workers', '2', '--reduce-timeout', String(REDUCE_TIMEOUT_S), '--worker-timeout', '120', ...common,
     ]);
@@ -119,7 +103,7 @@ describe('a stalled reduce (real processes)', () => {
       try {
         const [coordinatorHost, ...workerHosts] = hosts.hosts;
         const faulty = workerHosts[2];
-        const out = path.join(outDir, `netns-${faults.indexOf(fault)}`);
+        const out = path.join(scratch.dir, `netns-${faults.indexOf(fault)}`);
         const endpoint = `tcp://${coordinatorHost.address}:5555`;
         const coordinator = GanglionIn.start(hosts.prefix(coordinatorHost), [
           'coordinator', PIPELINE, '--bind', endpoint, '--out', out, '--workers', '3', '--min-workers', fault.ambiguous ? '1' : '2', '--reduce-timeout', String(REDUCE_TIMEOUT_S), '--worker-timeout', '120', '--join-timeout', '120', ...common,
