@@ -41,6 +41,7 @@ export {
   type PayloadInit,
 } from './protocol/message-codec';
 export { checkGeneration } from './protocol/check-generation';
+export { reportsStep } from './protocol/step-reports';
 export { bytesPerElement, floatsFromFrame, frameFromFloats } from './protocol/float-frames';
 export { decodeFloat16, encodeFloat16 } from './protocol/float16';
 

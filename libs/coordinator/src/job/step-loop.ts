@@ -1,4 +1,4 @@
-import type { Envelope, Incoming, ReduceStalledHeader, SamplesHeader, StateHeader, StepDoneHeader, WeightsHeader } from '@ganglion/comm';
+import { type Envelope, type Incoming, type ReduceStalledHeader, reportsStep, type SamplesHeader, type StateHeader, type StepDoneHeader, type WeightsHeader } from '@ganglion/comm';
 import { type ProgressReporter, type StepMetrics, stepMetricsFromValues } from '@ganglion/pipeline';
 import { ChecksumMismatchError, OutputWriteError, WorkerFailedError } from './coordinator-errors';
 import type { CoordinatorOutputs } from '../outputs/coordinator-outputs';
@@ -18,12 +18,6 @@ interface StepReports {
   readonly done: Map<number, StepDoneHeader>;
 }
 
-/** Ranks 0 .. reporting-1 have all sent their STEP_DONE. */
-function allReported(done: ReadonlyMap<number, StepDoneHeader>, reporting: number): boolean {
-  for (let rank = 0; rank < reporting; rank++) if (!done.has(rank)) return false;
-  return true;
-}
-
 /** The steps the latest STEP granted, and the STEP_DONEs of its later steps that came before the current step's were all in. */
 interface Grant {
   readonly through: number;
@@ -40,7 +34,8 @@ interface Grant {
  * metrics written and shown by the progress reporter (a bar, or log lines); SAMPLES,
  * STATE and WEIGHTS from rank 0 kept as they come; after the last step,
  * the wait for rank 0's final weights. A worker joining stops the loop
- * with MembershipChange at the end of a grant; one gone stops it at once,, and so does a stalled reduction: the ranks'
+ * with MembershipChange at the end of a grant; one gone stops it at once,
+ * and so does a stalled reduction: the ranks'
  * REDUCE_STALLED reports go to StallReports, whose verdict drops the peer
  * that did not deliver (told with ERROR 'dropped') or re-forms the group.
  */
@@ -107,9 +102,10 @@ export class StepLoop extends CoordinatorStage {
       }
       const reports: StepReports = { done: grant.early.get(step) ?? new Map() };
       grant.early.delete(step);
-      // Every rank reports the grant's last step and the checksum steps (the barrier); in between only rank 0 does.
-      const reporting = step === grant.through || this.checksumAt(step) ? worldSize : 1;
-      while (!allReported(reports.done, reporting)) {
+      const checksummed = this.checksumAt(step);
+      const { through } = grant;
+      const reporting = this.members.ranked.map((_, rank) => rank).filter((rank) => reportsStep(rank, step, through, checksummed));
+      while (!reporting.every((rank) => reports.done.has(rank))) {
         if (this.members.hasGone) {
           this.interrupted = { step, reports, started };
           throw new MembershipChange('a worker is gone');
@@ -124,7 +120,7 @@ export class StepLoop extends CoordinatorStage {
         if (incoming !== undefined) await this.onTrainingMessage(incoming, step, reports, grant);
       }
       const stepMs = this.clock.now() - started;
-      if (this.checksumAt(step)) {
+      if (checksummed) {
         this.compareChecksums(step, reports.done);
         this.checked.push(step);
       }

@@ -11,6 +11,7 @@ import {
   WaitTimeoutError,
   isEnvelopeOf,
   membershipFromWelcome,
+  reportsStep,
 } from '@ganglion/comm';
 import type { Logger } from '../logger';
 import type { CoordinatorChannel } from './coordinator-channel';
@@ -333,7 +334,7 @@ export class WorkerSession implements DistributedProcessGroup {
 
   private stepCommand(step: number, grant: StepGrant): CoordinatorCommand {
     const checksum = grant.checksumSteps.has(step);
-    return { type: 'step', checksum, report: this.current.rank === 0 || checksum || step === grant.through };
+    return { type: 'step', checksum, report: reportsStep(this.current.rank, step, grant.through, checksum) };
   }
 
   private throwIfInterrupted(): void {
