@@ -75,9 +75,11 @@ export interface DistributedSettings {
   readonly checksumEvery?: number;
   /**
    * With the ring: steps the coordinator grants per STEP message (the ring
-   * itself keeps the ranks in lock-step, so the coordinator only collects
-   * STEP_DONEs in between); a joining worker is let in at the end of a
-   * grant. 1 gives a STEP every step, as the star always does. Default 8.
+   * itself keeps the ranks in lock-step; the ranks report once per grant
+   * and at checksum steps, rank 0's report carrying every step's metrics);
+   * a grant ends early at a checkpoint step, and a joining worker is let in
+   * at the end of one. 1 gives a STEP every step, as the star always does.
+   * Default 8, at most 1000.
    */
   readonly stepWindow?: number;
   /**
@@ -156,7 +158,7 @@ const pipelineSchema = z.object({
       fp16: z.boolean().optional(),
       bucketBytes: z.number().int().min(1024).max(64 * 1024 * 1024).optional(),
       checksumEvery: positiveInt.optional(),
-      stepWindow: positiveInt.max(10_000).optional(),
+      stepWindow: positiveInt.max(1000).optional(),
       reduceTimeoutMs: z.number().positive().optional(),
     })
     .strict()

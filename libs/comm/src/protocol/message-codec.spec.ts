@@ -35,7 +35,7 @@ const examples: { [T in MessageType]: { init: Extract<MessageInit, { type: T }>;
     },
   },
   RING_READY: { init: { type: 'RING_READY', ...base, rank: 0 } },
-  STEP: { init: { type: 'STEP', ...base, through: base.step + 7, checksumSteps: [base.step + 3] } },
+  STEP: { init: { type: 'STEP', ...base, through: base.step + 7, checksumSteps: [base.step + 3], metricsThrough: base.step - 1 } },
   GRADS: {
     init: { type: 'GRADS', ...base, rank: 1, phase: 0, bucket: 1, bucketCount: 2, offset: 4, totalLength: 7, weight: 32 },
     values: [Float32Array.of(0.25, -1.5, 3)],
@@ -56,7 +56,7 @@ const examples: { [T in MessageType]: { init: Extract<MessageInit, { type: T }>;
     init: { type: 'WEIGHTS', ...base, rank: 0, names: ['enc/kernel', 'enc/bias'], shapes: [[2, 3], [3]] },
     values: [Float32Array.of(1, 2, 3, 4, 5, 6), Float32Array.of(0.5, -0.5, 0)],
   },
-  STEP_DONE: { init: { type: 'STEP_DONE', ...base, rank: 1, sampleCount: 32, values: { 'loss/vae': 0.693, stepMs: 12.5 }, checksum: { value: 'deadbeef', algorithm: 'sha256' } } },
+  STEP_DONE: { init: { type: 'STEP_DONE', ...base, rank: 1, sampleCount: 32, values: { 'loss/vae': 0.693, stepMs: 12.5 }, checksum: { value: 'deadbeef', algorithm: 'sha256' }, earlier: [{ step: base.step - 1, sampleCount: 32, values: { 'loss/vae': 0.7 } }] } },
   HEARTBEAT: { init: { type: 'HEARTBEAT', ...base, sentAtMs: 1_700_000_000_123 } },
   ERROR: { init: { type: 'ERROR', ...base, code: 'pipeline-mismatch', reason: 'hash differs; deploy the same pipeline', fatal: true } },
   SHUTDOWN: { init: { type: 'SHUTDOWN', ...base, reason: 'finished' } },
@@ -244,6 +244,12 @@ describe('message codec', () => {
       expectError(decodeMessage([rawHeader({ ...header, checksumSteps: undefined })]), 'invalid-header', /checksumSteps:/);
       expectError(decodeMessage([rawHeader({ ...header, through: header.step - 1 })]), 'invalid-header', /through must not come before step/);
       expectError(decodeMessage([rawHeader({ ...header, checksumSteps: [header.through + 1] })]), 'invalid-header', /checksum steps must lie in step\.\.through/);
+      expectError(decodeMessage([rawHeader({ ...header, metricsThrough: -2 })]), 'invalid-header', /metricsThrough:/);
+      const done = { ...examples.STEP_DONE.init, protocol: PROTOCOL_VERSION };
+      const report = (step: number) => ({ step, sampleCount: 1, values: {} });
+      expectError(decodeMessage([rawHeader({ ...done, earlier: [report(done.step)] })]), 'invalid-header', /earlier reports must be of steps before step, in increasing order/);
+      expectError(decodeMessage([rawHeader({ ...done, earlier: [report(1), report(0)] })]), 'invalid-header', /earlier reports must be of steps before step/);
+      expect(decodeMessage([rawHeader({ ...done, earlier: [report(0), report(1)] })]).ok).toBe(true);
       const hello = { ...examples.HELLO.init, protocol: PROTOCOL_VERSION };
       expectError(decodeMessage([rawHeader({ ...hello, devices: 'GPU:0' })]), 'invalid-header', /devices:/);
       const welcome = { ...examples.WELCOME.init, protocol: PROTOCOL_VERSION };

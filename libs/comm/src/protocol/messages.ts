@@ -58,8 +58,10 @@
  *    their STEP_DONEs). The star grants one step at a time; the ring
  *    `stepWindow` steps (default 8), so that the coordinator sends one
  *    message per rank every few steps instead of every step, and a joiner
- *    is let in at the end of a grant. `checksumSteps` are the steps whose
- *    STEP_DONE carries a weights checksum.
+ *    is let in at the end of a grant. A grant also ends at a checkpoint
+ *    step. `checksumSteps` are the steps whose STEP_DONE carries a weights
+ *    checksum; `metricsThrough` the last step whose metrics line the
+ *    coordinator has written (7).
  *
  * 5. Per phase of the step (0, then 1 for a GAN), every rank reduces its
  *    gradient vector, weighted by its local sample count:
@@ -80,17 +82,29 @@
  *    `channels` and `pixelRange`, with the NHWC pixels as one f32 frame;
  *    the coordinator writes the PNG.
  *
- * 7. STEP_DONE (worker → coordinator): the step's report, from rank 0
- *    after every step and from the other ranks after a grant's last step
- *    and its checksum steps (the barrier before the next grant; with the
- *    star, every step is a grant's last). Protocol 3 sent METRICS, CHECKSUM
- *    and STEP_DONE from every rank every step. Fields: `rank`,
- *    `sampleCount`, named numeric `values` (loss/<phase>, stepMs...) and,
- *    when STEP asked for one, `checksum`: a `value` (hex digest of the
- *    weights) with its `algorithm`. Differing checksums mean the replicas
- *    diverged: the coordinator stops the job. The coordinator records a
- *    step when rank 0 reported it (and, at those steps, every rank), and
- *    sends the next STEP when every rank reported the grant's last.
+ * 7. STEP_DONE (worker → coordinator): the barrier. Every rank sends one
+ *    after a grant's last step and after its checksum steps (with the
+ *    star, every step is a grant's last); inside a grant the coordinator
+ *    hears nothing. Fields: `rank`, `sampleCount`, named numeric `values`
+ *    (loss/<phase>, stepMs: the wall time since the rank's previous step
+ *    ended, endedAtMs...) and, when STEP asked for one, `checksum`: a
+ *    `value` (hex digest of the weights) with its `algorithm`. Differing
+ *    checksums mean the replicas diverged: the coordinator stops the job.
+ *    Rank 0's also carries `earlier`: its reports of the steps before
+ *    `step` that the coordinator has not written (every step after the
+ *    latest STEP's `metricsThrough`). Once every rank reported a barrier
+ *    step, the coordinator writes rank 0's reports through it, one
+ *    metrics line per step (the losses are the reduced global means, the
+ *    same on every rank), and sends the next STEP when the barrier was the
+ *    grant's last. Every rank keeps its reports until a STEP's
+ *    `metricsThrough` covers them, across a change of membership: the
+ *    steps a generation finished before it ended reach the coordinator in
+ *    the next generation's first STEP_DONE of rank 0 (or, when no step is
+ *    left to run, in one STEP_DONE of its last finished step just before
+ *    WEIGHTS). Grants end at checkpoint steps, so a checkpoint never lies
+ *    ahead of the metrics written. Protocol 4 had rank 0 report every
+ *    step; protocol 3 sent METRICS, CHECKSUM and STEP_DONE from every
+ *    rank every step.
  *
  * 8. HEARTBEAT (coordinator → workers every few seconds; any time): `sentAtMs`.
  *    ZMTP heartbeats on the ROUTER (`HeartbeatOptions`, timeout
@@ -266,6 +280,8 @@ export const StepHeader = z
     through: count,
     /** Steps of the grant whose STEP_DONE carries a weights checksum. */
     checksumSteps: z.array(count),
+    /** The last step whose metrics the coordinator has written (-1: none): the ranks forget their reports up to it (7). At or past `step` when the job went back to a checkpoint. */
+    metricsThrough: z.int().min(-1),
   })
   .refine((h) => h.through >= h.step, { message: 'through must not come before step', path: ['through'] })
   .refine((h) => h.checksumSteps.every((s) => s >= h.step && s <= h.through), { message: 'checksum steps must lie in step..through', path: ['checksumSteps'] });
@@ -415,17 +431,38 @@ export const WeightsChecksum = z.object({
 });
 export type WeightsChecksum = z.infer<typeof WeightsChecksum>;
 
-export const StepDoneHeader = z.object({
-  type: z.literal('STEP_DONE'),
-  ...common,
-  rank: count,
+/** The step's named numbers (loss/<phase>, stepMs...). NaN and ±Infinity are allowed: a diverging loss must still be reported. */
+const stepValues = z.record(z.string(), z.custom<number>((value) => typeof value === 'number', 'must be a number'));
+
+/** The most earlier steps one STEP_DONE may carry: far more than any grant leaves unreported. */
+export const MAX_EARLIER_REPORTS = 4096;
+
+/** One step's report as rank 0 keeps it until the coordinator has written it (STEP_DONE.earlier). */
+export const StepReport = z.object({
+  step: count,
   /** Samples this rank trained on in the step. */
   sampleCount: count,
-  /** The step's named numbers (loss/<phase>, stepMs...). NaN and ±Infinity are allowed: a diverging loss must still be reported. */
-  values: z.record(z.string(), z.custom<number>((value) => typeof value === 'number', 'must be a number')),
-  /** The weights after the step, when STEP asked for a checksum. */
-  checksum: WeightsChecksum.optional(),
+  values: stepValues,
 });
+export type StepReport = z.infer<typeof StepReport>;
+
+export const StepDoneHeader = z
+  .object({
+    type: z.literal('STEP_DONE'),
+    ...common,
+    rank: count,
+    /** Samples this rank trained on in the step. */
+    sampleCount: count,
+    values: stepValues,
+    /** The weights after the step, when STEP asked for a checksum. */
+    checksum: WeightsChecksum.optional(),
+    /** Rank 0 only: its reports of the steps before `step` that the coordinator has not written yet (7), oldest first. */
+    earlier: z.array(StepReport).max(MAX_EARLIER_REPORTS).optional(),
+  })
+  .refine((h) => (h.earlier ?? []).every((r, i, all) => r.step < h.step && (i === 0 || r.step > all[i - 1].step)), {
+    message: 'earlier reports must be of steps before step, in increasing order',
+    path: ['earlier'],
+  });
 export type StepDoneHeader = z.infer<typeof StepDoneHeader>;
 
 export const ReduceStalledHeader = z.object({

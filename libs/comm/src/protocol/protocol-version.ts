@@ -7,5 +7,7 @@
  * 3: REDUCE_STALLED; WELCOME.reducer.timeoutMs.
  * 4: METRICS and CHECKSUM ride in STEP_DONE (sampleCount, values, checksum?): one message a step per rank;
  *    STEP grants steps step..through (checksumSteps in place of checksum).
+ * 5: STEP_DONE only at a grant's barrier steps, from every rank; rank 0's carries `earlier` (the steps before it not
+ *    yet written); STEP.metricsThrough says which reports the coordinator has written.
  */
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;

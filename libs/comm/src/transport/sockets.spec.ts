@@ -108,7 +108,7 @@ describe('CoordinatorSocket and WorkerSocket over tcp://127.0.0.1', () => {
     const unroute = w.route('HEARTBEAT', (envelope) => heartbeats.push(envelope.header.sentAtMs));
     for (let i = 0; i < 3; i++) {
       await coord.send('w', { type: 'HEARTBEAT', generation: 0, step: 0, sentAtMs: i });
-      await coord.send('w', { type: 'STEP', generation: 0, step: i, through: i, checksumSteps: [] });
+      await coord.send('w', { type: 'STEP', generation: 0, step: i, through: i, checksumSteps: [], metricsThrough: -1 });
     }
     const steps: number[] = [];
     for (let i = 0; i < 3; i++) {

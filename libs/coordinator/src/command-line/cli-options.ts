@@ -60,7 +60,7 @@ export function addDistributedOptions(command: Command): Command {
     .addOption(new Option('--reducer <name>', 'how gradients are averaged (overrides the pipeline)').choices(['ring', 'star']))
     .option('--fp16', 'send gradients as float16 (half the bytes, ~3 significant digits)')
     .option('--checksum-every <n>', 'compare weight checksums across ranks every n steps (and at the end)', positiveInt)
-    .option('--step-window <n>', 'ring: steps the coordinator grants per STEP message; joiners are let in between grants (default 8; the star takes 1)', positiveInt)
+    .option('--step-window <n>', 'ring: steps the coordinator grants per STEP message, the ranks reporting once per grant; joiners are let in between grants (default 8, at most 1000; the star takes 1)', positiveInt)
     .option('--bucket-bytes <n>', 'largest gradient bucket in bytes (default 4 MiB)', positiveInt)
     .option('--reduce-timeout <seconds>', 'a reduction that receives nothing this long is a stall: the coordinator drops the peer that did not deliver and redoes the step (default 120)', positiveSeconds)
     .option('--join-timeout <seconds>', 'how long to wait for every worker to join and get ready', positiveSeconds, 300)

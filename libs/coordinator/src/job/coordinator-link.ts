@@ -3,6 +3,9 @@ import { CoordinatorInterruptedError } from './coordinator-errors';
 import type { CoordinatorMembers } from './coordinator-members';
 import type { JobState } from './job-state';
 
+/** The most messages held for a later stage (a worker sends a few at most; more is a broken or hostile one). */
+const MAX_HELD = 64;
+
 /** Why a worker counts as gone when a send to it fails. */
 export const GONE_REASON = 'it is unreachable (the process died, or it stopped answering past --worker-timeout and its connection was dropped)';
 
@@ -21,6 +24,9 @@ export interface CoordinatorLinkOptions {
  */
 export class CoordinatorLink {
   private failure: Error | undefined;
+  /** Messages that came before the stage that handles them: held, then released to the next receives. */
+  private readonly held: Incoming[] = [];
+  private readonly released: Incoming[] = [];
 
   constructor(
     private readonly socket: CoordinatorSocket,
@@ -39,9 +45,27 @@ export class CoordinatorLink {
     this.failure ??= error;
   }
 
-  /** The next message, or undefined after `timeoutMs`; throws a recorded failure or the interruption. */
+  /**
+   * Keeps a message that came before the stage that handles it (rank 0's
+   * last step reports and final weights while the others still get ready)
+   * until releaseHeld(); at most MAX_HELD, the rest are dropped (false).
+   */
+  holdForLater(incoming: Incoming): boolean {
+    if (this.held.length + this.released.length >= MAX_HELD) return false;
+    this.held.push(incoming);
+    return true;
+  }
+
+  /** The messages held so far come first from the next receives. */
+  releaseHeld(): void {
+    this.released.push(...this.held.splice(0));
+  }
+
+  /** The next message (a released one first), or undefined after `timeoutMs`; throws a recorded failure or the interruption. */
   async next(timeoutMs: number): Promise<Incoming | undefined> {
     if (this.failure !== undefined) throw this.failure;
+    const released = this.released.shift();
+    if (released !== undefined) return released;
     try {
       return await this.socket.receive({ timeoutMs, signal: this.options.signal });
     } catch (error) {

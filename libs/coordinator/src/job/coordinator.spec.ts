@@ -1,4 +1,4 @@
-import { CoordinatorSocket, type HeaderOf, WorkerSocket, isEnvelopeOf } from '@ganglion/comm';
+import { CoordinatorSocket, type HeaderOf, type StepReport, WorkerSocket, isEnvelopeOf } from '@ganglion/comm';
 import { createLogger, definePipeline, type MetricsSink, type NamedWeights, type ProgressReporter, type StepMetrics, SystemClock } from '@ganglion/pipeline';
 import { Coordinator, type CoordinatorOptions } from './coordinator';
 import { ChecksumMismatchError, JoinTimeoutError, WorkerFailedError } from './coordinator-errors';
@@ -52,6 +52,10 @@ interface FakeWorkerOptions {
   readonly dieAtStep?: number;
   /** Wait this long before reporting each step (a slower rank). */
   readonly stepDelayMs?: number;
+  /** The run's steps, when not `settings.steps` (for a rank 0 told to send its state after the last step). */
+  readonly steps?: number;
+  /** Leave this step out of the earlier reports it sends (a broken rank 0). */
+  readonly dropEarlier?: number;
 }
 
 interface FakeWorkerLog {
@@ -60,16 +64,30 @@ interface FakeWorkerLog {
   readonly steps: Array<[generation: number, step: number]>;
   /** Each STEP: the steps it granted and the ones to checksum. */
   readonly grants: Array<[step: number, through: number, checksumSteps: readonly number[]]>;
-  /** Steps this worker sent STEP_DONE for (rank 0: every one; the others: a grant's last step and its checksum steps). */
+  /** Steps this worker sent STEP_DONE for (a grant's last step and its checksum steps), each with the earlier steps it carried (rank 0). */
   readonly reported: number[];
+  readonly carried: number[][];
+  /** Each STEP's metricsThrough. */
+  readonly metricsThrough: number[];
   readonly errors: HeaderOf<'ERROR'>[];
   shutdown?: string;
 }
 
 /** A scripted worker over a real WorkerSocket: no tfjs, just the protocol. */
 async function fakeWorker(endpoint: string, workerId: string, options: FakeWorkerOptions = {}): Promise<FakeWorkerLog> {
-  const log: FakeWorkerLog = { welcomes: [], states: [], steps: [], grants: [], reported: [], errors: [] };
+  const log: FakeWorkerLog = { welcomes: [], states: [], steps: [], grants: [], reported: [], carried: [], metricsThrough: [], errors: [] };
   let done = 0;
+  const runSteps = options.steps ?? settings.steps;
+  /** Its step reports until a STEP's metricsThrough covers them, across generations (as StepReporter keeps them). */
+  let kept: StepReport[] = [];
+  let lastSent = { generation: 0, step: -1 };
+  const finalWeights = async (generation: number, rank: number) => {
+    await socket.send(
+      { type: 'SAMPLES', generation, step: runSteps, rank, count: 1, height: 1, width: 2, channels: 1, pixelRange: [0, 1] },
+      { values: [Float32Array.of(0, 1)] },
+    );
+    await socket.send({ type: 'WEIGHTS', generation, step: runSteps, rank, names: ['w'], shapes: [[2]] }, { values: [Float32Array.of(1.5, -2)] });
+  };
   const socket = WorkerSocket.connect({ endpoint, workerId });
   try {
     await socket.send({
@@ -93,14 +111,24 @@ async function fakeWorker(endpoint: string, workerId: string, options: FakeWorke
           await socket.send({ type: 'STATE', generation, step: done, rank, phase: 0, texts: { 'trainer-state.json': `{"step":${done}}` }, binaries: [] }, { values: [] });
         }
         if (syncState !== 'receive') await socket.send({ type: 'RING_READY', generation, step: 0, rank });
+        if (syncState === 'send' && done === runSteps) {
+          // No step left to run: the last reports (never delivered in the generation that ended), then the final weights.
+          const last = kept.at(-1) as StepReport;
+          await socket.send({ type: 'STEP_DONE', generation, rank, ...last, earlier: kept.slice(0, -1) });
+          log.reported.push(last.step);
+          log.carried.push(kept.slice(0, -1).map((r) => r.step));
+          await finalWeights(generation, rank);
+        }
       } else if (isEnvelopeOf(envelope, 'STATE') && welcome !== undefined) {
         log.states.push(envelope.header);
         done = envelope.header.step;
         await socket.send({ type: 'RING_READY', generation: welcome.generation, step: 0, rank: welcome.rank });
       } else if (isEnvelopeOf(envelope, 'STEP') && welcome !== undefined) {
-        const { generation, through, checksumSteps } = envelope.header;
+        const { generation, through, checksumSteps, metricsThrough } = envelope.header;
         const { rank } = welcome;
         log.grants.push([envelope.header.step, through, checksumSteps]);
+        log.metricsThrough.push(metricsThrough);
+        kept = kept.filter((report) => report.step > metricsThrough);
         for (let step = envelope.header.step; step <= through; step++) {
           log.steps.push([generation, step]);
           if (step === options.dieAtStep) return log;
@@ -111,18 +139,17 @@ async function fakeWorker(endpoint: string, workerId: string, options: FakeWorke
           if (options.stepDelayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, options.stepDelayMs));
           const checksum = checksumSteps.includes(step) ? { value: (options.checksum ?? (() => 'same'))(rank, step), algorithm: 'fnv1a64' } : undefined;
           const values = { 'loss/toy': 10 * rank + step, stepMs: 5, samplesPerSecond: 800, reduceMs: 1 + rank };
-          if (rank === 0 || checksum !== undefined || step === through) {
-            await socket.send({ type: 'STEP_DONE', generation, step, rank, sampleCount: 2, values, ...(checksum === undefined ? {} : { checksum }) });
+          kept = [...kept.filter((report) => report.step < step), { step, sampleCount: 2, values }];
+          if (checksum !== undefined || step === through) {
+            const after = lastSent.generation === generation ? lastSent.step : -1;
+            const earlier = rank === 0 ? kept.slice(0, -1).filter((report) => report.step > after && report.step !== options.dropEarlier) : [];
+            lastSent = { generation, step };
+            await socket.send({ type: 'STEP_DONE', generation, step, rank, sampleCount: 2, values, ...(checksum === undefined ? {} : { checksum }), ...(earlier.length > 0 ? { earlier } : {}) });
             log.reported.push(step);
+            log.carried.push(earlier.map((r) => r.step));
           }
           done = step + 1;
-          if (rank === 0 && step === settings.steps - 1) {
-            await socket.send(
-              { type: 'SAMPLES', generation, step: step + 1, rank, count: 1, height: 1, width: 2, channels: 1, pixelRange: [0, 1] },
-              { values: [Float32Array.of(0, 1)] },
-            );
-            await socket.send({ type: 'WEIGHTS', generation, step: step + 1, rank, names: ['w'], shapes: [[2]] }, { values: [Float32Array.of(1.5, -2)] });
-          }
+          if (rank === 0 && step === runSteps - 1) await finalWeights(generation, rank);
         }
       } else if (isEnvelopeOf(envelope, 'SHUTDOWN')) {
         log.shutdown = envelope.header.reason;
@@ -167,7 +194,7 @@ describe('Coordinator (scripted workers over real sockets)', () => {
       heartbeatIntervalMs: 200,
       ...overrides,
     };
-    return new Coordinator(socket, options, outputs, createLogger({ format: 'json', level: 'silent' }), new SystemClock());
+    return new Coordinator(socket, options, outputs, createLogger({ format: 'json', level: process.env.SPEC_LOG ?? 'silent' }), new SystemClock());
   }
 
   it('refuses a differing pipeline, re-ranks when a welcomed worker drops out, then trains to the end', async () => {
@@ -210,19 +237,26 @@ describe('Coordinator (scripted workers over real sockets)', () => {
     expect(outputs.lines).toHaveLength(1);
   });
 
-  it('with the ring, grants stepWindow steps per STEP and records every step from the STEP_DONEs, whichever rank reports first', async () => {
-    const windowed = definePipeline({ name: 'toy', model: { type: ToyModel }, dataset: { type: ToyDataset }, batchSize: 4, steps: 10, distributed: { reducer: 'ring', checksumEvery: 3, stepWindow: 4 } }).settings;
-    const running = coordinator({ pipeline: { file: '/pipelines/toy.ts', hash: HASH, settings: windowed } }).run();
-    const { log: first } = await joined('a'); // rank 0
-    const [result, a, b] = await Promise.all([running, first, fakeWorker(socket.endpoint, 'b', { stepDelayMs: 20 })]);
-    // Three STEPs per rank instead of ten; 'b' reports only the checksum steps and each grant's last, after 'a'
-    // (rank 0, every step) has reported later steps of the grant (kept until their turn).
+  /** The toy pipeline with a window of steps (checksums only at the last step unless `checksumEvery`). */
+  function windowed(steps: number, stepWindow: number, checksumEvery = 1000) {
+    const windowedSettings = definePipeline({ name: 'toy', model: { type: ToyModel }, dataset: { type: ToyDataset }, batchSize: 4, steps, distributed: { reducer: 'ring', checksumEvery, stepWindow } }).settings;
+    return { pipeline: { file: '/pipelines/toy.ts', hash: HASH, settings: windowedSettings } };
+  }
+
+  it('with the ring, grants stepWindow steps per STEP; the ranks report at its checksum steps and its last, rank 0 carrying the steps between', async () => {
+    const running = coordinator(windowed(10, 4, 3)).run();
+    const { log: first } = await joined('a', { steps: 10 }); // rank 0
+    const [result, a, b] = await Promise.all([running, first, fakeWorker(socket.endpoint, 'b', { stepDelayMs: 20, steps: 10 })]);
+    // Three STEPs per rank instead of ten; each rank reports only the checksum steps and each grant's last. 'a' runs
+    // ahead of the slower 'b': its reports of a grant's later barrier are kept until their turn.
     for (const log of [a, b]) {
       expect(log.grants).toEqual([[0, 3, [2]], [4, 7, [5]], [8, 9, [8, 9]]]);
+      expect(log.metricsThrough).toEqual([-1, 3, 7]);
       expect(log.steps.map(([, step]) => step)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      expect(log.reported).toEqual([2, 3, 5, 7, 8, 9]);
     }
-    expect(a.reported).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    expect(b.reported).toEqual([2, 3, 5, 7, 8, 9]);
+    expect(a.carried).toEqual([[0, 1], [], [4], [6], [], []]);
+    expect(b.carried.flat()).toEqual([]);
     expect(result).toMatchObject({ steps: 10, checksumSteps: [2, 5, 8, 9] });
     expect(outputs.lines.map((m) => [m.step, m.losses.toy])).toEqual(Array.from({ length: 10 }, (_, step) => [step, step]));
 
@@ -231,6 +265,48 @@ describe('Coordinator (scripted workers over real sockets)', () => {
     const starRun = coordinator({ pipeline: { file: '/pipelines/toy.ts', hash: HASH, settings: star } }).run();
     const [, c] = await Promise.all([starRun, fakeWorker(socket.endpoint, 'c'), fakeWorker(socket.endpoint, 'd')]);
     expect(c.grants).toEqual([[0, 0, []], [1, 1, []], [2, 2, [2]]]); // the star: a STEP every step
+  });
+
+  it("writes the steps a generation finished but never reported from rank 0's first STEP_DONE of the next", async () => {
+    const running = coordinator({ ...windowed(6, 4), workers: 3, minWorkers: 2 }).run();
+    const { log: a } = await joined('a', { steps: 6 });
+    const { log: b } = await joined('b', { steps: 6 });
+    const { log: c } = await joined('c', { steps: 6, dieAtStep: 2 });
+    const [result, logA, logB] = await Promise.all([running, a, b, c]);
+    // Generation 1 granted 0..3; c died in it, so the barrier at step 3 was never passed and nothing was written.
+    // a (rank 0 again) had finished step 3: generation 2 starts at 4, and its STEP_DONE of step 5 carries 0..4.
+    expect(logA.grants).toEqual([[0, 3, []], [4, 5, [5]]]);
+    expect(logA.metricsThrough).toEqual([-1, -1]);
+    expect(logA.reported).toEqual([3, 5]);
+    expect(logA.carried).toEqual([[0, 1, 2], [0, 1, 2, 3, 4]]);
+    expect(logB.steps).toEqual([[1, 0], [1, 1], [1, 2], [1, 3], [2, 4], [2, 5]]);
+    expect(outputs.lines.map((m) => [m.step, m.losses.toy])).toEqual(Array.from({ length: 6 }, (_, step) => [step, step]));
+    expect(result).toMatchObject({ steps: 6, worldSize: 2, checksumSteps: [5] });
+  });
+
+  it('with no step left after a death at the last one, takes rank 0\'s last reports and final weights even while the others get ready', async () => {
+    const running = coordinator({ ...windowed(4, 4), workers: 3, minWorkers: 2 }).run();
+    const { log: a } = await joined('a', { steps: 4 });
+    const { log: b } = await joined('b', { steps: 4 });
+    const { log: c } = await joined('c', { steps: 4, dieAtStep: 3 });
+    const [result, logA] = await Promise.all([running, a, b, c]);
+    // a finished all four steps in generation 1 but c never reported step 3. In generation 2 a's state is at step 4,
+    // the end: it sends its reports of 0..3 again, with its final weights, right after its STATE.
+    expect(logA.welcomes.map((w) => [w.generation, w.syncState])).toEqual([[1, undefined], [2, 'send']]);
+    expect(logA.reported).toEqual([3, 3]);
+    expect(logA.carried).toEqual([[0, 1, 2], [0, 1, 2]]);
+    expect(outputs.lines.map((m) => m.step)).toEqual([0, 1, 2, 3]);
+    expect(result).toMatchObject({ steps: 4, worldSize: 2, finalWeights: 'final-weights.json' });
+    expect(logA.shutdown).toBe('training finished');
+  });
+
+  it('refuses a rank 0 whose STEP_DONE leaves out a step not written yet', async () => {
+    const running = coordinator(windowed(4, 4)).run();
+    const gappy = fakeWorker(socket.endpoint, 'gappy', { steps: 4, dropEarlier: 1 });
+    const other = fakeWorker(socket.endpoint, 'other', { steps: 4 });
+    await expect(running).rejects.toThrow(/Rank 0 \(gappy\) reported step 3 without its report of step 1, whose metrics are not written yet; the job is out of step/);
+    await Promise.all([gappy, other]);
+    expect(outputs.lines.map((m) => m.step)).toEqual([0]);
   });
 
   it('hands every step to a progress reporter and stops it, also when the run fails', async () => {

@@ -230,22 +230,20 @@ export class Coordinator {
     try {
       for (;;) {
         position = await this.forming.form(source, position);
-        this.stepLoop.settleInterrupted(position.step);
         worldSize = this.members.ranked.length;
         if (!this.job.training) {
           this.stepLoop.startTraining(position.step);
           cpuAtStart = process.cpuUsage();
         }
         const start = position.step;
-        const historyBefore = history.length;
         try {
           await this.stepLoop.trainSteps(position.step);
           break;
         } catch (error) {
           if (!(error instanceof MembershipChange)) throw error;
           source = 'rank0';
-          // Rank 0's STATE says exactly where; the WELCOME names the last step every rank completed.
-          position = { step: start + history.length - historyBefore, phase: 0 };
+          // Rank 0's STATE says exactly where; the WELCOME names the first step whose metrics are not written.
+          position = { step: Math.max(start, this.stepLoop.firstUnwritten), phase: 0 };
         }
       }
       const cpu = process.cpuUsage(cpuAtStart);

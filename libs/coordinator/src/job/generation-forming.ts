@@ -5,6 +5,9 @@ import { ringPeerKeys } from '../admission/curve-admission';
 import type { CoordinatorContext } from './coordinator-context';
 import { CoordinatorStage } from './coordinator-stage';
 
+/** What rank 0 of a generation being formed may send before the others are ready, for the step loop. */
+const TRAINING_MESSAGES: ReadonlySet<string> = new Set(['STEP_DONE', 'SAMPLES', 'WEIGHTS']);
+
 /** Where the workers' state comes from when a generation is formed. */
 export type StateSource = 'fresh' | 'checkpoint' | 'rank0';
 
@@ -60,6 +63,7 @@ export class GenerationForming extends CoordinatorStage {
       const formed = await this.syncState(from, position);
       if (formed !== undefined) {
         for (const member of this.members.ranked) member.hasState = true;
+        this.link.releaseHeld();
         return formed;
       }
     }
@@ -183,6 +187,9 @@ export class GenerationForming extends CoordinatorStage {
     } else if (header.type === 'ERROR') {
       this.admission.drop(member, this.job.training ? `it failed while getting ready: ${header.code}: ${header.reason}` : `${header.code}: ${header.reason}`);
       return true;
+    } else if (header.generation === generation && member === this.members.ranked[0] && TRAINING_MESSAGES.has(header.type)) {
+      // Rank 0 with no step left to run sends its last reports and final weights at once: the step loop takes them.
+      if (!this.link.holdForLater(incoming)) this.logger.warn({ worker: member.hello.workerId, type: header.type }, `dropped ${header.type} from rank 0 while the generation was formed: too many held`);
     }
     return false;
   }

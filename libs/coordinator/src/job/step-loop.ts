@@ -1,4 +1,4 @@
-import { type Envelope, type Incoming, type ReduceStalledHeader, reportsStep, type SamplesHeader, type StateHeader, type StepDoneHeader, type WeightsHeader } from '@ganglion/comm';
+import { type Envelope, type Incoming, type ReduceStalledHeader, type SamplesHeader, type StateHeader, type StepDoneHeader, type StepReport, type WeightsHeader } from '@ganglion/comm';
 import { type ProgressReporter, type StepMetrics, stepMetricsFromValues } from '@ganglion/pipeline';
 import { ChecksumMismatchError, OutputWriteError, WorkerFailedError } from './coordinator-errors';
 import type { CoordinatorOutputs } from '../outputs/coordinator-outputs';
@@ -12,38 +12,41 @@ export class MembershipChange extends Error {
   override readonly name = 'MembershipChange';
 }
 
-/** What the ranks reported of one step. */
-interface StepReports {
-  /** Each rank's STEP_DONE (its metrics and checksum), by rank: the step is done when every rank's is in. */
-  readonly done: Map<number, StepDoneHeader>;
-}
+/** The STEP_DONEs of one barrier step, by rank: the barrier is passed when every rank's is in. */
+type BarrierReports = Map<number, StepDoneHeader>;
 
-/** The steps the latest STEP granted, and the STEP_DONEs of its later steps that came before the current step's were all in. */
+/** The steps the latest STEP granted, its barrier steps, and the STEP_DONEs of later barriers that came before the current one was passed. */
 interface Grant {
   readonly through: number;
-  readonly early: Map<number, Map<number, StepDoneHeader>>;
+  /** The steps after which every rank reports (the checksum steps and `through`), in order. */
+  readonly barriers: readonly number[];
+  readonly early: Map<number, BarrierReports>;
 }
 
 /**
  * Training (STEP, STEP_DONE; the final WEIGHTS): STEP to every rank, granting
- * one step (star) or `stepWindow` steps (ring: the ring keeps the ranks in
- * lock-step, so the coordinator sends a STEP per rank every few steps
- * rather than every step); per step, rank 0's STEP_DONE (its metrics) and,
- * at a grant's last step and the checksum steps, every rank's (with the
- * checksum when asked) collected, checksums compared, rank 0's
- * metrics written and shown by the progress reporter (a bar, or log lines); SAMPLES,
- * STATE and WEIGHTS from rank 0 kept as they come; after the last step,
- * the wait for rank 0's final weights. A worker joining stops the loop
- * with MembershipChange at the end of a grant; one gone stops it at once,
- * and so does a stalled reduction: the ranks'
- * REDUCE_STALLED reports go to StallReports, whose verdict drops the peer
- * that did not deliver (told with ERROR 'dropped') or re-forms the group.
+ * one step (star) or up to `stepWindow` steps (ring: the ring keeps the
+ * ranks in lock-step, so the coordinator sends a STEP per rank every few
+ * steps rather than every step; a grant also ends at a checkpoint step).
+ * Inside a grant the ranks report only at its barriers, the checksum steps
+ * and the last: every rank's STEP_DONE collected, checksums compared, and
+ * rank 0's reports (its STEP_DONE and the `earlier` steps it carries)
+ * written as metrics lines up to the barrier and shown by the progress
+ * reporter (a bar, or log lines). SAMPLES, STATE and WEIGHTS from rank 0
+ * are kept as they come; after the last step, the wait for rank 0's final
+ * weights. A worker joining stops the loop with MembershipChange at the
+ * end of a grant; one gone stops it at once, and so does a stalled
+ * reduction: the ranks' REDUCE_STALLED reports go to StallReports, whose
+ * verdict drops the peer that did not deliver (told with ERROR 'dropped')
+ * or re-forms the group. The steps finished but not written when a
+ * generation ends come with rank 0's first STEP_DONE of the next (STEP's
+ * `metricsThrough` tells the ranks which reports to keep).
  */
 export class StepLoop extends CoordinatorStage {
   private readonly finished: StepMetrics[] = [];
   private readonly checked: number[] = [];
-  /** The step a membership change interrupted, with what its ranks had reported. */
-  private interrupted: { readonly step: number; readonly reports: StepReports; readonly started: number } | undefined;
+  /** The last step whose metrics line is written. */
+  private written = -1;
 
   constructor(
     context: CoordinatorContext,
@@ -56,7 +59,7 @@ export class StepLoop extends CoordinatorStage {
     super(context);
   }
 
-  /** Every finished step's metrics, in order (grows as steps finish). */
+  /** Every finished step's metrics, in order (grows as steps are written). */
   get history(): readonly StepMetrics[] {
     return this.finished;
   }
@@ -66,9 +69,15 @@ export class StepLoop extends CoordinatorStage {
     return this.checked;
   }
 
+  /** The first step whose metrics line is not written yet. */
+  get firstUnwritten(): number {
+    return this.written + 1;
+  }
+
   /** Training starts at `start` with the ranks of the first generation: logged, and the progress reporter started. */
   startTraining(start: number): void {
     this.job.startTraining();
+    this.written = start - 1;
     const { steps, distributed, batchSize } = this.settings;
     const worldSize = this.members.ranked.length;
     this.logger.info(
@@ -79,66 +88,57 @@ export class StepLoop extends CoordinatorStage {
     this.progress.start(steps, start);
   }
 
-  /** After a new generation formed at `continueAt`: a step rank 0 had finished before the change is not redone, its metrics are written now. */
-  settleInterrupted(continueAt: number): void {
-    const interrupted = this.interrupted;
-    this.interrupted = undefined;
-    if (interrupted !== undefined && continueAt > interrupted.step && interrupted.reports.done.size > 0) {
-      this.recordStep(interrupted.step, interrupted.reports, this.clock.now() - interrupted.started);
-    }
-  }
-
   /** STEP ... STEP_DONE for steps `start`..steps-1: appends each step's metrics to `history` and each checked step to `checksumSteps`. Throws MembershipChange. */
   async trainSteps(start: number): Promise<void> {
     const { steps } = this.settings;
     const worldSize = this.members.ranked.length;
     this.stalls.clear();
     let grant: Grant | undefined;
-    for (let step = start; step < steps; step++) {
-      const started = this.clock.now();
+    for (let step = start; step < steps; ) {
       if (grant === undefined || step > grant.through) {
         if (this.members.joining.length > 0) throw new MembershipChange(`${this.members.joining.map((m) => m.hello.workerId).join(', ')} joined`);
         grant = await this.grantFrom(step);
       }
-      const reports: StepReports = { done: grant.early.get(step) ?? new Map() };
-      grant.early.delete(step);
-      const checksummed = this.checksumAt(step);
-      const { through } = grant;
-      const reporting = this.members.ranked.map((_, rank) => rank).filter((rank) => reportsStep(rank, step, through, checksummed));
-      while (!reporting.every((rank) => reports.done.has(rank))) {
-        if (this.members.hasGone) {
-          this.interrupted = { step, reports, started };
-          throw new MembershipChange('a worker is gone');
-        }
+      const barrier = grant.barriers.find((s) => s >= step) as number;
+      const done = grant.early.get(barrier) ?? new Map<number, StepDoneHeader>();
+      grant.early.delete(barrier);
+      while (done.size < worldSize) {
+        if (this.members.hasGone) throw new MembershipChange('a worker is gone');
         const verdict = this.stalls.verdict(this.clock.now(), worldSize, this.missingGrads);
         if (verdict !== undefined) {
-          this.interrupted = { step, reports, started };
           await this.actOnStall(verdict);
           throw new MembershipChange(verdict.reason);
         }
         const incoming = await this.link.next(Math.min(this.link.interval, Math.max(10, this.stalls.dueIn(this.clock.now()))));
-        if (incoming !== undefined) await this.onTrainingMessage(incoming, step, reports, grant);
+        if (incoming !== undefined) await this.onTrainingMessage(incoming, { barrier, done, grant });
       }
-      const stepMs = this.clock.now() - started;
-      if (checksummed) {
-        this.compareChecksums(step, reports.done);
-        this.checked.push(step);
+      if (this.checksumAt(barrier)) {
+        this.compareChecksums(barrier, done);
+        this.checked.push(barrier);
       }
-      this.recordStep(step, reports, stepMs);
+      this.writeThrough(barrier, done);
+      step = barrier + 1;
     }
   }
 
-  /** Sends every rank a STEP granting `step` and, with the ring, the next stepWindow - 1 steps (never past the last). */
+  /**
+   * Sends every rank a STEP granting `step` and, with the ring, up to
+   * stepWindow - 1 more: never past the last step or a checkpoint step,
+   * so that a checkpoint never lies ahead of the metrics written.
+   */
   private async grantFrom(step: number): Promise<Grant> {
-    const { steps, distributed } = this.settings;
+    const { steps, distributed, checkpointEvery } = this.settings;
     const window = distributed.reducer === 'ring' ? distributed.stepWindow : 1;
-    const through = Math.min(steps - 1, step + window - 1);
+    let through = Math.min(steps - 1, step + window - 1);
+    for (let s = step; s < through; s++) {
+      if (checkpointEvery > 0 && (s + 1) % checkpointEvery === 0) through = s;
+    }
     const checksumSteps: number[] = [];
     for (let s = step; s <= through; s++) if (this.checksumAt(s)) checksumSteps.push(s);
     for (const member of this.members.ranked) {
-      await this.link.trySend(member.peer, { type: 'STEP', generation: this.job.generation, step, through, checksumSteps });
+      await this.link.trySend(member.peer, { type: 'STEP', generation: this.job.generation, step, through, checksumSteps, metricsThrough: this.written });
     }
-    return { through, early: new Map() };
+    return { through, barriers: checksumSteps.at(-1) === through ? checksumSteps : [...checksumSteps, through], early: new Map() };
   }
 
   /** Weights are compared every checksumEvery steps and after the last. */
@@ -146,15 +146,26 @@ export class StepLoop extends CoordinatorStage {
     return (step + 1) % this.settings.distributed.checksumEvery === 0 || step + 1 === this.settings.steps;
   }
 
-  /** The end: waits for rank 0's final WEIGHTS (kept by RunProducts); fails when rank 0 leaves or they do not come in time. */
+  /**
+   * The end: waits for rank 0's final WEIGHTS (kept by RunProducts) and
+   * for the reports of every step (when the last steps finished in a
+   * generation that ended, rank 0 sends them just before its weights);
+   * fails when rank 0 leaves or they do not come in time.
+   */
   async awaitFinalWeights(steps: number, timeoutMs: number): Promise<void> {
     const deadline = this.clock.now() + timeoutMs;
     const rank0 = this.members.ranked[0];
-    while (!this.products.hasFinalWeights) {
+    while (!this.products.hasFinalWeights || this.written < steps - 1) {
       const remaining = deadline - this.clock.now();
-      if (remaining <= 0) throw new WorkerFailedError(`Rank 0 did not send its final weights within ${Math.round(timeoutMs / 1000)} s of step ${steps}.`);
+      if (remaining <= 0) {
+        throw new WorkerFailedError(
+          this.products.hasFinalWeights
+            ? `Rank 0 sent its final weights but no report of steps ${this.written + 1}..${steps - 1} within ${Math.round(timeoutMs / 1000)} s; their metrics lines are missing.`
+            : `Rank 0 did not send its final weights within ${Math.round(timeoutMs / 1000)} s of step ${steps}.`,
+        );
+      }
       const incoming = await this.link.next(Math.min(remaining, this.link.interval));
-      if (incoming !== undefined) await this.onTrainingMessage(incoming, steps, { done: new Map() });
+      if (incoming !== undefined) await this.onTrainingMessage(incoming);
       for (const { member, reason } of this.members.takeGone()) {
         this.admission.drop(member, reason);
         if (member === rank0) throw new WorkerFailedError(`Rank 0 (${member.hello.workerId}) left before sending the final weights: ${reason}.`);
@@ -162,23 +173,49 @@ export class StepLoop extends CoordinatorStage {
     }
   }
 
-  /** Writes a finished step's metrics (rank 0's, whose losses are the global means: every rank reports the same reduced losses). */
-  private recordStep(step: number, reports: StepReports, stepMs: number): void {
-    const { batchSize } = this.settings;
-    const values = (reports.done.get(0) ?? [...reports.done.values()][0])?.values ?? {};
-    const metrics: StepMetrics = { ...stepMetricsFromValues(step, values, this.clock.date()), stepMs, samplesPerSecond: (batchSize * 1000) / stepMs };
+  /**
+   * Writes the metrics lines of every step not written yet through
+   * `through` from rank 0's STEP_DONE (its step and the `earlier` ones it
+   * carries; the losses are the reduced global means, the same on every
+   * rank). `byRank`: each rank's STEP_DONE, for the dashboard.
+   */
+  private writeThrough(through: number, byRank: ReadonlyMap<number, StepDoneHeader>): void {
+    const rank0 = byRank.get(0) as StepDoneHeader;
+    const reports = new Map<number, StepReport>([...(rank0.earlier ?? []), rank0].map((report) => [report.step, report]));
+    for (let step = this.written + 1; step <= through; step++) {
+      const report = reports.get(step);
+      if (report === undefined) {
+        const id = this.members.ranked[0]?.hello.workerId ?? 'rank 0';
+        throw new WorkerFailedError(
+          `Rank 0 (${id}) reported step ${rank0.step} without its report of step ${step}, whose metrics are not written yet; the job is out of step.`,
+        );
+      }
+      this.record(step, report.values, byRank);
+    }
+  }
+
+  private record(step: number, values: Readonly<Record<string, number>>, byRank: ReadonlyMap<number, StepDoneHeader>): void {
+    const fromRank0 = stepMetricsFromValues(step, values, this.clock.date());
+    const metrics: StepMetrics = { ...fromRank0, samplesPerSecond: (this.settings.batchSize * 1000) / fromRank0.stepMs };
     try {
       this.outputs.metrics.write(metrics);
     } catch (error) {
       throw new OutputWriteError(`Stopping: the metrics of step ${step} could not be written. ${(error as Error).message}`);
     }
+    this.written = step;
     this.finished.push(metrics);
-    this.events?.stepFinished(metrics, reports.done);
+    this.events?.stepFinished(metrics, byRank);
     this.progress.update(metrics);
   }
 
-  /** `grant`: where a STEP_DONE of a later step of the grant is kept until its step comes (another rank's report of this step may still be on its way). */
-  private async onTrainingMessage(incoming: Incoming, step: number, reports: StepReports, grant?: Grant): Promise<void> {
+  /**
+   * A message while training. `at`: the barrier step being collected (its
+   * STEP_DONEs go to `done`; a later barrier's of the grant are kept in
+   * `grant.early`, since two ranks' reports can cross). Without `at` (after
+   * the last step), rank 0's STEP_DONE is its flush of steps it finished
+   * in a generation that ended: their lines are written.
+   */
+  private async onTrainingMessage(incoming: Incoming, at?: { readonly barrier: number; readonly done: BarrierReports; readonly grant: Grant }): Promise<void> {
     const message = await this.inbox.fromMember(incoming);
     if (message === undefined) return;
     const { member, envelope } = message;
@@ -205,17 +242,22 @@ export class StepLoop extends CoordinatorStage {
       return;
     }
     if (header.type !== 'STEP_DONE') return;
-    if (header.rank === rank && grant !== undefined && header.step > step && header.step <= grant.through) {
+    if (at === undefined) {
+      if (rank === 0 && header.rank === 0) this.writeThrough(header.step, new Map([[0, header]]));
+      return;
+    }
+    const { barrier, done, grant } = at;
+    if (header.rank === rank && header.step > barrier && grant.barriers.includes(header.step)) {
       const early = grant.early.get(header.step) ?? new Map<number, StepDoneHeader>();
       grant.early.set(header.step, early.set(rank, header));
       return;
     }
-    if (header.rank !== rank || header.step !== step) {
+    if (header.rank !== rank || header.step !== barrier) {
       throw new WorkerFailedError(
-        `Worker ${member.hello.workerId} (rank ${rank}) sent ${header.type} for rank ${header.rank}, step ${header.step} during step ${step}; the job is out of step.`,
+        `Worker ${member.hello.workerId} (rank ${rank}) sent ${header.type} for rank ${header.rank}, step ${header.step} while the ranks' reports of step ${barrier} were due; the job is out of step.`,
       );
     }
-    reports.done.set(rank, header);
+    done.set(rank, header);
   }
 
   /** A stalled reduction: drops the ranks the verdict names (each told why with a fatal ERROR), or only logs a re-forming. */

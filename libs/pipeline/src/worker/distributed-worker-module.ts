@@ -11,6 +11,7 @@ import { SampleWriter } from '../sample-writer';
 import { StepGate } from '../step-gate';
 import { AllreduceGradientSynchronizer } from './allreduce-gradient-synchronizer';
 import { CoordinatedStepGate } from './coordinated-step-gate';
+import { StepReporter } from './step-reporter';
 import { DistributedProcessGroup } from './distributed-process-group';
 import { NullMetricsSink } from './null-metrics-sink';
 import { RemoteSampleWriter } from './remote-sample-writer';
@@ -33,8 +34,9 @@ export interface DistributedWorkerContext {
  * (the WELCOME's rank), StepGate (STEP / STEP_DONE with the step's metrics and checksum),
  * MetricsSink (none: the coordinator writes metrics.jsonl) and
  * SampleWriter (rank 0 sends SAMPLES); plus CheckpointStore (rank 0
- * sends STATE, the coordinator writes the checkpoint) and the
- * StepProgress the gate and synchronizer keep.
+ * sends STATE, the coordinator writes the checkpoint), the
+ * StepProgress the gate and synchronizer keep and the StepReporter that
+ * keeps and sends the step reports.
  */
 export function distributedWorkerModule(context: DistributedWorkerContext): ContainerModule {
   const { definition, logger, session, reducer } = context;
@@ -50,6 +52,7 @@ export function distributedWorkerModule(context: DistributedWorkerContext): Cont
     bind(MetricsSink).to(NullMetricsSink).inSingletonScope();
     bind(SampleWriter).to(RemoteSampleWriter).inSingletonScope();
     bind(StepProgress).toConstantValue(new StepProgress());
+    bind(StepReporter).toSelf().inSingletonScope();
     bind(RemoteCheckpointStore).toSelf().inSingletonScope();
     bind(CheckpointStore).toService(RemoteCheckpointStore);
   });

@@ -21,6 +21,7 @@ import { bindWorkerRing } from './bind-worker-ring';
 import { distributedWorkerModule } from './distributed-worker-module';
 import { RemoteCheckpointStore } from './remote-checkpoint-store';
 import { StepProgress } from './step-progress';
+import { StepReporter } from './step-reporter';
 import { WorkerHandshake } from './worker-handshake';
 import { CoordinatorLostError, WorkerSession } from './worker-session';
 import { WorkerTraining } from './worker-training';
@@ -179,6 +180,7 @@ export async function runDistributedWorker(options: DistributedWorkerOptions): P
       trainer: container.get(Trainer),
       progress: container.get(StepProgress),
       states: container.get(RemoteCheckpointStore),
+      reporter: container.get(StepReporter),
       logger,
       endpoint: options.connect,
       ...(options.waitForCoordinatorMs === undefined ? {} : { waitForCoordinatorMs: options.waitForCoordinatorMs }),

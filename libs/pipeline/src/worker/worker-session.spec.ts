@@ -54,8 +54,8 @@ describe('WorkerSession', () => {
 
   it('a newer WELCOME ends the generation at once: the reduce signal aborts, waits throw until it is adopted', async () => {
     channel.push({ type: 'HEARTBEAT', generation: 1, step: 0, sentAtMs: 1 });
-    channel.push({ type: 'STEP', generation: 1, step: 0, through: 0, checksumSteps: [] });
-    expect(await session.nextCommand(0)).toEqual({ type: 'step', checksum: false, report: true });
+    channel.push({ type: 'STEP', generation: 1, step: 0, through: 0, checksumSteps: [], metricsThrough: -1 });
+    expect(await session.nextCommand(0)).toEqual({ type: 'step', checksum: false, report: true, metricsThrough: -1 });
     const signal = session.reduceSignal();
     const waiting = session.nextCommand(1);
     channel.push(welcomeHeader(1, 0, 2) as MessageInit); // Not newer: ignored.
@@ -68,15 +68,15 @@ describe('WorkerSession', () => {
     expect([session.rank(), session.worldSize(), session.generation()]).toEqual([0, 2, 2]);
     expect(session.reduceSignal().aborted).toBe(false);
     expect(reducer.memberships.at(-1)).toMatchObject({ generation: 2, rank: 0, worldSize: 2 });
-    channel.push({ type: 'STEP', generation: 1, step: 1, through: 1, checksumSteps: [] }); // From the old generation: ignored.
-    channel.push({ type: 'STEP', generation: 2, step: 1, through: 1, checksumSteps: [1] });
-    expect(await session.nextCommand(1)).toEqual({ type: 'step', checksum: true, report: true });
+    channel.push({ type: 'STEP', generation: 1, step: 1, through: 1, checksumSteps: [], metricsThrough: 0 }); // From the old generation: ignored.
+    channel.push({ type: 'STEP', generation: 2, step: 1, through: 1, checksumSteps: [1], metricsThrough: 0 });
+    expect(await session.nextCommand(1)).toEqual({ type: 'step', checksum: true, report: true, metricsThrough: 0 });
   });
 
   it('reports a stalled reduce naming the peer, then waits for the next generation (or is told it was dropped)', async () => {
     const stall = { generation: 1, step: 4, phase: 0, suspectRank: 0, received: 1, awaiting: 'bucket 0 round 1 from rank 0', stalledMs: 3000 };
     const reported = session.reportStall(stall);
-    channel.push({ type: 'STEP', generation: 1, step: 5, through: 5, checksumSteps: [] }); // anything but a newer WELCOME: still waiting
+    channel.push({ type: 'STEP', generation: 1, step: 5, through: 5, checksumSteps: [], metricsThrough: 4 }); // anything but a newer WELCOME: still waiting
     await Promise.resolve();
     expect(channel.sent).toEqual([{ type: 'REDUCE_STALLED', generation: 1, step: 4, rank: 1, phase: 0, suspectRank: 0, received: 1, awaiting: 'bucket 0 round 1 from rank 0', stalledMs: 3000 }]);
     channel.push(welcomeHeader(2, 0, 2) as MessageInit);
@@ -89,45 +89,45 @@ describe('WorkerSession', () => {
     await expect(dropped).rejects.toThrow(/The coordinator stopped this worker \(dropped\): its reduce stalled/);
   });
 
-  it("runs the steps a STEP grants without waiting for another, with the checksums it asks for, reporting (as rank 1) only the checksum steps and the last; a new generation's grant starts afresh", async () => {
-    channel.push({ type: 'STEP', generation: 1, step: 0, through: 3, checksumSteps: [1] });
+  it("runs the steps a STEP grants without waiting for another, with the checksums it asks for, reporting only the checksum steps and the last; a new generation's grant starts afresh", async () => {
+    channel.push({ type: 'STEP', generation: 1, step: 0, through: 3, checksumSteps: [1], metricsThrough: -1 });
     const commands = [];
     for (let step = 0; step <= 3; step++) commands.push(await session.nextCommand(step));
     expect(commands).toEqual([
-      { type: 'step', checksum: false, report: false },
-      { type: 'step', checksum: true, report: true },
-      { type: 'step', checksum: false, report: false },
-      { type: 'step', checksum: false, report: true },
+      { type: 'step', checksum: false, report: false, metricsThrough: -1 },
+      { type: 'step', checksum: true, report: true, metricsThrough: -1 },
+      { type: 'step', checksum: false, report: false, metricsThrough: -1 },
+      { type: 'step', checksum: false, report: true, metricsThrough: -1 },
     ]);
     expect(session.stepsStarted).toBe(4);
     const beyond = session.nextCommand(4); // past the grant: waits for the next STEP
-    channel.push({ type: 'STEP', generation: 1, step: 4, through: 4, checksumSteps: [] });
-    expect(await beyond).toEqual({ type: 'step', checksum: false, report: true });
+    channel.push({ type: 'STEP', generation: 1, step: 4, through: 4, checksumSteps: [], metricsThrough: 3 });
+    expect(await beyond).toEqual({ type: 'step', checksum: false, report: true, metricsThrough: 3 });
 
-    channel.push({ type: 'STEP', generation: 1, step: 5, through: 9, checksumSteps: [] });
-    expect(await session.nextCommand(5)).toEqual({ type: 'step', checksum: false, report: false });
+    channel.push({ type: 'STEP', generation: 1, step: 5, through: 9, checksumSteps: [], metricsThrough: 4 });
+    expect(await session.nextCommand(5)).toEqual({ type: 'step', checksum: false, report: false, metricsThrough: 4 });
     channel.push(welcomeHeader(2, 1, 3) as MessageInit);
     await expect(session.nextCommand(6)).rejects.toThrow(MembershipChangedError);
     await session.adoptPending();
     const regranted = session.nextCommand(6); // generation 1's grant ran to step 9, but generation 2 has granted nothing yet
-    channel.push({ type: 'STEP', generation: 2, step: 6, through: 6, checksumSteps: [6] });
-    expect(await regranted).toEqual({ type: 'step', checksum: true, report: true });
+    channel.push({ type: 'STEP', generation: 2, step: 6, through: 6, checksumSteps: [6], metricsThrough: 5 });
+    expect(await regranted).toEqual({ type: 'step', checksum: true, report: true, metricsThrough: 5 });
   });
 
-  it('as rank 0, reports every step of a grant (its metrics are the run\'s)', async () => {
+  it('as rank 0, reports the same steps as the others (its STEP_DONE carries the ones between)', async () => {
     const rank0 = new WorkerSession(handshakeOn(channel, 500), reducer, welcomeHeader(1, 0, 2), logger);
     await rank0.start();
     try {
-      channel.push({ type: 'STEP', generation: 1, step: 0, through: 2, checksumSteps: [] });
+      channel.push({ type: 'STEP', generation: 1, step: 0, through: 2, checksumSteps: [], metricsThrough: -1 });
       const commands = [await rank0.nextCommand(0), await rank0.nextCommand(1), await rank0.nextCommand(2)];
-      expect(commands.map((command) => command.type === 'step' && command.report)).toEqual([true, true, true]);
+      expect(commands.map((command) => command.type === 'step' && command.report)).toEqual([false, false, true]);
     } finally {
       rank0.close();
     }
   });
 
   it('refuses a STEP out of order', async () => {
-    channel.push({ type: 'STEP', generation: 1, step: 5, through: 5, checksumSteps: [] });
+    channel.push({ type: 'STEP', generation: 1, step: 5, through: 5, checksumSteps: [], metricsThrough: 4 });
     await expect(session.nextCommand(1)).rejects.toThrow(/started step 5 while this worker expected step 1/);
   });
 

@@ -18,14 +18,16 @@ import type { CoordinatorChannel } from './coordinator-channel';
 import type { DistributedProcessGroup } from './distributed-process-group';
 import type { WorkerHandshake } from './worker-handshake';
 
-/** What the coordinator asked for next. */
 /**
  * What the coordinator says about the next step: run it (`checksum`: put a
  * weights checksum in its STEP_DONE; `report`: send a STEP_DONE at all,
- * which rank 0 does every step and the other ranks at a grant's last step
- * and its checksum steps), or stop.
+ * which the ranks do at a grant's last step and its checksum steps;
+ * `metricsThrough`: the coordinator has written the metrics of every step
+ * through this one), or stop.
  */
-export type CoordinatorCommand = { readonly type: 'step'; readonly checksum: boolean; readonly report: boolean } | { readonly type: 'shutdown'; readonly reason: string };
+export type CoordinatorCommand =
+  | { readonly type: 'step'; readonly checksum: boolean; readonly report: boolean; readonly metricsThrough: number }
+  | { readonly type: 'shutdown'; readonly reason: string };
 
 /** The coordinator stopped this worker with a fatal ERROR, or broke the protocol. */
 export class CoordinatorRefusedError extends Error {
@@ -56,6 +58,8 @@ interface StepGrant {
   readonly through: number;
   /** Steps whose STEP_DONE carries a weights checksum. */
   readonly checksumSteps: ReadonlySet<number>;
+  /** The last step whose metrics the coordinator has written. */
+  readonly metricsThrough: number;
 }
 
 /**
@@ -220,7 +224,13 @@ export class WorkerSession implements DistributedProcessGroup {
           if (header.step !== step) {
             throw new CoordinatorRefusedError('unexpected-message', `The coordinator started step ${header.step} while this worker expected step ${step}; the job is out of step.`);
           }
-          this.grant = { generation: header.generation, step: header.step, through: header.through, checksumSteps: new Set(header.checksumSteps) };
+          this.grant = {
+            generation: header.generation,
+            step: header.step,
+            through: header.through,
+            checksumSteps: new Set(header.checksumSteps),
+            metricsThrough: header.metricsThrough,
+          };
           this.stepsStartedCount += 1;
           return this.stepCommand(step, this.grant);
         case 'SHUTDOWN':
@@ -334,7 +344,7 @@ export class WorkerSession implements DistributedProcessGroup {
 
   private stepCommand(step: number, grant: StepGrant): CoordinatorCommand {
     const checksum = grant.checksumSteps.has(step);
-    return { type: 'step', checksum, report: reportsStep(this.current.rank, step, grant.through, checksum) };
+    return { type: 'step', checksum, report: reportsStep(step, grant.through, checksum), metricsThrough: grant.metricsThrough };
   }
 
   private throwIfInterrupted(): void {

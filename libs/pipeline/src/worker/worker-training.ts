@@ -7,6 +7,7 @@ import type { Logger } from '../logger';
 import type { Trainer } from '../trainer';
 import type { RemoteCheckpointStore } from './remote-checkpoint-store';
 import type { StepProgress } from './step-progress';
+import type { StepReporter } from './step-reporter';
 import { CoordinatorLostError, type WorkerSession } from './worker-session';
 
 /** The parts of a worker that train it through the job's generations (built by runDistributedWorker). */
@@ -18,6 +19,8 @@ export interface WorkerTrainingContext {
   readonly progress: StepProgress;
   /** Sends this worker's state (STATE) to the coordinator. */
   readonly states: RemoteCheckpointStore;
+  /** This rank's step reports: rank 0 flushes the ones the coordinator may lack before its final weights. */
+  readonly reporter: Pick<StepReporter, 'flush'>;
   readonly logger: Logger;
   /** The coordinator's endpoint, for messages. */
   readonly endpoint: string;
@@ -34,7 +37,9 @@ export interface WorkerTrainingContext {
  *    joined, or a stalled reduce reported) aborts the step in flight:
  *    adopt it and go back to 5. The coordinator lost: exit with an error,
  *    or rejoin a restarted one (waitForCoordinatorMs), then 5.
- * 7. Rank 0 sends the final weights (WEIGHTS).
+ * 7. Rank 0 sends the step reports the coordinator may lack (when the
+ *    last steps were finished in a generation that ended), then the final
+ *    weights (WEIGHTS).
  */
 export class WorkerTraining {
   constructor(private readonly context: WorkerTrainingContext) {}
@@ -72,7 +77,10 @@ export class WorkerTraining {
         current = await session.rejoin(this.context.waitForCoordinatorMs);
       }
     }
-    if (session.stoppedBecause === undefined && session.rank() === 0) await this.sendWeights(lastStep);
+    if (session.stoppedBecause === undefined && session.rank() === 0) {
+      await this.context.reporter.flush();
+      await this.sendWeights(lastStep);
+    }
     return steps;
   }
 
