@@ -238,8 +238,10 @@ describe('Coordinator (scripted workers over real sockets)', () => {
   });
 
   /** The toy pipeline with a window of steps (checksums only at the last step unless `checksumEvery`). */
-  function windowed(steps: number, stepWindow: number, checksumEvery = 1000) {
-    const windowedSettings = definePipeline({ name: 'toy', model: { type: ToyModel }, dataset: { type: ToyDataset }, batchSize: 4, steps, distributed: { reducer: 'ring', checksumEvery, stepWindow } }).settings;
+  function windowed(steps: number, stepWindow: number, checksumEvery = 1000, checkpointEvery = 0) {
+    const windowedSettings = definePipeline({
+      name: 'toy', model: { type: ToyModel }, dataset: { type: ToyDataset }, batchSize: 4, steps, checkpointEvery, distributed: { reducer: 'ring', checksumEvery, stepWindow },
+    }).settings;
     return { pipeline: { file: '/pipelines/toy.ts', hash: HASH, settings: windowedSettings } };
   }
 
@@ -265,6 +267,13 @@ describe('Coordinator (scripted workers over real sockets)', () => {
     const starRun = coordinator({ pipeline: { file: '/pipelines/toy.ts', hash: HASH, settings: star } }).run();
     const [, c] = await Promise.all([starRun, fakeWorker(socket.endpoint, 'c'), fakeWorker(socket.endpoint, 'd')]);
     expect(c.grants).toEqual([[0, 0, []], [1, 1, []], [2, 2, [2]]]); // the star: a STEP every step
+  });
+
+  it('ends a grant at a checkpoint step, so that no checkpoint lies ahead of the metrics written', async () => {
+    const running = coordinator(windowed(10, 4, 1000, 3)).run();
+    const [result, a] = await Promise.all([running, fakeWorker(socket.endpoint, 'a', { steps: 10 }), fakeWorker(socket.endpoint, 'b', { steps: 10 })]);
+    expect(a.grants.map(([step, through]) => [step, through])).toEqual([[0, 2], [3, 5], [6, 8], [9, 9]]);
+    expect(result).toMatchObject({ steps: 10 });
   });
 
   it("writes the steps a generation finished but never reported from rank 0's first STEP_DONE of the next", async () => {
