@@ -37,7 +37,7 @@ const BATCH_SIZE = 128;
 /**
  * Issue 10's "the coordinator stays off the critical path": its CPU per
  * step in ring mode at steady state, `ganglion launch` runs of `steps`
- * steps (the weak-scaling section's 14-step runs are mostly warm-up), one
+ * steps (its warm-up weighs on the weak-scaling section's 25-step runs), one
  * per --step-window value, alternated round by round. The figure is
  * `process.cpuUsage()` of the launcher process (coordinator and launcher,
  * every thread) from the first STEP to the last STEP_DONE, over the steps.

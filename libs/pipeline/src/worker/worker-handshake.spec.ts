@@ -62,6 +62,11 @@ describe('WorkerHandshake', () => {
     await expect(joining).rejects.toThrow(new WorkerConnectError('The coordinator at tcp://coordinator:5555 refused this worker (pipeline-mismatch): differs'));
     await expect(handshake(new FakeCoordinatorChannel()).join()).rejects.toThrow(/No coordinator answered at tcp:\/\/coordinator:5555 within 0 s\. Start it first/);
     await expect(handshake(new FakeCoordinatorChannel(), { pipelineFile: '/nowhere/p.ts' }).join()).rejects.toThrow(/Pipeline file \/nowhere\/p\.ts does not exist/);
+    // A HELLO that cannot even be queued (a CURVE key refused between reconnects) says the same as one never answered.
+    const unqueued = new FakeCoordinatorChannel();
+    unqueued.send = () => Promise.reject(Object.assign(new Error('Operation was not possible or timed out'), { code: 'EAGAIN' }));
+    const curve = { workerId: 'w1', backend: 'cpu', devices: [], ringEndpoint: 'tcp://w1:7000', curvePublicKey: 'K' };
+    await expect(handshake(unqueued, { identity: curve }).join()).rejects.toThrow(/No coordinator answered at .* the coordinator refused this worker's key/);
   });
 
   it("refuses a WELCOME whose pipeline hash is not this machine's, naming both", () => {

@@ -93,7 +93,14 @@ export class WorkerHandshake {
   async join(): Promise<WelcomeHeader> {
     const { endpoint } = this.channel;
     const { identity, logger } = this.options;
-    await this.hello(0);
+    try {
+      await this.hello(0);
+    } catch (error) {
+      // A DEALER queues a message only while it has a connection or an attempt under way; one whose CURVE key the
+      // coordinator refused may have none between its retries, and the HELLO then times out (EAGAIN) rather than wait.
+      if ((error as { code?: string }).code === 'EAGAIN') throw new WorkerConnectError(this.unansweredMessage(), { cause: error });
+      throw error;
+    }
     logger.info(
       { coordinator: endpoint, ring: identity.ringEndpoint, curve: identity.curvePublicKey !== undefined },
       `connecting to the coordinator at ${endpoint}${identity.curvePublicKey === undefined ? '' : ` (CURVE, this worker's key ${identity.curvePublicKey})`}`,
