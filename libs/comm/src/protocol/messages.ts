@@ -437,13 +437,15 @@ const stepValues = z.record(z.string(), z.custom<number>((value) => typeof value
 /** The most earlier steps one STEP_DONE may carry: far more than any grant leaves unreported. */
 export const MAX_EARLIER_REPORTS = 4096;
 
-/** One step's report as rank 0 keeps it until the coordinator has written it (STEP_DONE.earlier). */
-export const StepReport = z.object({
-  step: count,
+/** A step's report: what STEP_DONE says of its own step and of each `earlier` one. */
+const stepReportFields = {
   /** Samples this rank trained on in the step. */
   sampleCount: count,
   values: stepValues,
-});
+};
+
+/** One step's report as rank 0 keeps it until the coordinator has written it (STEP_DONE.earlier). */
+export const StepReport = z.object({ step: count, ...stepReportFields });
 export type StepReport = z.infer<typeof StepReport>;
 
 export const StepDoneHeader = z
@@ -451,9 +453,7 @@ export const StepDoneHeader = z
     type: z.literal('STEP_DONE'),
     ...common,
     rank: count,
-    /** Samples this rank trained on in the step. */
-    sampleCount: count,
-    values: stepValues,
+    ...stepReportFields,
     /** The weights after the step, when STEP asked for a checksum. */
     checksum: WeightsChecksum.optional(),
     /** Rank 0 only: its reports of the steps before `step` that the coordinator has not written yet (7), oldest first. */
