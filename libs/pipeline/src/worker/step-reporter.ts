@@ -17,10 +17,11 @@ import { WorkerSession } from './worker-session';
  * metrics.jsonl, from whichever rank is rank 0 next (the losses are the
  * reduced global means, the same on every rank).
  *
- * `stepMs` in a report is the wall time since this rank's previous step
- * ended (waits for the coordinator included, as the coordinator measured
- * it when it saw every step), or the trainer's own time for the first
- * step after a start or a change of membership.
+ * `stepMs` in a report is the wall time since this rank finished step - 1
+ * (waits for the coordinator and a change of membership included, as the
+ * coordinator measured it when it saw every step), or the trainer's own
+ * time when it did not (the first step of the process, or after the job
+ * went back to an earlier step).
  */
 @injectable()
 export class StepReporter {
