@@ -30,9 +30,18 @@ export function findDdpAnchor(repoRoot: string): DdpAnchor {
 /** Runs the anchor for one model and world size (1 thread per worker, `batch` images per worker) and resolves with its JSON line. */
 export function runDdpAnchor(
   anchor: { readonly script: string; readonly python: string },
-  run: { readonly model: 'gan' | 'vae' | 'rnn'; readonly worldSize: number; readonly batch: number; readonly steps: number; readonly timeoutMs: number },
+  run: {
+    readonly model: 'gan' | 'vae' | 'rnn';
+    readonly worldSize: number;
+    readonly batch: number;
+    readonly steps: number;
+    /** Untimed steps before them (the anchor's default is 5). */
+    readonly warmup?: number;
+    readonly timeoutMs: number;
+  },
 ): Promise<DdpAnchorResult> {
   const args = [anchor.script, '--model', run.model, '--world-size', String(run.worldSize), '--threads', '1', '--steps', String(run.steps), '--batch', String(run.batch)];
+  if (run.warmup !== undefined) args.push('--warmup', String(run.warmup));
   return new Promise((resolvePromise, reject) => {
     const child = spawn(anchor.python, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let stdout = '';

@@ -102,6 +102,8 @@ export function findMetricsFiles(root: string, sinceMs: number): string[] {
 /** Per-step figures of a run, read from its metrics.jsonl. */
 export interface LaunchStepMetrics {
   readonly samplesPerSecond: number[];
+  /** Rank 0's wall time of each step (ms): from the end of the step before to the end of this one. */
+  readonly stepMs: number[];
   /** Milliseconds spent reducing gradients per step (present with more than one worker). */
   readonly reduceMs: number[];
 }
@@ -109,13 +111,33 @@ export interface LaunchStepMetrics {
 /** Reads samples/s and reduce time of each step from a metrics.jsonl, leaving out steps before `fromStep` (warm-up). */
 export function readStepMetrics(file: string, fromStep: number): LaunchStepMetrics {
   const samplesPerSecond: number[] = [];
+  const stepMs: number[] = [];
   const reduceMs: number[] = [];
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     if (line.trim() === '') continue;
-    const record = JSON.parse(line) as { step?: unknown; samplesPerSecond?: unknown; reduceMs?: unknown };
+    const record = JSON.parse(line) as { step?: unknown; samplesPerSecond?: unknown; stepMs?: unknown; reduceMs?: unknown };
     if (typeof record.step !== 'number' || record.step < fromStep) continue;
-    if (typeof record.samplesPerSecond === 'number') samplesPerSecond.push(record.samplesPerSecond);
+    if (typeof record.samplesPerSecond === 'number' && typeof record.stepMs === 'number') {
+      samplesPerSecond.push(record.samplesPerSecond);
+      stepMs.push(record.stepMs);
+    }
     if (typeof record.reduceMs === 'number') reduceMs.push(record.reduceMs);
   }
-  return { samplesPerSecond, reduceMs };
+  return { samplesPerSecond, stepMs, reduceMs };
+}
+
+/**
+ * Samples/s over the wall time of the steps read, as the DDP anchor
+ * measures itself (samples of the timed steps / their wall time): every
+ * slow step counts, where a median of per-step rates would hide them.
+ */
+export function wallTimeSamplesPerSecond(metrics: LaunchStepMetrics): number {
+  let samples = 0;
+  let ms = 0;
+  metrics.stepMs.forEach((stepMs, i) => {
+    samples += (metrics.samplesPerSecond[i] * stepMs) / 1000;
+    ms += stepMs;
+  });
+  if (ms <= 0) throw new Error('wallTimeSamplesPerSecond: no timed steps were read (is the warm-up longer than the run?).');
+  return (1000 * samples) / ms;
 }
