@@ -5,6 +5,7 @@ export { BACKEND_NAMES } from './backend/backend-choice';
 export type { BackendChoice, BackendName, RequestedBackend } from './backend/backend-choice';
 export { BackendUnavailableError } from './backend/backend-unavailable-error';
 export { selectBackend } from './backend/select-backend';
+export { copyTensorValues } from './backend/copy-tensor-values';
 export type { SelectBackendOptions } from './backend/select-backend';
 export { MAX_WASM_THREADS, parseWasmThreads, WASM_THREADS_ENV } from './backend/wasm-threads-setting';
 export { startThreadedWasm } from './backend/threaded-wasm-backend';

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { inject, injectable, optional } from 'inversify';
 import { GradientReducer } from '@ganglion/comm';
+import { copyTensorValues } from '@ganglion/models';
 import { Clock } from '../clock';
 import type { GradientSynchronizer, PhaseKey, SynchronizedGradients } from '../gradient-synchronizer';
 import { DistributedProcessGroup } from './distributed-process-group';
@@ -12,7 +13,7 @@ import { StepProgress } from './step-progress';
  * one allreduce per phase through the job's GradientReducer.
  *
  * 1. Flatten the phase's gradients, in the phase's variable order (stable
- *    names every rank agrees on), into the phase's Float32Array (reused
+ *    names every rank agrees on; copyTensorValues), into the phase's Float32Array (reused
  *    from step to step: see PhaseBuffers), with the local mean loss as its
  *    last element; dispose the gradient tensors.
  * 2. allreduce(flat, localSampleCount, {generation, step, phase, into}):
@@ -55,7 +56,7 @@ export class AllreduceGradientSynchronizer implements GradientSynchronizer {
         if (gradient.dtype !== 'float32') {
           throw new Error(`Phase '${key.phaseName}': gradient ${index} is ${gradient.dtype}; only float32 gradients can be reduced.`);
         }
-        flat.set((await gradient.data()) as Float32Array, offset); // asynchronous: webgpu in Node has no synchronous read
+        await copyTensorValues(gradient, flat, offset); // from the WASM heap without a copy of its own; elsewhere tensor.data()
         offset += sizes[index];
       }
     } finally {
