@@ -65,7 +65,8 @@ export { heartbeatSocketOptions, type HeartbeatOptions } from './transport/heart
 export { checkEndpoint, InvalidEndpointError, type EndpointUse } from './transport/check-endpoint';
 export { PeerUnreachableError, SocketClosedError, WaitAbortedError, WaitTimeoutError } from './transport/transport-errors';
 export type { WaitOptions } from './transport/wait-options';
-export { defaultAdvertiseHost, endpointHost, isLoopbackEndpoint } from './transport/network-address';
+export { defaultAdvertiseHost, endpointHost, isLoopbackEndpoint, tcpEndpointParts } from './transport/network-address';
+export { probeTcpEndpoint, unreachablePeers } from './transport/peer-reachability';
 export { unencryptedBindWarning } from './transport/unencrypted-bind-warning';
 
 // Reducers

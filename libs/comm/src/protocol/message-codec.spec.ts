@@ -254,6 +254,10 @@ describe('message codec', () => {
       expectError(decodeMessage([rawHeader({ ...hello, devices: 'GPU:0' })]), 'invalid-header', /devices:/);
       const welcome = { ...examples.WELCOME.init, protocol: PROTOCOL_VERSION };
       expectError(decodeMessage([rawHeader({ ...welcome, rank: 2 })]), 'invalid-header', /rank must be below worldSize/);
+      const stalled = { ...examples.REDUCE_STALLED.init, protocol: PROTOCOL_VERSION };
+      expect(decodeMessage([rawHeader({ ...stalled, unreachable: [0, 2] })]).ok).toBe(true);
+      expectError(decodeMessage([rawHeader({ ...stalled, unreachable: [-1] })]), 'invalid-header', /unreachable\.0:/);
+      expectError(decodeMessage([rawHeader({ ...stalled, unreachable: Array(4097).fill(0) })]), 'invalid-header', /unreachable:/);
     });
 
     it('payload declared on a message type that has none, or frames without a declaration', () => {

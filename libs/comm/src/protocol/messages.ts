@@ -163,10 +163,14 @@
  *    rank that did not deliver (the ring's left neighbour; null for star,
  *    where the coordinator knows who sent no GRADS), `received`: messages
  *    of that call received before the stall, `awaiting`: what, in words.
- *    The worker then waits for a newer WELCOME. The coordinator gathers
- *    the reports of a generation for a moment, drops the peer that the
- *    report with the least progress names (a ring stall starts right
- *    behind it) and re-forms the group as in step 9: the step is redone.
+ *    `unreachable` (ring): the ranks whose ring endpoint this rank could
+ *    not open a TCP connection to right after the stall. The worker then
+ *    waits for a newer WELCOME. The coordinator gathers the reports of a
+ *    generation for a moment, drops the rank whose link the probes show
+ *    down (it reaches nobody, the others reach each other), else the peer
+ *    that the report with the least progress names (a ring stall starts
+ *    right behind it), and re-forms the group as in step 9: the step is
+ *    redone.
  */
 import { z } from 'zod';
 import { isZ85Key } from '../transport/z85-key';
@@ -465,6 +469,9 @@ export const StepDoneHeader = z
   });
 export type StepDoneHeader = z.infer<typeof StepDoneHeader>;
 
+/** Most ranks one REDUCE_STALLED may name unreachable (a bound on a worker's message, far above any world size). */
+export const MAX_UNREACHABLE_RANKS = 4096;
+
 export const ReduceStalledHeader = z.object({
   type: z.literal('REDUCE_STALLED'),
   ...common,
@@ -478,6 +485,12 @@ export const ReduceStalledHeader = z.object({
   awaiting: z.string().max(1000),
   /** How long nothing arrived, ms. */
   stalledMs: z.number().min(0),
+  /**
+   * Ranks whose ring endpoint this rank could not open a TCP connection to
+   * when it stalled (ring only; absent: not probed). They tell a broken
+   * link from a hung peer: see unreachablePeers.
+   */
+  unreachable: z.array(count).max(MAX_UNREACHABLE_RANKS).optional(),
 });
 export type ReduceStalledHeader = z.infer<typeof ReduceStalledHeader>;
 

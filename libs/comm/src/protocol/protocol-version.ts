@@ -9,5 +9,6 @@
  *    STEP grants steps step..through (checksumSteps in place of checksum).
  * 5: STEP_DONE only at a grant's barrier steps, from every rank; rank 0's carries `earlier` (the steps before it not
  *    yet written); STEP.metricsThrough says which reports the coordinator has written.
+ * 6: REDUCE_STALLED.unreachable: the ranks whose ring endpoint the stalled rank could not connect to.
  */
-export const PROTOCOL_VERSION = 5;
+export const PROTOCOL_VERSION = 6;

@@ -1,4 +1,4 @@
-import { defaultAdvertiseHost, endpointHost, isLoopbackEndpoint } from './network-address';
+import { defaultAdvertiseHost, endpointHost, isLoopbackEndpoint, tcpEndpointParts } from './network-address';
 
 describe('network addresses', () => {
   it('reads the host of tcp endpoints', () => {
@@ -6,6 +6,15 @@ describe('network addresses', () => {
     expect(endpointHost('tcp://[::1]:5555')).toBe('::1');
     expect(endpointHost('tcp://node-3.cluster:*')).toBe('node-3.cluster');
     expect(endpointHost('ipc:///tmp/x')).toBeUndefined();
+  });
+
+  it('reads host and port of tcp endpoints, and nothing of wildcards or other transports', () => {
+    expect(tcpEndpointParts('tcp://10.0.0.4:5555')).toEqual({ host: '10.0.0.4', port: 5555 });
+    expect(tcpEndpointParts('tcp://[::1]:40123')).toEqual({ host: '::1', port: 40123 });
+    expect(tcpEndpointParts('tcp://node-3:*')).toBeUndefined();
+    expect(tcpEndpointParts('tcp://*:5555')).toBeUndefined();
+    expect(tcpEndpointParts('tcp://host:70000')).toBeUndefined();
+    expect(tcpEndpointParts('ipc:///tmp/ring')).toBeUndefined();
   });
 
   it('tells loopback endpoints from the ones other machines can reach', () => {

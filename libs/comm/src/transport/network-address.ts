@@ -6,6 +6,16 @@ export function endpointHost(endpoint: string): string | undefined {
   return match === null ? undefined : (match[1] ?? match[2]);
 }
 
+/** The host and port of a `tcp://host:port` endpoint (brackets kept off IPv6), or undefined for another transport or a wildcard. */
+export function tcpEndpointParts(endpoint: string): { host: string; port: number } | undefined {
+  const match = /^tcp:\/\/(?:\[([^\]]+)\]|([^:/]+)):(\d+)$/.exec(endpoint);
+  if (match === null) return undefined;
+  const host = match[1] ?? match[2];
+  const port = Number(match[3]);
+  if (host === '*' || port < 1 || port > 65535) return undefined;
+  return { host, port };
+}
+
 /** True when an endpoint can only be reached from this machine (loopback, or not TCP at all: ipc, inproc). */
 export function isLoopbackEndpoint(endpoint: string): boolean {
   const host = endpointHost(endpoint);

@@ -13,6 +13,10 @@ export type StallVerdict =
  * other, so the first report opens a window of `gatherMs` (closed early
  * once every rank but one reported) before the verdict:
  *
+ * - ring, when the ranks' probes (REDUCE_STALLED.unreachable) show one
+ *   rank's link down: it could connect to no one or no one to it, while
+ *   every other pair connected. That rank goes, whatever the waits say: a
+ *   link that fails both ways starves every rank's wait alike;
  * - ring: a stall starts right behind the peer that stopped delivering,
  *   so the report that received least names it (its left neighbour);
  *   among equals, a suspect that reported a stall itself goes first: it is
@@ -53,7 +57,18 @@ export class StallReports {
     if (this.openedAt === undefined) return undefined;
     if (this.reports.size < worldSize - 1 && this.dueIn(now) > 0) return undefined;
     const reports = [...this.reports.values()];
-    const evidence = reports.map((r) => `rank ${r.rank} waited for ${r.awaiting} (${r.received} received)`).join('; ');
+    const evidence = reports
+      .map((r) => `rank ${r.rank} waited for ${r.awaiting} (${r.received} received${r.unreachable?.length ? `; could not connect to rank ${r.unreachable.join(', ')}` : ''})`)
+      .join('; ');
+    const stalledMs = Math.max(...reports.map((r) => r.stalledMs));
+    const cut = linkDown(reports, worldSize);
+    if (cut !== undefined) {
+      return {
+        kind: 'drop',
+        ranks: [cut.rank],
+        reason: `its reduce stalled: rank ${cut.rank} did not deliver for ${seconds(stalledMs)} (--reduce-timeout) and its link is down (no TCP connection ${cut.pairs}; the other ranks connect to each other); ${evidence}`,
+      };
+    }
     const named = reports.filter((r) => r.suspectRank !== null && r.suspectRank !== r.rank && r.suspectRank < worldSize);
     if (named.length > 0) {
       const accusedAccuser = (r: ReduceStalledHeader): number => (this.reports.has(r.suspectRank as number) ? 0 : 1);
@@ -74,6 +89,36 @@ export class StallReports {
     this.reports.clear();
     this.openedAt = undefined;
   }
+}
+
+/**
+ * The one rank every failed probe involves, when there is one: the
+ * connections that failed (either way round) all have it at one end, and
+ * it is at the end of more of them than any other rank. Undefined when no
+ * probe failed, or the failures do not single out a rank (two ranks with
+ * one failed connection between them, or two broken links).
+ */
+function linkDown(reports: readonly ReduceStalledHeader[], worldSize: number): { rank: number; pairs: string } | undefined {
+  const failed = new Map<string, [number, number]>();
+  for (const report of reports) {
+    for (const other of report.unreachable ?? []) {
+      if (other === report.rank || other >= worldSize) continue;
+      const pair: [number, number] = report.rank < other ? [report.rank, other] : [other, report.rank];
+      failed.set(pair.join('-'), pair);
+    }
+  }
+  if (failed.size === 0) return undefined;
+  const degree = new Map<number, number>();
+  for (const [a, b] of failed.values()) {
+    degree.set(a, (degree.get(a) ?? 0) + 1);
+    degree.set(b, (degree.get(b) ?? 0) + 1);
+  }
+  const [first, second] = [...degree].sort((x, y) => y[1] - x[1]);
+  if (second !== undefined && second[1] === first[1]) return undefined;
+  const rank = first[0];
+  if (first[1] !== failed.size) return undefined; // a failed connection between two other ranks: more than one link is down
+  const pairs = [...failed.values()].map(([a, b]) => `between ranks ${a} and ${b}`).join(', ');
+  return { rank, pairs };
 }
 
 function seconds(ms: number): string {

@@ -35,11 +35,18 @@ describe('WorkerSession', () => {
   let channel: FakeCoordinatorChannel;
   let reducer: RecordingReducer;
   let session: WorkerSession;
+  /** What the session's peer probes were asked: the peers, this rank, the timeout. */
+  let probes: Array<[readonly string[], number, number]>;
 
   beforeEach(async () => {
     channel = new FakeCoordinatorChannel();
     reducer = new RecordingReducer();
-    session = new WorkerSession(handshakeOn(channel, 500), reducer, welcomeHeader(1, 1, 3), logger);
+    probes = [];
+    const probePeers = async (peers: readonly string[], self: number, timeoutMs: number): Promise<number[]> => {
+      probes.push([peers, self, timeoutMs]);
+      return [2];
+    };
+    session = new WorkerSession(handshakeOn(channel, 500), reducer, welcomeHeader(1, 1, 3), logger, probePeers);
     await session.start();
   });
 
@@ -73,12 +80,15 @@ describe('WorkerSession', () => {
     expect(await session.nextCommand(1)).toEqual({ type: 'step', checksum: true, report: true, metricsThrough: 0 });
   });
 
-  it('reports a stalled reduce naming the peer, then waits for the next generation (or is told it was dropped)', async () => {
+  it('reports a stalled reduce naming the peer and the peers it cannot connect to, then waits for the next generation (or is told it was dropped)', async () => {
     const stall = { generation: 1, step: 4, phase: 0, suspectRank: 0, received: 1, awaiting: 'bucket 0 round 1 from rank 0', stalledMs: 3000 };
     const reported = session.reportStall(stall);
     channel.push({ type: 'STEP', generation: 1, step: 5, through: 5, checksumSteps: [], metricsThrough: 4 }); // anything but a newer WELCOME: still waiting
-    await Promise.resolve();
-    expect(channel.sent).toEqual([{ type: 'REDUCE_STALLED', generation: 1, step: 4, rank: 1, phase: 0, suspectRank: 0, received: 1, awaiting: 'bucket 0 round 1 from rank 0', stalledMs: 3000 }]);
+    for (let turn = 0; turn < 10 && channel.sent.length === 0; turn++) await Promise.resolve();
+    expect(probes).toEqual([[['tcp://w0:1', 'tcp://w1:1', 'tcp://w2:1'], 1, 750]]); // a quarter of the 3 s reduce timeout
+    expect(channel.sent).toEqual([
+      { type: 'REDUCE_STALLED', generation: 1, step: 4, rank: 1, phase: 0, suspectRank: 0, received: 1, awaiting: 'bucket 0 round 1 from rank 0', stalledMs: 3000, unreachable: [2] },
+    ]);
     channel.push(welcomeHeader(2, 0, 2) as MessageInit);
     await reported;
     expect(session.membershipChanged).toBe(true);

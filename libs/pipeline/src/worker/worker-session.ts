@@ -12,6 +12,7 @@ import {
   isEnvelopeOf,
   membershipFromWelcome,
   reportsStep,
+  unreachablePeers,
 } from '@ganglion/comm';
 import type { Logger } from '../logger';
 import type { CoordinatorChannel } from './coordinator-channel';
@@ -108,6 +109,8 @@ export class WorkerSession implements DistributedProcessGroup {
     private readonly reducer: GradientReducer,
     welcome: WelcomeHeader,
     private readonly logger: Logger,
+    /** Which ring peers this rank cannot reach (probed when its reduce stalls). */
+    private readonly probePeers: (peers: readonly string[], self: number, timeoutMs: number) => Promise<number[]> = unreachablePeers,
   ) {
     this.channel = handshake.channel;
     this.silenceTimeoutMs = handshake.silenceTimeoutMs;
@@ -301,11 +304,25 @@ export class WorkerSession implements DistributedProcessGroup {
    * when it dropped this worker.
    */
   async reportStall(stall: ReduceStall): Promise<void> {
-    const { rank, generation } = this.current;
-    await this.channel.send({ type: 'REDUCE_STALLED', generation, step: stall.step, rank, phase: stall.phase, suspectRank: stall.suspectRank, received: stall.received, awaiting: stall.awaiting, stalledMs: stall.stalledMs });
+    const { rank, generation, peers } = this.current;
+    // Ring: which peers' endpoints still accept a TCP connection, so the coordinator can tell a broken link from a hung peer.
+    const unreachable = peers.length > 1 ? await this.probePeers(peers, rank, stallProbeTimeoutMs(stall.stalledMs)) : undefined;
+    await this.channel.send({
+      type: 'REDUCE_STALLED',
+      generation,
+      step: stall.step,
+      rank,
+      phase: stall.phase,
+      suspectRank: stall.suspectRank,
+      received: stall.received,
+      awaiting: stall.awaiting,
+      stalledMs: stall.stalledMs,
+      ...(unreachable === undefined ? {} : { unreachable }),
+    });
+    const links = unreachable === undefined || unreachable.length === 0 ? '' : `; could not connect to the ring endpoint of rank${unreachable.length === 1 ? '' : 's'} ${unreachable.join(', ')}`;
     this.logger.warn(
-      { generation, step: stall.step, phase: stall.phase, suspectRank: stall.suspectRank, received: stall.received },
-      `reduce of step ${stall.step} phase ${stall.phase} stalled for ${Math.round(stall.stalledMs / 100) / 10} s waiting for ${stall.awaiting}; reported to the coordinator, waiting for the next generation`,
+      { generation, step: stall.step, phase: stall.phase, suspectRank: stall.suspectRank, received: stall.received, unreachable },
+      `reduce of step ${stall.step} phase ${stall.phase} stalled for ${Math.round(stall.stalledMs / 100) / 10} s waiting for ${stall.awaiting}${links}; reported to the coordinator, waiting for the next generation`,
     );
     for (;;) {
       if (this.shutdownReason !== undefined || this.pending !== undefined) return;
@@ -409,4 +426,14 @@ export class WorkerSession implements DistributedProcessGroup {
       throw error;
     }
   }
+}
+
+/**
+ * How long a stalled rank probes its peers' ring endpoints: a quarter of
+ * the reduce timeout, within 0.25-2 s. The coordinator gathers the stall
+ * reports of a generation for half the timeout (0.5-3 s), so every rank's
+ * report still arrives within the window.
+ */
+export function stallProbeTimeoutMs(stalledMs: number): number {
+  return Math.min(2000, Math.max(250, stalledMs / 4));
 }
