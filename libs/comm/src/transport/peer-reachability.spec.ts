@@ -33,7 +33,15 @@ describe('peer reachability probes (real sockets on loopback)', () => {
     ]);
     const held: net.Socket[] = [];
     try {
-      const port = await new Promise<number>((resolve) => child.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))));
+      const port = await new Promise<number>((resolve, reject) => {
+        let printed = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          printed += chunk.toString();
+          const line = /^(\d+)$/m.exec(printed);
+          if (line !== null) resolve(Number(line[1]));
+        });
+        child.once('exit', (code) => reject(new Error(`the listening child exited (${code}) before printing its port: ${printed}`)));
+      });
       const endpoint = `tcp://127.0.0.1:${port}`;
       expect(await probeTcpEndpoint(endpoint, 2000)).toBe(true); // SIGSTOPped, yet reachable: a hung worker is not a broken link
       let timedOut = false;
