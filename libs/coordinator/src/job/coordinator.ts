@@ -134,8 +134,10 @@ export interface CoordinatorResult {
  *    joining mid-run is admitted at the end of the current grant the same way.
  *    A stalled reduction is handled the same way: the ranks that received
  *    nothing for --reduce-timeout send REDUCE_STALLED naming the peer that
- *    did not deliver; after a short gathering window (StallReports) the
- *    coordinator drops that peer (ERROR 'dropped', then as if it died),
+ *    did not deliver and the peers whose ring endpoint they could not
+ *    connect to; after a short gathering window (StallReports) the
+ *    coordinator drops the rank whose link the probes show down, else that
+ *    peer (ERROR 'dropped', then as if it died),
  *    or, when nobody can be blamed, re-forms the same workers.
  * The end: after the last step, wait for rank 0's final STATE (the last
  *    checkpoint) and WEIGHTS, write them.

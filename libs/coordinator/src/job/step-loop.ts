@@ -37,7 +37,8 @@ interface Grant {
  * weights. A worker joining stops the loop with MembershipChange at the
  * end of a grant; one gone stops it at once, and so does a stalled
  * reduction: the ranks' REDUCE_STALLED reports go to StallReports, whose
- * verdict drops the peer that did not deliver (told with ERROR 'dropped')
+ * verdict drops the rank whose link is down or the peer that did not
+ * deliver (told with ERROR 'dropped')
  * or re-forms the group. The steps finished but not written when a
  * generation ends come with rank 0's first STEP_DONE of the next (STEP's
  * `metricsThrough` tells the ranks which reports to keep).
