@@ -35,12 +35,18 @@ describe('peer reachability probes (real sockets on loopback)', () => {
     try {
       const port = await new Promise<number>((resolve, reject) => {
         let printed = '';
+        const slow = setTimeout(() => reject(new Error(`the listening child printed no port within 20 s: ${printed}`)), 20_000);
         child.stdout.on('data', (chunk: Buffer) => {
           printed += chunk.toString();
           const line = /^(\d+)$/m.exec(printed);
-          if (line !== null) resolve(Number(line[1]));
+          if (line === null) return;
+          clearTimeout(slow);
+          resolve(Number(line[1]));
         });
-        child.once('exit', (code) => reject(new Error(`the listening child exited (${code}) before printing its port: ${printed}`)));
+        child.once('exit', (code) => {
+          clearTimeout(slow);
+          reject(new Error(`the listening child exited (${code}) before printing its port: ${printed}`));
+        });
       });
       const endpoint = `tcp://127.0.0.1:${port}`;
       expect(await probeTcpEndpoint(endpoint, 2000)).toBe(true); // SIGSTOPped, yet reachable: a hung worker is not a broken link
@@ -61,7 +67,7 @@ describe('peer reachability probes (real sockets on loopback)', () => {
       for (const socket of held) socket.destroy();
       child.kill('SIGKILL');
     }
-  });
+  }, 60_000); // a node child starts in seconds when the machine is busy
 
   it('a CURVE PULL sees the probe as a handshake cut short, not as a refused key (no protocol error to log)', async () => {
     const server = zmq.curveKeyPair();
