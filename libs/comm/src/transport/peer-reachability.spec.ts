@@ -27,9 +27,10 @@ describe('peer reachability probes (real sockets on loopback)', () => {
   });
 
   it('a stopped process still answers (its kernel accepts); once its backlog is full, the probe times out', async () => {
+    // The port goes out as a plain string: console.log(number) is coloured under FORCE_COLOR (nx sets it).
     const child = spawn(process.execPath, [
       '-e',
-      "require('net').createServer().listen({ port: 0, host: '127.0.0.1', backlog: 1 }, function () { console.log(this.address().port); process.kill(process.pid, 'SIGSTOP'); })",
+      "require('net').createServer().listen({ port: 0, host: '127.0.0.1', backlog: 1 }, function () { process.stdout.write(this.address().port + '\\n'); process.kill(process.pid, 'SIGSTOP'); })",
     ]);
     const held: net.Socket[] = [];
     try {
