@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { pack } from 'msgpackr';
 import { checkGeneration } from './check-generation';
 import { DEFAULT_DECODE_LIMITS, type DecodeResult, decodeMessage, decodeMessageOrThrow, encodeMessage, isEnvelopeOf } from './message-codec';
@@ -321,5 +323,25 @@ describe('message codec', () => {
     expect(stale?.code).toBe('stale-generation');
     expect(stale?.message).toMatch(/STEP for step 17 belongs to generation 3.*now 4/);
     expect(checkGeneration(header, 2)?.code).toBe('future-generation');
+  });
+});
+
+describe('decoded envelopes and the garbage collector', () => {
+  it("lets a received frame go at the next minor GC once its envelope is dropped (a getter in an object literal kept them all to the next full GC)", () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as (options: { type: 'minor' | 'major' }) => void;
+    gc({ type: 'major' });
+    const before = process.memoryUsage().arrayBuffers;
+    const values = new Float32Array(256 * 1024); // 1 MiB a frame
+    for (let step = 0; step < 40; step++) {
+      const sent = encodeMessage({ type: 'RING_CHUNK', generation: 1, step, rank: 0, phase: 0, bucket: 0, round: 0, chunk: 0, weightSum: 1 }, { dtype: 'f32', values: [values] });
+      const result = decodeMessage(sent.map((frame) => Buffer.from(frame))); // memory of its own, as a receive gives
+      if (!result.ok) throw result.error;
+      expect(result.envelope.payload[0]).toHaveLength(values.length);
+    }
+    gc({ type: 'minor' });
+    gc({ type: 'minor' });
+    const keptMiB = (process.memoryUsage().arrayBuffers - before) / 1048576;
+    expect(keptMiB).toBeLessThan(20); // 40 MiB were received; about 40 stayed with the literal, about 7 with the class
   });
 });

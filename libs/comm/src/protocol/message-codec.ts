@@ -188,18 +188,35 @@ export function decodeMessage(frames: readonly Uint8Array[], limits: DecodeLimit
     }
   }
   const wire = floatFrames.map((frame) => (Buffer.isBuffer(frame) ? frame : Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength)));
-  // Decoded on first read: a receiver that decodes f16 frames into memory of its own (the ring's all-gather writes
-  // them straight into the result) never pays for an array it would only copy from.
-  let payload: Float32Array[] | undefined;
-  const envelope: Envelope = {
-    header,
-    frames: wire,
-    get payload() {
-      payload ??= wire.map((frame) => floatsFromFrame(frame, descriptor.dtype));
-      return payload;
-    },
-  };
-  return { ok: true, envelope };
+  return { ok: true, envelope: new ReceivedEnvelope(header, wire, descriptor.dtype) };
+}
+
+/**
+ * A received message whose payload is decoded on first read: a receiver
+ * that decodes f16 frames into memory of its own (the ring's all-gather
+ * writes them straight into the result) never pays for an array it would
+ * only copy from.
+ *
+ * A class, not an object literal with a getter: a literal's getter is a
+ * new closure per message, so V8 gave every envelope a hidden class of its
+ * own, allocated in old space, and through it the received frames outlived
+ * every minor GC: megabytes of external memory per step that only a full
+ * GC could free, and that brought the next one closer (BENCHMARKS.md,
+ * "Why received frames outlived the scavenges").
+ */
+class ReceivedEnvelope implements Envelope {
+  private decoded: Float32Array[] | undefined;
+
+  constructor(
+    readonly header: MessageHeader,
+    readonly frames: readonly Buffer[],
+    private readonly dtype: FloatDtype,
+  ) {}
+
+  get payload(): readonly Float32Array[] {
+    this.decoded ??= this.frames.map((frame) => floatsFromFrame(frame, this.dtype));
+    return this.decoded;
+  }
 }
 
 /** decodeMessage for callers that prefer an exception: throws the ProtocolError. */
