@@ -67,6 +67,7 @@ export { PeerUnreachableError, SocketClosedError, WaitAbortedError, WaitTimeoutE
 export type { WaitOptions } from './transport/wait-options';
 export { defaultAdvertiseHost, endpointHost, isLoopbackEndpoint, tcpEndpointParts } from './transport/network-address';
 export { probeTcpEndpoint, unreachablePeers } from './transport/peer-reachability';
+export { stallGatherMs, stallProbeMs } from './reduce/stall-timing';
 export { unencryptedBindWarning } from './transport/unencrypted-bind-warning';
 
 // Reducers

@@ -1,4 +1,4 @@
-import { type CoordinatorSocket, StarAggregator } from '@ganglion/comm';
+import { type CoordinatorSocket, StarAggregator, stallGatherMs } from '@ganglion/comm';
 import { type Clock, type Logger, meanLosses, median, type PipelineSettings, type ProgressReporter, type StatePosition, type VerifiedCheckpoint } from '@ganglion/pipeline';
 import type { CoordinatorEvents } from '../dashboard/coordinator-events';
 import type { CoordinatorCheckpoints } from '../outputs/coordinator-checkpoints';
@@ -189,7 +189,7 @@ export class Coordinator {
     });
     this.progress = options.progress ?? reduceProgressLines(pipeline.settings, logger, () => members.ranked.length);
     // Ranks behind a stuck peer time out within moments of each other: gather their reports this long before the verdict.
-    const gatherMs = Math.min(3000, Math.max(500, pipeline.settings.distributed.reduceTimeoutMs / 2));
+    const gatherMs = stallGatherMs(pipeline.settings.distributed.reduceTimeoutMs);
     this.stepLoop = new StepLoop(context, outputs, this.progress, new StallReports(gatherMs), (step, phase) => aggregator.missingRanks(step, phase));
   }
 

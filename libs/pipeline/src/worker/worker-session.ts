@@ -12,6 +12,7 @@ import {
   isEnvelopeOf,
   membershipFromWelcome,
   reportsStep,
+  stallProbeMs,
   unreachablePeers,
 } from '@ganglion/comm';
 import type { Logger } from '../logger';
@@ -306,7 +307,7 @@ export class WorkerSession implements DistributedProcessGroup {
   async reportStall(stall: ReduceStall): Promise<void> {
     const { rank, generation, peers } = this.current;
     // Ring: which peers' endpoints still accept a TCP connection, so the coordinator can tell a broken link from a hung peer.
-    const unreachable = peers.length > 1 ? await this.probePeers(peers, rank, stallProbeTimeoutMs(stall.stalledMs)) : undefined;
+    const unreachable = peers.length > 1 ? await this.probePeers(peers, rank, stallProbeMs(stall.stalledMs)) : undefined;
     await this.channel.send({
       type: 'REDUCE_STALLED',
       generation,
@@ -426,14 +427,4 @@ export class WorkerSession implements DistributedProcessGroup {
       throw error;
     }
   }
-}
-
-/**
- * How long a stalled rank probes its peers' ring endpoints: a quarter of
- * the reduce timeout, within 0.25-2 s. The coordinator gathers the stall
- * reports of a generation for half the timeout (0.5-3 s), so every rank's
- * report still arrives within the window.
- */
-export function stallProbeTimeoutMs(stalledMs: number): number {
-  return Math.min(2000, Math.max(250, stalledMs / 4));
 }
