@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { withFrameMallocTunables } from '@ganglion/comm';
 import { schedulerPlacementFromEnv } from '@ganglion/coordinator';
 import { REPO_ROOT } from './support/repo-root';
 
@@ -11,6 +12,9 @@ import { REPO_ROOT } from './support/repo-root';
  * through schedulerPlacementFromEnv, the function `ganglion run` uses.
  */
 const DEPLOY = path.join(REPO_ROOT, 'deploy');
+
+/** What every example starts Ganglion with: glibc keeps received frames' memory (FRAME_MALLOC_TUNABLES). */
+const FRAME_TUNABLES = withFrameMallocTunables({}).GLIBC_TUNABLES;
 
 function read(relative: string): string {
   return fs.readFileSync(path.join(DEPLOY, relative), 'utf8');
@@ -87,7 +91,8 @@ describe('deploy examples', () => {
       expect(field(job, 'command')).toMatch(/'ganglion', 'run', 'pipelines\/[\w-]+\.ts'/);
       const env = containerEnv(job);
       const byName = new Map(env.map((entry) => [entry.name, entry]));
-      expect([...byName.keys()].sort()).toEqual(['MASTER_ADDR', 'MASTER_PORT', 'RANK', 'WORLD_SIZE']);
+      expect([...byName.keys()].sort()).toEqual(['GLIBC_TUNABLES', 'MASTER_ADDR', 'MASTER_PORT', 'RANK', 'WORLD_SIZE']);
+      expect(byName.get('GLIBC_TUNABLES')?.value).toBe(FRAME_TUNABLES);
       expect(byName.get('RANK')?.fieldPath).toBe("metadata.annotations['batch.kubernetes.io/job-completion-index']");
       expect(byName.get('WORLD_SIZE')?.value).toBe(field(job, 'completions'));
       expect(byName.get('MASTER_ADDR')?.value).toBe(`${field(job, 'name')}-0.${field(service, 'name')}`);
@@ -148,17 +153,17 @@ describe('deploy examples', () => {
       expect(text).toMatch(/^srun .*"\$\{GANGLION\[@\]\}" run "\$PIPELINE" .*"\$@"$/m);
     });
 
-    it('dry run with stub scontrol/srun: exports MASTER_ADDR/MASTER_PORT; task 0 coordinates, task 1 works', () => {
+    it('dry run with stub scontrol/srun: exports MASTER_ADDR/MASTER_PORT/GLIBC_TUNABLES; task 0 coordinates, task 1 works', () => {
       const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'ganglion-sbatch-'));
       try {
         fs.writeFileSync(path.join(bin, 'scontrol'), '#!/bin/sh\n[ "$1 $2" = "show hostnames" ] && printf "node-a\\nnode-b\\n"\n', { mode: 0o755 });
-        fs.writeFileSync(path.join(bin, 'srun'), `#!/bin/sh\nprintf '%s\\n' "MASTER_ADDR=$MASTER_ADDR" "MASTER_PORT=$MASTER_PORT" "ARGS=$*" "PWD=$PWD"\n`, { mode: 0o755 });
+        fs.writeFileSync(path.join(bin, 'srun'), `#!/bin/sh\nprintf '%s\\n' "MASTER_ADDR=$MASTER_ADDR" "MASTER_PORT=$MASTER_PORT" "GLIBC_TUNABLES=$GLIBC_TUNABLES" "ARGS=$*" "PWD=$PWD"\n`, { mode: 0o755 });
         const output = execFileSync('bash', [script, 'pipelines/fashion-dcgan.ts', '--steps', '7'], {
           env: { PATH: `${bin}:${process.env.PATH ?? ''}`, SLURM_JOB_NODELIST: 'node-[a-b]', SLURM_SUBMIT_DIR: REPO_ROOT, GANGLION_BIN: 'bin/ganglion.js' },
           encoding: 'utf8',
         });
         const seen = Object.fromEntries(output.trim().split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
-        expect(seen).toMatchObject({ MASTER_ADDR: 'node-a', MASTER_PORT: '5555', PWD: REPO_ROOT });
+        expect(seen).toMatchObject({ MASTER_ADDR: 'node-a', MASTER_PORT: '5555', GLIBC_TUNABLES: FRAME_TUNABLES, PWD: REPO_ROOT });
         expect(seen.ARGS).toMatch(/^--kill-on-bad-exit=1 bin\/ganglion\.js run pipelines\/fashion-dcgan\.ts .*--steps 7$/);
         // What srun adds for each of the 2 tasks, on top of what the script exported.
         const task = (procId: number) =>
@@ -180,6 +185,7 @@ describe('deploy examples', () => {
       expect(instructions.some((line) => /^WORKDIR \//.test(line))).toBe(true);
       expect(instructions.some((line) => /^RUN npm ci\b.*--include=optional/.test(line))).toBe(true);
       expect(instructions.filter((line) => line.startsWith('CMD '))).toHaveLength(1);
+      expect(instructions).toContain(`ENV GLIBC_TUNABLES=${FRAME_TUNABLES}`);
       const ignore = read('docker/Dockerfile.dockerignore');
       expect(ignore).toMatch(/^node_modules$/m);
     });

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { pack, unpack } from 'msgpackr';
 import { PNG } from 'pngjs';
 import { Dealer } from 'zeromq';
+import { missingFrameMallocTunables } from '@ganglion/comm';
 import { freePort, GanglionProcess } from './support/ganglion-process';
 import { REPO_ROOT } from './support/repo-root';
 import { onlyRunFolder, readMetrics, runGanglion } from './support/run-cli';
@@ -56,6 +57,8 @@ describe('data-parallel training across processes', () => {
       manifest.tensors.reduce((sum: number, t: { length: number }) => sum + 4 * t.length, 0),
     );
     expect(result.stdout).toContain(`Sample grids: ${path.join(run, 'samples')}`);
+    // launch starts its workers with the frame malloc tunables, so none of them asks for them.
+    expect(result.stdout + result.stderr).not.toContain('GLIBC_TUNABLES');
   });
 
   it('a worker with no coordinator to reach gives up with a message naming the endpoint', async () => {
@@ -124,6 +127,8 @@ describe('data-parallel training across processes', () => {
       const good = GanglionProcess.start(['worker', '--connect', endpoint, '--backend', 'wasm']);
       expect(await good.exit(240_000)).toBe(0);
       expect(good.stdout).toContain('Worker rank 0 of 1 trained 2 steps');
+      // Started by hand without them, a worker on glibc says how to start it with the frame malloc tunables.
+      if (missingFrameMallocTunables().missing.length > 0) expect(good.stdout).toMatch(/Start it with GLIBC_TUNABLES=glibc\.malloc\.mmap_threshold=33554432:glibc\.malloc\.trim_threshold=268435456/);
       expect(await coordinator.exit(60_000)).toBe(0);
       expect(coordinator.stdout).toContain('Trained 2 steps with 1 worker');
       expect(readMetrics(onlyRunFolder(out, 'fashion-vae'))).toHaveLength(2);

@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { withFrameMallocTunables } from '@ganglion/comm';
 
 /** What a benchmark child sends its parent over IPC, once, before it exits. */
 export type ChildReply<T> = { readonly kind: 'result'; readonly value: T } | { readonly kind: 'error'; readonly message: string };
@@ -26,7 +27,7 @@ export function runChild<T>(script: string, options: RunChildOptions): Promise<T
   return new Promise((resolve, reject) => {
     const child = fork(script, [...options.args], {
       execArgv: process.execArgv,
-      env: { ...process.env, ...options.env },
+      env: withFrameMallocTunables({ ...process.env, ...options.env }), // as `ganglion launch` starts workers
       silent: true,
     });
     let output = '';

@@ -5,6 +5,7 @@ import { isEnvelopeOf } from '../protocol/message-codec';
 import { DEFAULT_BUCKET_BYTES } from '../reduce/gradient-reducer';
 import { StarAggregator } from '../reduce/star-aggregator';
 import { CoordinatorSocket } from '../transport/coordinator-socket';
+import { withFrameMallocTunables } from '../transport/frame-malloc-tunables';
 import type { SoakRankMessage, SoakRankRecord, SoakRankRequest } from './soak-ipc';
 
 export interface SoakWorldOptions {
@@ -79,7 +80,7 @@ export class SoakRunner {
         };
         const child = fork(RANK_SCRIPT, [JSON.stringify(request)], {
           execArgv: ['--import', 'tsx'],
-          env: { ...process.env, TSX_TSCONFIG_PATH: TSCONFIG },
+          env: withFrameMallocTunables({ ...process.env, TSX_TSCONFIG_PATH: TSCONFIG }), // as `ganglion launch` starts workers
           stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
         });
         children.push(child);

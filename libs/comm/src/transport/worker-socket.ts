@@ -6,6 +6,7 @@ import { type CurveClientOptions, curveClientSocketOptions } from './curve-optio
 import { type HeartbeatOptions, heartbeatSocketOptions } from './heartbeat-options';
 import { Inbox } from './inbox';
 import { SendQueue } from './send-queue';
+import { ReceivedFrameScavenger } from './received-frame-scavenger';
 import { watchSocketEvents } from './socket-events';
 import { SocketClosedError } from './transport-errors';
 import type { WaitOptions } from './wait-options';
@@ -32,6 +33,13 @@ export interface WorkerSocketOptions {
    * never hears back.
    */
   readonly curve?: CurveClientOptions;
+  /**
+   * A scavenge (V8's minor GC) after every this many bytes received, so that
+   * dropped frames are freed before V8's external-memory limit brings on a
+   * full GC (see ReceivedFrameScavenger). Default 8 MiB
+   * (DEFAULT_SCAVENGE_EVERY_BYTES); 0 turns it off.
+   */
+  readonly scavengeEveryBytes?: number;
 }
 
 /**
@@ -57,6 +65,7 @@ export class WorkerSocket {
     readonly workerId: string,
     readonly endpoint: string,
     private readonly options: WorkerSocketOptions,
+    private readonly scavenger: ReceivedFrameScavenger,
   ) {
     const onError = options.onError ?? (() => undefined);
     this.inbox = new Inbox<DecodeResult>(
@@ -71,6 +80,7 @@ export class WorkerSocket {
   /** Connects to the coordinator (zeromq connects in the background and reconnects by itself). */
   static connect(options: WorkerSocketOptions): WorkerSocket {
     checkEndpoint(options.endpoint, 'connect');
+    const scavenger = new ReceivedFrameScavenger(options.scavengeEveryBytes);
     const dealer = new Dealer({
       linger: 0,
       routingId: options.workerId,
@@ -79,7 +89,7 @@ export class WorkerSocket {
       ...heartbeatSocketOptions(options.heartbeat),
     });
     dealer.connect(options.endpoint);
-    return new WorkerSocket(dealer, options.workerId, options.endpoint, options);
+    return new WorkerSocket(dealer, options.workerId, options.endpoint, options, scavenger);
   }
 
   get closed(): boolean {
@@ -153,6 +163,7 @@ export class WorkerSocket {
         this.inbox.close();
         return;
       }
+      this.scavenger.received(frames);
       const result = decodeMessage(frames, limits);
       if (!result.ok) {
         this.options.onError?.(result.error);

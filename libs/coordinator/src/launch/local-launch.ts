@@ -1,3 +1,4 @@
+import { withFrameMallocTunables } from '@ganglion/comm';
 import type { RequestedBackend } from '@ganglion/models';
 import type { RunPaths } from '@ganglion/pipeline';
 import type { CoordinatorResult } from '../job/coordinator';
@@ -118,7 +119,8 @@ export async function launchLocalJob(options: LocalLaunchOptions): Promise<Local
       stop.abort(new WorkerFailedError(`Local worker ${roster.describe(exit.pid)} ${describeExit(exit)} before the job started; stopping the job.`));
     }, 1000);
   });
-  const baseEnv = options.env ?? process.env;
+  // glibc keeps received frames' memory for the next ones (see FRAME_MALLOC_TUNABLES).
+  const baseEnv = withFrameMallocTunables(options.env ?? process.env);
   for (let index = 0; index < workers; index++) {
     const gpu = gpus?.[index];
     processes.start({

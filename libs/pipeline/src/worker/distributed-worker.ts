@@ -9,6 +9,7 @@ import {
   defaultAdvertiseHost,
   GradientReducerRegistry,
   isLoopbackEndpoint,
+  missingFrameMallocTunables,
 } from '@ganglion/comm';
 import { Dataset } from '@ganglion/data';
 import { assertUniqueVariableNames, GenerativeModel, type RequestedBackend } from '@ganglion/models';
@@ -122,6 +123,8 @@ export async function runDistributedWorker(options: DistributedWorkerOptions): P
   const devices = backend.adapter === undefined ? cudaDevices : [`webgpu:${backend.adapter.index ?? 0} ${backend.adapter.description || backend.adapter.device}`];
   const noGpu = gpuRequestWarning(env, backend);
   if (noGpu !== undefined) logger.warn({ gpu: env.CUDA_VISIBLE_DEVICES ?? env.GANGLION_GPU, backend: backend.name }, noGpu);
+  const malloc = missingFrameMallocTunables(env);
+  if (malloc.missing.length > 0) logger.warn({ glibcTunables: malloc.missing }, malloc.advice);
 
   const coordinatorOnLoopback = isLoopbackEndpoint(options.connect);
   const ringBind = options.ringBind ?? (coordinatorOnLoopback ? 'tcp://127.0.0.1:*' : 'tcp://0.0.0.0:*');
