@@ -18,7 +18,7 @@ import { type RecyclerCall, SentFrameRecycler } from './sent-frame-recycler';
 import { ReduceAbortedError } from './reducer-errors';
 import type { RingTransport } from './ring-transport';
 import { ringKey } from './ring-transport';
-import { foldWeightedMean } from './weighted-mean';
+import { SimdWeightedMean } from './simd/simd-weighted-mean';
 
 /** What a RingReducer needs of its ring sockets: a RingTransport (tests and the soak wrap one, e.g. to delay sends). */
 export type RingReducerTransport = Pick<RingTransport, 'endpoint' | 'connect' | 'send' | 'take' | 'close'>;
@@ -87,6 +87,8 @@ export class RingReducer implements GradientReducer {
   private readonly scratch = new FloatScratch(64 * 1024 * 1024);
   /** Encoded f16 frames, reused once the ring proves them read (see SentFrameRecycler). */
   private readonly sentFrames = new SentFrameRecycler(64 * 1024 * 1024);
+  /** The reduce-scatter's fold, in WebAssembly SIMD (same bits as foldWeightedMean). */
+  private readonly weightedMean = new SimdWeightedMean();
 
   /** @param transport this worker's bound ring sockets; the reducer owns it from now on and closes it. */
   constructor(
@@ -200,7 +202,7 @@ export class RingReducer implements GradientReducer {
       // Ours to mutate: the received memory (f32), or lent scratch the f16 frame is decoded into.
       const received = envelope.header.payload.dtype;
       const mean = received === 'f32' ? envelope.payload[0] : readFloatsInto(envelope.frames[0], received, this.scratch.take(chunk(index).length));
-      const meanWeight = foldWeightedMean(mean, envelope.header.weightSum, view(local, index), weight);
+      const meanWeight = this.weightedMean.fold(mean, envelope.header.weightSum, view(local, index), weight);
       if (k < n - 2) {
         await this.send(job, k + 1, index, meanWeight, this.payload(job, mean));
         if (received === 'f16') this.scratch.give(mean); // encoded afresh for the send, so free again
