@@ -107,6 +107,6 @@ export { commModule } from './comm-module';
 // Testing: a coordinator and N workers in one process over real sockets.
 export { LocalCluster, type LocalClusterOptions, type LocalRank } from './reduce/testing/local-cluster';
 export { atomicMarkingForLargeMessages, INCREMENTAL_MARKING_ENV } from './transport/large-message-gc';
-export { DEFAULT_SCAVENGE_EVERY_BYTES, minorGarbageCollection, ReceivedFrameScavenger } from './transport/received-frame-scavenger';
+export { DEFAULT_SCAVENGE_EVERY_BYTES, minorGarbageCollection, ReceivedFrameScavenger, type ScavengeOptions } from './transport/received-frame-scavenger';
 export { FRAME_MALLOC_TUNABLES, missingFrameMallocTunables, runsOnGlibc, withFrameMallocTunables } from './transport/frame-malloc-tunables';
 export { seededRandom } from './soak/soak-plan';

@@ -1,4 +1,4 @@
-import { CoordinatorSocket, type CurveServerOptions, DEFAULT_COORDINATOR_ENDPOINT, isLoopbackEndpoint, unencryptedBindWarning } from '@ganglion/comm';
+import { CoordinatorSocket, type CurveServerOptions, DEFAULT_COORDINATOR_ENDPOINT, isLoopbackEndpoint, missingFrameMallocTunables, unencryptedBindWarning } from '@ganglion/comm';
 import { splitEvenly } from '@ganglion/data';
 import { BarProgressReporter, checkResumable, createLogger, createRunFolder, type DistributedSettings, dropMetricsFrom, findResumeCheckpoint, loadPipelineFile, type Logger, recordResolvedPipeline, type SetOverride, type PipelineSettings, type PipelineSpec, type ProgressMode, resolveProgressMode, type RunPaths, runPathsIn, SystemClock, withOverrides } from '@ganglion/pipeline';
 import { Coordinator, type CoordinatorResult } from './job/coordinator';
@@ -123,6 +123,11 @@ export async function startDistributedCoordinator(options: DistributedCoordinato
     );
   } else if (!isLoopbackEndpoint(bind)) {
     logger.warn({ bind }, unencryptedBindWarning(bind, 'coordinator'));
+  }
+  if (settings.distributed.reducer === 'star') {
+    // The star's gradients arrive here: received frames' memory, as on a worker (FRAME_MALLOC_TUNABLES).
+    const malloc = missingFrameMallocTunables();
+    if (malloc.missing.length > 0) logger.warn({ glibcTunables: malloc.missing }, `star reducer: ${malloc.advice}`);
   }
   const workerTimeoutMs = options.workerTimeoutMs ?? 30_000;
   const socket = await CoordinatorSocket.bind({

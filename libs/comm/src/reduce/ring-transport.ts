@@ -5,7 +5,7 @@ import { ProtocolError } from '../protocol/protocol-error';
 import { checkEndpoint } from '../transport/check-endpoint';
 import { type RingCurveOptions, curveClientSocketOptions } from '../transport/curve-options';
 import { type HeartbeatOptions, heartbeatSocketOptions } from '../transport/heartbeat-options';
-import { ReceivedFrameScavenger } from '../transport/received-frame-scavenger';
+import { ReceivedFrameScavenger, type ScavengeOptions } from '../transport/received-frame-scavenger';
 import { SendQueue } from '../transport/send-queue';
 import { SocketClosedError } from '../transport/transport-errors';
 import type { WaitOptions } from '../transport/wait-options';
@@ -15,7 +15,7 @@ import type { Membership } from './gradient-reducer';
 import { Mailbox } from './mailbox';
 import { watchSocketEvents } from '../transport/socket-events';
 
-export interface RingTransportOptions {
+export interface RingTransportOptions extends ScavengeOptions {
   /**
    * Where this worker's ring PULL socket binds. Default `tcp://127.0.0.1:*`
    * (a free port on loopback: single machine). For several machines bind
@@ -52,13 +52,6 @@ export interface RingTransportOptions {
    * the port can send RING_CHUNKs, which are then only checked for form).
    */
   readonly curve?: RingCurveOptions;
-  /**
-   * A scavenge (V8's minor GC) after every this many bytes received, so that
-   * dropped frames are freed before V8's external-memory limit brings on a
-   * full GC (see ReceivedFrameScavenger). Default 8 MiB
-   * (DEFAULT_SCAVENGE_EVERY_BYTES); 0 turns it off.
-   */
-  readonly scavengeEveryBytes?: number;
 }
 
 /** The CURVE server side of a ring PULL: its context's ZAP handler and the keys it lets in. */

@@ -6,7 +6,7 @@ import type { CurveServerOptions } from './curve-options';
 import { checkEndpoint } from './check-endpoint';
 import { type HeartbeatOptions, heartbeatSocketOptions } from './heartbeat-options';
 import { Inbox } from './inbox';
-import { ReceivedFrameScavenger } from './received-frame-scavenger';
+import { ReceivedFrameScavenger, type ScavengeOptions } from './received-frame-scavenger';
 import { SendQueue } from './send-queue';
 import { PeerUnreachableError, SocketClosedError } from './transport-errors';
 import type { WaitOptions } from './wait-options';
@@ -22,7 +22,7 @@ export type PeerId = string;
 /** A message received by the coordinator, decoded or refused, with the peer that sent it. */
 export type Incoming = DecodeResult & { readonly peer: PeerId };
 
-export interface CoordinatorSocketOptions {
+export interface CoordinatorSocketOptions extends ScavengeOptions {
   /**
    * Where to bind. Default `tcp://127.0.0.1:5555`; `tcp://127.0.0.1:*`
    * picks a free port (read it back from `endpoint`). Binding other
@@ -51,13 +51,6 @@ export interface CoordinatorSocketOptions {
    * refuses every key not on `allow`.
    */
   readonly curve?: CurveServerOptions;
-  /**
-   * A scavenge (V8's minor GC) after every this many bytes received, so that
-   * dropped frames are freed before V8's external-memory limit brings on a
-   * full GC (see ReceivedFrameScavenger). Default 8 MiB
-   * (DEFAULT_SCAVENGE_EVERY_BYTES); 0 turns it off.
-   */
-  readonly scavengeEveryBytes?: number;
 }
 
 export const DEFAULT_COORDINATOR_ENDPOINT = 'tcp://127.0.0.1:5555';

@@ -4,6 +4,17 @@ import { runInNewContext } from 'node:vm';
 /** Default of the sockets' `scavengeEveryBytes`: a minor GC after every 8 MiB received. */
 export const DEFAULT_SCAVENGE_EVERY_BYTES = 8 * 1024 * 1024;
 
+/** The receiving sockets' option (RingTransport, WorkerSocket, CoordinatorSocket). */
+export interface ScavengeOptions {
+  /**
+   * A scavenge (V8's minor GC) after every this many bytes received, so that
+   * dropped frames are freed before V8's external-memory limit brings on a
+   * full GC (see ReceivedFrameScavenger). Default 8 MiB
+   * (DEFAULT_SCAVENGE_EVERY_BYTES); 0 turns it off.
+   */
+  readonly scavengeEveryBytes?: number;
+}
+
 /**
  * A scavenge (V8's minor GC) on demand: sets --expose-gc in this process
  * (it only exposes `gc` to contexts created from now on) and takes `gc`

@@ -6,12 +6,12 @@ import { type CurveClientOptions, curveClientSocketOptions } from './curve-optio
 import { type HeartbeatOptions, heartbeatSocketOptions } from './heartbeat-options';
 import { Inbox } from './inbox';
 import { SendQueue } from './send-queue';
-import { ReceivedFrameScavenger } from './received-frame-scavenger';
+import { ReceivedFrameScavenger, type ScavengeOptions } from './received-frame-scavenger';
 import { watchSocketEvents } from './socket-events';
 import { SocketClosedError } from './transport-errors';
 import type { WaitOptions } from './wait-options';
 
-export interface WorkerSocketOptions {
+export interface WorkerSocketOptions extends ScavengeOptions {
   /** The coordinator's ROUTER endpoint, e.g. `tcp://127.0.0.1:5555`. */
   readonly endpoint: string;
   /** The worker's stable id, used as its DEALER routing id (1..255 bytes); the coordinator sees it as the peer id. */
@@ -33,13 +33,6 @@ export interface WorkerSocketOptions {
    * never hears back.
    */
   readonly curve?: CurveClientOptions;
-  /**
-   * A scavenge (V8's minor GC) after every this many bytes received, so that
-   * dropped frames are freed before V8's external-memory limit brings on a
-   * full GC (see ReceivedFrameScavenger). Default 8 MiB
-   * (DEFAULT_SCAVENGE_EVERY_BYTES); 0 turns it off.
-   */
-  readonly scavengeEveryBytes?: number;
 }
 
 /**
