@@ -13,7 +13,7 @@
  * allreduce of 4 MiB took a median 18-19 ms with the defaults against
  * 4.6-4.8 ms with these settings, and a bare ZeroMQ exchange of the same
  * chunks went from 3.5-6.7 ms to 2.0-2.3 ms, as fast as node:net
- * (BENCHMARKS.md, "Received frames and the allocator").
+ * (libs/comm README, "glibc handing frame memory back").
  *
  * Fixed thresholds keep freed frame memory in the heap for the next frames:
  * blocks up to 32 MiB (glibc's largest mmap threshold) come from the heap,

@@ -42,8 +42,11 @@ export function minorGarbageCollection(setFlags: (flags: string) => void = setFl
  * Mark-Compact of its whole heap for "external memory pressure": 12-20 ms
  * every 8 allreduces of 4 MiB between two processes here, 47 of them in 200
  * calls. A scavenge of a heap whose young objects are mostly dead costs
- * ~0.5 ms; one every 8 MiB left none of those Mark-Compacts (BENCHMARKS.md,
- * "Received frames and the collector").
+ * ~0.5 ms; one every 8 MiB left none of those Mark-Compacts (libs/comm
+ * README, "External memory and scavenges"). Not yet enough for calls that
+ * receive tens of megabytes at once: 40 MiB among 4 ranks still runs
+ * about 1.7 Mark-Compacts per call and rank, with or without scavenges
+ * (BENCHMARKS.md, section 6, "Bandwidth, 2026-12-05 morning").
  *
  * One per receiving socket (the counts are the socket's own); the
  * collection is the process's.
