@@ -30,7 +30,10 @@ function tunablesOf(env: NodeJS.ProcessEnv): Map<string, string> {
   const entries = (env[TUNABLES_ENV] ?? '')
     .split(':')
     .filter((entry) => entry.includes('='))
-    .map((entry): [string, string] => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]);
+    .map((entry): [string, string] => {
+      const equals = entry.indexOf('=');
+      return [entry.slice(0, equals), entry.slice(equals + 1)];
+    });
   return new Map(entries);
 }
 

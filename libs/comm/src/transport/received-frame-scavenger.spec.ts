@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
 import { DEFAULT_SCAVENGE_EVERY_BYTES, minorGarbageCollection, ReceivedFrameScavenger } from './received-frame-scavenger';
 
 const MiB = 1024 * 1024;
@@ -29,14 +31,25 @@ describe('ReceivedFrameScavenger', () => {
     expect(DEFAULT_SCAVENGE_EVERY_BYTES).toBe(8 * MiB);
   });
 
-  it('minorGarbageCollection runs a real scavenge', () => {
+  it('minorGarbageCollection runs a real scavenge', async () => {
     const flags: string[] = [];
     const collect = minorGarbageCollection((flag) => {
       flags.push(flag);
-      require('node:v8').setFlagsFromString(flag);
+      setFlagsFromString(flag);
     });
     expect(flags).toEqual(['--expose-gc']);
-    expect(() => collect()).not.toThrow();
+    const kinds: number[] = [];
+    const observer = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) kinds.push((entry as unknown as { detail: { kind: number } }).detail.kind);
+    });
+    observer.observe({ entryTypes: ['gc'] });
+    try {
+      expect(() => collect()).not.toThrow();
+      await new Promise((resolve) => setTimeout(resolve, 100)); // gc entries are delivered asynchronously
+      expect(kinds).toContain(constants.NODE_PERFORMANCE_GC_MINOR);
+    } finally {
+      observer.disconnect();
+    }
   });
 });
 
