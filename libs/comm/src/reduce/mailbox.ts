@@ -5,10 +5,21 @@ import { type WaitOptions, waitWith } from '../transport/wait-options';
  * Items keyed by a string (e.g. generation/step/phase/bucket/round), taken
  * once each. An item that arrives before anyone waits for it is held (up to
  * `maxHeld`), so peers running a little ahead lose nothing.
+ *
+ * take() hands the item to a synchronous `read` and resolves with what read
+ * returns, never with the item itself. Why: a promise that waited through
+ * two scavenges has been promoted to V8's old generation, and an old
+ * object's fields are roots for every scavenge until a Mark-Compact finds it
+ * dead. Resolved with a received message, it would keep the message's
+ * frames (zeromq.js's external memory, counted against V8's external-memory
+ * limit) alive until the next Mark-Compact: exactly the full collections the
+ * ReceivedFrameScavenger is there to avoid (libs/comm README, "External
+ * memory and scavenges"). So read copies out what it needs and the frames
+ * die young.
  */
 export class Mailbox<T> {
   private readonly held = new Map<string, T>();
-  private readonly waiters = new Map<string, { resolve: (item: T) => void; reject: (error: Error) => void }>();
+  private readonly waiters = new Map<string, { deliver: (item: T) => void; reject: (error: Error) => void }>();
   private closedWith: Error | undefined;
 
   constructor(private readonly maxHeld: number) {}
@@ -32,7 +43,7 @@ export class Mailbox<T> {
     const waiter = this.waiters.get(key);
     if (waiter !== undefined) {
       this.waiters.delete(key);
-      waiter.resolve(item);
+      waiter.deliver(item);
       return null;
     }
     if (this.held.has(key)) {
@@ -45,11 +56,20 @@ export class Mailbox<T> {
     return null;
   }
 
-  take(key: string, options?: WaitOptions): Promise<T> {
+  /**
+   * Hands the item for `key` to `read` as soon as it is here (at once when
+   * held, else from put()) and resolves with what read returns, or rejects
+   * with what it throws. Keep no reference to the item in the result.
+   */
+  take<R>(key: string, read: (item: T) => R, options?: WaitOptions): Promise<R> {
     const item = this.held.get(key);
     if (item !== undefined) {
       this.held.delete(key);
-      return Promise.resolve(item);
+      try {
+        return Promise.resolve(read(item));
+      } catch (error) {
+        return Promise.reject(error);
+      }
     }
     if (this.closedWith !== undefined) {
       return Promise.reject(this.closedWith);
@@ -57,12 +77,22 @@ export class Mailbox<T> {
     if (this.waiters.has(key)) {
       return Promise.reject(new Error(`Someone already waits for ${key}; each key is taken once.`));
     }
-    let entry: { resolve: (item: T) => void; reject: (error: Error) => void } | undefined;
-    return waitWith<T>(
+    let entry: { deliver: (item: T) => void; reject: (error: Error) => void } | undefined;
+    return waitWith<R>(
       options,
       key,
       (resolve, reject) => {
-        entry = { resolve, reject };
+        const deliver = (arrived: T): void => {
+          let result: R;
+          try {
+            result = read(arrived);
+          } catch (error) {
+            reject(error as Error);
+            return;
+          }
+          resolve(result);
+        };
+        entry = { deliver, reject };
         this.waiters.set(key, entry);
       },
       () => {

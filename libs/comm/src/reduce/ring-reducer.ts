@@ -195,39 +195,40 @@ export class RingReducer implements GradientReducer {
     const own = weight > 0 ? view(local, rank) : new Float32Array(chunk(rank).length);
     await this.send(job, 0, rank, weight, this.payload(job, own));
 
-    // 2. Reduce-scatter.
+    // 2. Reduce-scatter. The received frame is read into memory of our own (see receive() for why): f32 into
+    // recycled memory that is folded and then sent from, f16 into scratch that is encoded afresh for the send.
     for (let k = 0; k <= n - 2; k++) {
       const index = mod(rank - k - 1);
-      const envelope = await this.receive(job, k, index);
-      // Ours to mutate: the received memory (f32), or lent scratch the f16 frame is decoded into.
-      const received = envelope.header.payload.dtype;
-      const mean = received === 'f32' ? envelope.payload[0] : readFloatsInto(envelope.frames[0], received, this.scratch.take(chunk(index).length));
-      const meanWeight = this.weightedMean.fold(mean, envelope.header.weightSum, view(local, index), weight);
+      const length = chunk(index).length;
+      const { mean, meanWeight } = await this.receive(job, k, index, ({ header, frames: [frame] }) => {
+        const into = dtype === 'f32' ? this.sentFrames.floats(job.frames, length) : this.scratch.take(length);
+        const received = readFloatsInto(frame, header.payload.dtype, into);
+        return { mean: received, meanWeight: this.weightedMean.fold(received, header.weightSum, view(local, index), weight) };
+      });
       if (k < n - 2) {
         await this.send(job, k + 1, index, meanWeight, this.payload(job, mean));
-        if (received === 'f16') this.scratch.give(mean); // encoded afresh for the send, so free again
+        if (dtype === 'f16') this.scratch.give(mean);
         continue;
       }
       // 3. This rank owns chunk `index`: finish it exactly as the others will see it.
       const frame = dtype === 'f32' ? frameFromFloats(mean, dtype) : this.sentFrames.encode(job.frames, mean);
       if (dtype === 'f32') view(target, index).set(mean);
       else readFloatsInto(frame, dtype, view(target, index));
-      if (received === 'f16') this.scratch.give(mean);
+      if (dtype === 'f16') this.scratch.give(mean);
       await this.send(job, n - 1, index, meanWeight, { dtype, encoded: [frame] });
     }
 
-    // 4. All-gather: each finished chunk goes straight into the result (f16 decoded there, no array of its own).
+    // 4. All-gather: each finished chunk goes straight into the result (f16 decoded there, no array of its own),
+    // and on to the right as the same bytes, copied into recycled memory.
     for (let k = 0; k <= n - 2; k++) {
       const round = n - 1 + k;
       const index = mod(rank - k);
-      const envelope = await this.receive(job, round, index);
-      readFloatsInto(envelope.frames[0], envelope.header.payload.dtype, view(target, index));
-      if (k < n - 2) {
-        await this.send(job, round + 1, index, envelope.header.weightSum, {
-          dtype: envelope.header.payload.dtype,
-          encoded: envelope.frames,
-        });
-      }
+      const forward = await this.receive(job, round, index, ({ header, frames: [frame] }) => {
+        readFloatsInto(frame, header.payload.dtype, view(target, index));
+        if (k === n - 2) return undefined; // the last round: nothing to pass on
+        return { weightSum: header.weightSum, payload: { dtype: header.payload.dtype, encoded: [this.sentFrames.copy(job.frames, frame)] } };
+      });
+      if (forward !== undefined) await this.send(job, round + 1, index, forward.weightSum, forward.payload);
     }
   }
 
@@ -260,13 +261,28 @@ export class RingReducer implements GradientReducer {
     );
   }
 
-  private async receive(job: BucketJob, round: number, index: number): Promise<Envelope<RingChunkHeader>> {
-    const { context, bucket, call, local, progress } = job;
-    const { rank, worldSize: n } = call.membership;
-    const left = (rank - 1 + n) % n;
+  /**
+   * Takes the chunk of `round` from the left neighbour, checks it, and
+   * resolves with what `read` makes of it. read runs as the chunk arrives
+   * and keeps nothing of it: the chunk's frame is zeromq.js's external
+   * memory and should die young (see Mailbox and SentFrameRecycler).
+   */
+  private async receive<T>(job: BucketJob, round: number, index: number, read: (envelope: Envelope<RingChunkHeader>) => T): Promise<T> {
+    const { context, bucket, call, progress } = job;
     const key = ringKey(context.generation, context.step, context.phase, bucket, round);
     progress.awaiting.set(key, { bucket, round });
-    const envelope = await this.transport.take(key, { signal: call.signal }).finally(() => progress.awaiting.delete(key));
+    try {
+      return await this.transport.take(key, (envelope) => read(this.checked(job, round, index, envelope)), { signal: call.signal });
+    } finally {
+      progress.awaiting.delete(key);
+    }
+  }
+
+  /** `envelope`, once it proved to be the chunk expected in `round` from the left neighbour; counts it as progress. */
+  private checked(job: BucketJob, round: number, index: number, envelope: Envelope<RingChunkHeader>): Envelope<RingChunkHeader> {
+    const { bucket, call, local, progress } = job;
+    const { rank, worldSize: n } = call.membership;
+    const left = (rank - 1 + n) % n;
     progress.received += 1;
     call.progressed();
     const { header } = envelope;

@@ -51,10 +51,10 @@ describe('RingTransport with CURVE', () => {
     await new Promise((resolve) => setTimeout(resolve, 700));
     b.ring.connect(membership(1));
     await sent;
-    const atB = await b.ring.take(ringKey(1, 0, 0, 0, 0), { timeoutMs: 5000 });
+    const atB = await b.ring.take(ringKey(1, 0, 0, 0, 0), (envelope) => envelope, { timeoutMs: 5000 });
     expect(Array.from(atB.payload[0])).toEqual([1.5]);
     await b.ring.send(chunk(1, -2).init, chunk(1, -2).payload);
-    const atA = await a.ring.take(ringKey(1, 0, 0, 0, 0), { timeoutMs: 5000 });
+    const atA = await a.ring.take(ringKey(1, 0, 0, 0, 0), (envelope) => envelope, { timeoutMs: 5000 });
     expect(atA.header.rank).toBe(1);
     expect(Array.from(atA.payload[0])).toEqual([-2]);
   });
@@ -105,7 +105,7 @@ describe('RingTransport with CURVE', () => {
       await until(() => a.refused.some((reason) => reason.includes('no CURVE handshake')), 3000).catch(() => undefined);
     }
     expect(a.refused.some((reason) => reason.includes('no CURVE handshake'))).toBe(true);
-    await expect(a.ring.take(ringKey(1, 0, 0, 0, 0), { timeoutMs: 500 })).rejects.toBeInstanceOf(WaitTimeoutError);
+    await expect(a.ring.take(ringKey(1, 0, 0, 0, 0), (envelope) => envelope, { timeoutMs: 500 })).rejects.toBeInstanceOf(WaitTimeoutError);
     expect(a.refused).not.toContain(member.publicKey);
   });
 
@@ -116,7 +116,7 @@ describe('RingTransport with CURVE', () => {
     b.ring.connect({ generation: 1, rank: 1, worldSize: 2, peers: [a.ring.endpoint, b.ring.endpoint], peerKeys: [a.keyPair.publicKey, b.keyPair.publicKey] });
     void b.ring.send(chunk(1, 3).init, chunk(1, 3).payload).catch(() => undefined);
     await until(() => a.refused.includes(b.keyPair.publicKey));
-    await expect(a.ring.take(ringKey(1, 0, 0, 0, 0), { timeoutMs: 500 })).rejects.toBeInstanceOf(WaitTimeoutError);
+    await expect(a.ring.take(ringKey(1, 0, 0, 0, 0), (envelope) => envelope, { timeoutMs: 500 })).rejects.toBeInstanceOf(WaitTimeoutError);
   });
 
   it('says what is missing when CURVE and the membership disagree', async () => {

@@ -34,7 +34,7 @@ describe('RingTransport.close()', () => {
       );
       await sender.close(); // at once, as a rank does after its last allreduce
 
-      const arrived = await receiver.take(ringKey(1, 0, 0, 0, 0), { timeoutMs: 30_000 });
+      const arrived = await receiver.take(ringKey(1, 0, 0, 0, 0), (envelope) => envelope, { timeoutMs: 30_000 });
       const received = arrived.payload[0];
       expect(received).toHaveLength(FLOATS);
       expect([received[4096], received[FLOATS - 4096], received[FLOATS - 1]]).toEqual([4096, FLOATS - 4096, -7]);

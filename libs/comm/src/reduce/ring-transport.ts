@@ -206,9 +206,13 @@ export class RingTransport {
     return this.sends.push(encodeMessage(init, payload));
   }
 
-  /** The chunk sent for `key` (see ringKey), as soon as it has arrived. */
-  take(key: string, options?: WaitOptions): Promise<Envelope<RingChunkHeader>> {
-    return this.mailbox.take(key, options);
+  /**
+   * Hands the chunk sent for `key` (see ringKey) to `read` as soon as it has
+   * arrived, and resolves with what read returns. Read out what you need:
+   * the chunk's frames should die with read (see Mailbox for why).
+   */
+  take<R>(key: string, read: (envelope: Envelope<RingChunkHeader>) => R, options?: WaitOptions): Promise<R> {
+    return this.mailbox.take(key, read, options);
   }
 
   /**

@@ -83,7 +83,7 @@ export class StarReducer implements GradientReducer {
       bucketCount = buckets.length;
       const { step, phase } = context;
       const arrivals = buckets.map((slice, bucket) =>
-        this.mailbox.take(avgKey(generation, step, phase, bucket), { signal: call.signal }).then((envelope) => {
+        this.mailbox.take(avgKey(generation, step, phase, bucket), (envelope) => {
           const { header } = envelope;
           if (header.offset !== slice.offset || header.totalLength !== values.length || header.bucketCount !== buckets.length || envelope.payload[0].length !== slice.length) {
             throw new ProtocolError(
@@ -95,7 +95,7 @@ export class StarReducer implements GradientReducer {
           result.set(envelope.payload[0], slice.offset);
           arrived.add(bucket);
           call.progressed();
-        }),
+        }, { signal: call.signal }),
       );
       const sends = buckets.map((slice, bucket) =>
         this.transport.send(

@@ -29,7 +29,7 @@ export function withRingSendDelays(transport: RingReducerTransport, options: Sen
       return transport.endpoint;
     },
     connect: (membership) => transport.connect(membership),
-    take: (key, wait) => transport.take(key, wait),
+    take: (key, read, wait) => transport.take(key, read, wait),
     close: () => transport.close(),
     send: async (init, payload) => {
       await pause(options, options.holdRing?.(init.round));

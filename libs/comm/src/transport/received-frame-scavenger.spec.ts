@@ -55,8 +55,9 @@ describe('ReceivedFrameScavenger', () => {
 
 describe('a RingTransport receiving megabyte frames (real sockets, its own process)', () => {
   const child = path.join(__dirname, 'testing', 'receive-frames-child.ts');
-  const run = (scavengeEveryBytes: number): { full: number; minor: number } => {
-    const result = spawnSync(process.execPath, ['--import', 'tsx', child, String(scavengeEveryBytes), '150', String(2 * MiB)], {
+  const run = (scavengeEveryBytes: number, takesAhead = 0, read: 'bytes' | 'envelope' = 'bytes'): { full: number; minor: number } => {
+    const args = [String(scavengeEveryBytes), '150', String(2 * MiB), String(takesAhead), read];
+    const result = spawnSync(process.execPath, ['--import', 'tsx', child, ...args], {
       env: { ...process.env, TSX_TSCONFIG_PATH: path.join(__dirname, '..', '..', '..', '..', 'tsconfig.json') },
       encoding: 'utf8',
       timeout: 120_000,
@@ -72,5 +73,14 @@ describe('a RingTransport receiving megabyte frames (real sockets, its own proce
     expect(without.full).toBeGreaterThanOrEqual(4); // 9 here
     expect(paced.full).toBeLessThanOrEqual(2); // 1 here
     expect(paced.minor).toBeGreaterThanOrEqual(30); // one per 4 frames
+  });
+
+  it('keeps frames young when takes wait long before their message arrives (no promise holds a frame)', () => {
+    // Each take asked 16 messages (32 MiB, 4 scavenges) ahead, so its promise is old when its message comes.
+    // A promise resolved with the message would hold its frame through every scavenge until a full GC.
+    const readOut = run(DEFAULT_SCAVENGE_EVERY_BYTES, 16, 'bytes');
+    const heldByPromise = run(DEFAULT_SCAVENGE_EVERY_BYTES, 16, 'envelope');
+    expect(heldByPromise.full).toBeGreaterThanOrEqual(4); // 10 here
+    expect(readOut.full).toBeLessThanOrEqual(2); // 1 here
   });
 });

@@ -5,14 +5,22 @@
  * JSON, the full and minor GCs V8 ran meanwhile. Run with
  * `node --import tsx` and the workspace's TSX_TSCONFIG_PATH.
  *
- * argv: scavengeEveryBytes, count, frameBytes.
+ * argv: scavengeEveryBytes, count, frameBytes, takesAhead, read.
+ * takesAhead (default 0): each take is asked for that many messages before
+ * its message is sent, as the buckets of an allreduce wait for their next
+ * rounds. read (default `bytes`): what each take's read returns, `bytes`
+ * (the payload's length) or `envelope` (the whole message, so the take's
+ * promise holds it).
  */
 import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
+import type { Envelope } from '../../protocol/message-codec';
+import type { RingChunkHeader } from '../../protocol/messages';
 import { RingTransport } from '../../reduce/ring-transport';
 
 async function main(): Promise<void> {
-  const [scavengeEveryBytes, count, frameBytes] = process.argv.slice(2).map(Number);
+  const [scavengeEveryBytes, count, frameBytes, takesAhead = 0] = process.argv.slice(2, 6).map(Number);
+  const keepEnvelopes = process.argv[6] === 'envelope';
   setFlagsFromString('--no-incremental-marking'); // as a worker runs (atomicMarkingForLargeMessages)
   const receiver = await RingTransport.bind({ scavengeEveryBytes });
   const sender = await RingTransport.bind({ scavengeEveryBytes });
@@ -27,11 +35,22 @@ async function main(): Promise<void> {
     }
   });
   observer.observe({ entryTypes: ['gc'] });
+  const takes = new Map<number, Promise<number | Envelope<RingChunkHeader>>>();
+  const take = (step: number) => {
+    if (step < count && !takes.has(step)) {
+      takes.set(step, receiver.take(`1/${step}/0/0/0`, (envelope) => (keepEnvelopes ? envelope : envelope.frames[0].byteLength)));
+    }
+  };
+  for (let step = 0; step < takesAhead; step++) take(step);
   for (let step = 0; step < count; step++) {
     const header = { type: 'RING_CHUNK', generation: 1, step, rank: 0, phase: 0, bucket: 0, round: 0, chunk: 0, weightSum: 1 } as const;
     await sender.send(header, { dtype: 'f32', values: [values] });
-    const envelope = await receiver.take(`1/${step}/0/0/0`);
-    if (envelope.frames[0].byteLength !== frameBytes) throw new Error(`received ${envelope.frames[0].byteLength} bytes, sent ${frameBytes}`);
+    take(step);
+    const taken = await takes.get(step);
+    takes.delete(step);
+    if (takesAhead > 0) take(step + takesAhead);
+    const received = typeof taken === 'number' ? taken : taken?.frames[0].byteLength;
+    if (received !== frameBytes) throw new Error(`received ${received} bytes, sent ${frameBytes}`);
   }
   await new Promise((resolve) => setTimeout(resolve, 50)); // the observer's last entries
   observer.disconnect();
