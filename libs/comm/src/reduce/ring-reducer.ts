@@ -195,15 +195,16 @@ export class RingReducer implements GradientReducer {
     const own = weight > 0 ? view(local, rank) : new Float32Array(chunk(rank).length);
     await this.send(job, 0, rank, weight, this.payload(job, own));
 
-    // 2. Reduce-scatter. The received frame is read into memory of our own (see receive() for why): f32 into
-    // recycled memory that is folded and then sent from, f16 into scratch that is encoded afresh for the send.
+    // 2. Reduce-scatter. The received chunk is folded into memory of our own (see receive() for why): for f32,
+    // recycled memory that is then sent from; for f16, scratch (the chunk decoded there first) encoded afresh to send.
     for (let k = 0; k <= n - 2; k++) {
       const index = mod(rank - k - 1);
       const length = chunk(index).length;
-      const { mean, meanWeight } = await this.receive(job, k, index, ({ header, frames: [frame] }) => {
+      const { mean, meanWeight } = await this.receive(job, k, index, (envelope) => {
+        const { header } = envelope;
         const into = dtype === 'f32' ? this.sentFrames.floats(job.frames, length) : this.scratch.take(length);
-        const received = readFloatsInto(frame, header.payload.dtype, into);
-        return { mean: received, meanWeight: this.weightedMean.fold(received, header.weightSum, view(local, index), weight) };
+        const received = header.payload.dtype === 'f32' ? envelope.payload[0] : readFloatsInto(envelope.frames[0], header.payload.dtype, into);
+        return { mean: into, meanWeight: this.weightedMean.foldInto(received, header.weightSum, view(local, index), weight, into) };
       });
       if (k < n - 2) {
         await this.send(job, k + 1, index, meanWeight, this.payload(job, mean));

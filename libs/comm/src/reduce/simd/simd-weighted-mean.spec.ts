@@ -44,6 +44,22 @@ describe('SimdWeightedMean', () => {
     expect(() => simd.fold(mean, 1, new Float32Array(4), 1)).toThrow(/mean has 5 values, local 4/);
   });
 
+  it('foldInto writes the fold of a read-only mean into other memory, the same bits, with and without SIMD', () => {
+    for (const simd of [new SimdWeightedMean(), new SimdWeightedMean(Buffer.from('not wasm').toString('base64'))]) {
+      const mean = randomFloats(4099, 11);
+      const untouched = mean.slice();
+      const local = randomFloats(4099, 12);
+      const into = new Float32Array(4099);
+      const reference = mean.slice();
+      expect(simd.foldInto(mean, 5, local, 3, into)).toBe(foldWeightedMean(reference, 5, local, 3));
+      expect(Buffer.from(into.buffer).equals(Buffer.from(reference.buffer))).toBe(true);
+      expect([...mean]).toEqual([...untouched]);
+      expect(simd.foldInto(mean, 0, local, 2, into)).toBe(2); // a zero mean weight: the local values
+      expect([...into]).toEqual([...local]);
+      expect(() => simd.foldInto(mean, 1, local, 1, new Float32Array(3))).toThrow(/mean has 4099 values, into 3/);
+    }
+  });
+
   it('folds in JavaScript where the module does not validate', () => {
     const plain = new SimdWeightedMean(Buffer.from('not wasm').toString('base64'));
     expect(plain.simd).toBe(false);

@@ -42,8 +42,21 @@ export class SimdWeightedMean {
 
   /** As foldWeightedMean: folds `local` (weight `weight`) into `mean` (weight `meanWeight`) in place; returns the new total weight. */
   fold(mean: Float32Array, meanWeight: number, local: Float32Array, weight: number): number {
+    return this.foldInto(mean, meanWeight, local, weight, mean);
+  }
+
+  /**
+   * The same fold with the running mean read from `mean` and written to
+   * `into` (of the same length), `mean` left as it is: the ring folds a
+   * received chunk straight into the memory it sends from, no copy first.
+   */
+  foldInto(mean: Float32Array, meanWeight: number, local: Float32Array, weight: number, into: Float32Array): number {
+    if (into.length !== mean.length) {
+      throw new RangeError(`foldInto: mean has ${mean.length} values, into ${into.length}.`);
+    }
     if (this.exports === undefined || weight === 0 || meanWeight === 0 || mean.length !== local.length) {
-      return foldWeightedMean(mean, meanWeight, local, weight); // the special cases and the errors, and no SIMD
+      if (into !== mean) into.set(mean);
+      return foldWeightedMean(into, meanWeight, local, weight); // the special cases and the errors, and no SIMD
     }
     const count = mean.length;
     const heap = this.heapFor(2 * count);
@@ -51,7 +64,7 @@ export class SimdWeightedMean {
     heap.set(local, count);
     const total = meanWeight + weight;
     this.exports.fold(0, count * 4, count, weight / total);
-    mean.set(heap.subarray(0, count));
+    into.set(heap.subarray(0, count));
     return total;
   }
 
