@@ -42,7 +42,7 @@ interface BucketJob {
   readonly target: Float32Array;
   readonly weight: number;
   readonly dtype: FloatDtype;
-  /** This call's claim on the memory of the f16 frames it encodes. */
+  /** This call's claim on the memory its frames are sent from. */
   readonly frames: RecyclerCall;
 }
 
@@ -65,16 +65,18 @@ interface BucketJob {
  * 3. It rounds that chunk once through float16 if compressing, keeps it in
  *    its result and sends it right as round n-1.
  * 4. All-gather rounds n-1 .. 2n-3: receive a finished chunk from the left,
- *    copy it into the result and, but for the last round, forward the very
- *    frame received (no re-encoding, so all ranks end with the same bytes).
+ *    copy it into the result and, but for the last round, forward the same
+ *    bytes (no re-encoding, so all ranks end with the same bytes).
  *
  * Buffer safety (zeromq.js does not copy frames above 128 bytes): round-0
  * frames are views of the caller's input, and every rank's completion
  * depends causally on its round-0 chunk having been received, so the input
  * is not read after allreduce resolves. Every other frame sent is memory
- * received from the left (never written again) or f16 encoded into memory
- * the SentFrameRecycler hands out again only once the ring proves the
- * frame read — the result array and the f16 scratch are never sent.
+ * the SentFrameRecycler lends (an f32 fold, an f16 encoding, a copy of a
+ * forwarded chunk) and hands out again only once the ring proves the frame
+ * read — the result array and the f16 scratch are never sent. Received
+ * frames are never sent on nor kept: they are zeromq.js's external memory
+ * and must die young (see receive()).
  *
  * Precision: one float32 rounding per fold (n-1 per element) plus one
  * per f16 hop when compressing (see float16.ts).
@@ -85,7 +87,7 @@ export class RingReducer implements GradientReducer {
   private readonly tracker: ReduceCallTracker;
   /** Decoded f16 chunks, reused from call to call. */
   private readonly scratch = new FloatScratch(64 * 1024 * 1024);
-  /** Encoded f16 frames, reused once the ring proves them read (see SentFrameRecycler). */
+  /** The memory frames are sent from, reused once the ring proves them read (see SentFrameRecycler). */
   private readonly sentFrames = new SentFrameRecycler(64 * 1024 * 1024);
   /** The reduce-scatter's fold, in WebAssembly SIMD (same bits as foldWeightedMean). */
   private readonly weightedMean = new SimdWeightedMean();

@@ -43,10 +43,11 @@ export function minorGarbageCollection(setFlags: (flags: string) => void = setFl
  * every 8 allreduces of 4 MiB between two processes here, 47 of them in 200
  * calls. A scavenge of a heap whose young objects are mostly dead costs
  * ~0.5 ms; one every 8 MiB left none of those Mark-Compacts (libs/comm
- * README, "External memory and scavenges"). Not yet enough for calls that
- * receive tens of megabytes at once: 40 MiB among 4 ranks still runs
- * about 1.7 Mark-Compacts per call and rank, with or without scavenges
- * (BENCHMARKS.md, section 6, "Bandwidth, 2026-12-05 morning").
+ * README, "External memory and scavenges"). A scavenge frees only frames
+ * nothing old points at: a frame held through two scavenges is promoted,
+ * and so is one an old object (a long-waiting promise, say) was pointing
+ * at. So receivers hand frames to synchronous readers (Mailbox.take) and
+ * send nothing from received memory.
  *
  * One per receiving socket (the counts are the socket's own); the
  * collection is the process's.
