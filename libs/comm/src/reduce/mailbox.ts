@@ -65,11 +65,7 @@ export class Mailbox<T> {
     const item = this.held.get(key);
     if (item !== undefined) {
       this.held.delete(key);
-      try {
-        return Promise.resolve(read(item));
-      } catch (error) {
-        return Promise.reject(error);
-      }
+      return new Promise<R>((resolve, reject) => settle(read, item, resolve, reject));
     }
     if (this.closedWith !== undefined) {
       return Promise.reject(this.closedWith);
@@ -82,17 +78,7 @@ export class Mailbox<T> {
       options,
       key,
       (resolve, reject) => {
-        const deliver = (arrived: T): void => {
-          let result: R;
-          try {
-            result = read(arrived);
-          } catch (error) {
-            reject(error as Error);
-            return;
-          }
-          resolve(result);
-        };
-        entry = { deliver, reject };
+        entry = { deliver: (arrived) => settle(read, arrived, resolve, reject), reject };
         this.waiters.set(key, entry);
       },
       () => {
@@ -126,4 +112,16 @@ export class Mailbox<T> {
     }
     this.waiters.clear();
   }
+}
+
+/** Resolves with what `read` makes of `item`, or rejects with what it throws (never from the caller's stack). */
+function settle<T, R>(read: (item: T) => R, item: T, resolve: (result: R) => void, reject: (error: Error) => void): void {
+  let result: R;
+  try {
+    result = read(item);
+  } catch (error) {
+    reject(error as Error);
+    return;
+  }
+  resolve(result);
 }
