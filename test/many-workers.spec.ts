@@ -27,6 +27,12 @@ interface Scale {
  * whose last traffic was oldest, which is --worker-timeout doing its job.
  * The pause (two tfjs start-ups on two loaded cores, bounded by the waits
  * below) now has WORKER_TIMEOUT_S, and the test prints how long it was.
+ * A pause longer than the workers' own timeouts (--coordinator-timeout,
+ * --reduce-timeout: 120 s) once cost a worker as well: on SIGCONT Node ran
+ * the overdue timers before it read the heartbeats and chunks that had
+ * come meanwhile. Those timeouts no longer count time a process did not
+ * run (AwakeTimeout, libs/comm), and the test prints the membership
+ * timeline before it checks it.
  */
 const SCALES: readonly Scale[] = [
   { workers: 8, reducer: 'star', kills: 1, joins: 1 },
@@ -108,6 +114,9 @@ describe('many worker processes with elastic events', () => {
     expect(await coordinator.exit(400_000)).toBe(0);
     const finalWorld = workers - kills + joins;
     const output = coordinator.output;
+    // The membership timeline first, so a failing run says which worker left or joined when (and its seed replays it).
+    const timeline = [...output.matchAll(/"msg":"((?:generation \d+: \d+ workers|worker \S+ \([^)]*\) (?:left the job|joined with \S+ \S+ mid-run))[^"]*)"/g)].map((m) => m[1]);
+    process.stdout.write(`${workers} workers (${reducer}), seed ${seed}, killed ${killed.join(', ') || 'none'}, survivors paused ${pausedS.toFixed(0)} s:\n  ${timeline.join('\n  ')}\n`);
     expect(output).toMatch(new RegExp(`"msg":"generation ${kills + 2}: ${finalWorld} workers, `));
     expect(output).toMatch(new RegExp(`Weights identical on all ${finalWorld} ranks: checksums matched at \\d+ steps \\(last after step ${STEPS}\\)`));
     expect(output.match(/left the job: it is unreachable/g)?.length ?? 0).toBe(kills);
@@ -117,7 +126,7 @@ describe('many worker processes with elastic events', () => {
     const checksums = [...output.matchAll(checksum)].map((m) => m[1]);
     const seconds = (Date.now() - began) / 1000;
     process.stdout.write(
-      `${workers} workers (${reducer}), seed ${seed}: killed ${killed.join(', ')}; ${joins} joined (survivors paused ${pausedS.toFixed(0)} s); final world ${finalWorld}; ` +
+      `${workers} workers (${reducer}), seed ${seed}: ${joins} joined; final world ${finalWorld}; ` +
         `all started and ranked in ${(startedMs / 1000).toFixed(0)} s, finished in ${seconds.toFixed(0)} s; checksums ${checksums.join(' ')}\n`,
     );
   });

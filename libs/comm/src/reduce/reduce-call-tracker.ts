@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { AwakeTimeout } from '../transport/awake-timeout';
 import type { Membership, ReduceContext } from './gradient-reducer';
 import { ReduceAbortedError, ReduceContextError, type ReduceStall, ReduceTimeoutError } from './reducer-errors';
 
@@ -24,7 +25,8 @@ export interface ActiveCall {
  * each call's arguments (configured, same generation, context advancing,
  * weight valid), a no-progress timeout per call (timeoutMs without
  * anything received: ReduceTimeoutError with the reducer's StallProbe
- * answer), and aborting calls in flight when the membership changes or
+ * answer; time this process was stopped or blocked does not count, see
+ * AwakeTimeout), and aborting calls in flight when the membership changes or
  * the reducer closes.
  */
 export class ReduceCallTracker {
@@ -119,7 +121,8 @@ export class ReduceCallTracker {
         ),
       );
     };
-    let timer = setTimeout(onStall, this.timeoutMs);
+    // Time this process was stopped or blocked does not count: on resume, what arrived meanwhile is read first.
+    const stallTimer = new AwakeTimeout(onStall, this.timeoutMs);
     const callerSignal = context.signal;
     const onCallerAbort = (): void =>
       controller.abort(new ReduceAbortedError(`${where} was aborted by the caller.`, { cause: callerSignal?.reason }));
@@ -133,16 +136,14 @@ export class ReduceCallTracker {
       signal: controller.signal,
       fail: (error) => controller.abort(error),
       progressed: () => {
-        if (controller.signal.aborted) return;
-        clearTimeout(timer);
-        timer = setTimeout(onStall, this.timeoutMs);
+        if (!controller.signal.aborted) stallTimer.restart();
       },
       translate: (error) => {
         const reason: unknown = controller.signal.aborted ? controller.signal.reason : error;
         return reason instanceof Error ? reason : new Error(String(reason));
       },
       finish: () => {
-        clearTimeout(timer);
+        stallTimer.clear();
         callerSignal?.removeEventListener('abort', onCallerAbort);
         this.active.delete(controller);
       },

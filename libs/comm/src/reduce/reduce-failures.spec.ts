@@ -85,6 +85,17 @@ describe('reducer failures', () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
+  it('time this process did not run is not a stall: a ring blocked past its timeout completes once it runs again', async () => {
+    const { reducers } = await ringOf(2, 300);
+    const calls = reducers.map((reducer, rank) => reducer.allreduce(Float32Array.of(rank, 2 * rank), 1, { generation: 1, step: 1, phase: 0 }));
+    // Nothing is sent or read while the event loop is blocked (a stopped process, a long step); then the stall timers run first.
+    const until = Date.now() + 800;
+    while (Date.now() < until) {
+      // busy
+    }
+    for (const result of await Promise.all(calls)) expect(Array.from(result)).toEqual([0.5, 1]);
+  });
+
   it('a stalled ring names the left neighbour that did not deliver, and what came before the stall', async () => {
     // Rank 2 never calls: rank 0 waits for its round 0; rank 1 got round 0 from rank 0 and waits for round 1.
     const { reducers } = await ringOf(3, 300);

@@ -1,8 +1,9 @@
+import { AwakeTimeout } from './awake-timeout';
 import { WaitAbortedError, WaitTimeoutError } from './transport-errors';
 
 /** How long a receive or take may wait. */
 export interface WaitOptions {
-  /** Reject with WaitTimeoutError after this many milliseconds. Default: wait indefinitely. */
+  /** Reject with WaitTimeoutError after this many milliseconds (time this process was stopped or blocked is not counted: AwakeTimeout). Default: wait indefinitely. */
   readonly timeoutMs?: number;
   /** Reject with WaitAbortedError (cause: the signal's reason) when aborted. */
   readonly signal?: AbortSignal;
@@ -21,16 +22,14 @@ export function waitWith<T>(
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let done = false;
-    let timer: NodeJS.Timeout | undefined;
+    let timer: AwakeTimeout | undefined;
     const signal = options?.signal;
     const finish = (): boolean => {
       if (done) {
         return false;
       }
       done = true;
-      if (timer !== undefined) {
-        clearTimeout(timer);
-      }
+      timer?.clear();
       signal?.removeEventListener('abort', onAbort);
       return true;
     };
@@ -48,7 +47,7 @@ export function waitWith<T>(
     signal?.addEventListener('abort', onAbort, { once: true });
     if (options?.timeoutMs !== undefined) {
       const timeoutMs = options.timeoutMs;
-      timer = setTimeout(() => {
+      timer = new AwakeTimeout(() => {
         if (finish()) {
           cancel();
           reject(new WaitTimeoutError(`Waited ${timeoutMs} ms for ${what}; the peer is slow, hung or gone.`));
