@@ -27,4 +27,7 @@ module.exports = {
     ],
   },
   setupFiles: [path.join(__dirname, 'jest.setup.js')],
+  // Specs on real sockets and processes share two cores with CI's other project (nx --parallel=2): 16 tfjs workers
+  // starting there can hold a 100 ms exchange up for seconds. A hung test still fails, after 30 s instead of 5.
+  testTimeout: 30_000,
 };

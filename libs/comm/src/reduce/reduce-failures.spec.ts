@@ -86,10 +86,11 @@ describe('reducer failures', () => {
   });
 
   it('time this process did not run is not a stall: a ring blocked past its timeout completes once it runs again', async () => {
-    const { reducers } = await ringOf(2, 300);
+    const { reducers } = await ringOf(2, 2000);
     const calls = reducers.map((reducer, rank) => reducer.allreduce(Float32Array.of(rank, 2 * rank), 1, { generation: 1, step: 1, phase: 0 }));
     // Nothing is sent or read while the event loop is blocked (a stopped process, a long step); then the stall timers run first.
-    const until = Date.now() + 800;
+    // They fire about 2.5 s late, and then wait 2 s more: the exchange (milliseconds) completes in that time.
+    const until = Date.now() + 4500;
     while (Date.now() < until) {
       // busy
     }

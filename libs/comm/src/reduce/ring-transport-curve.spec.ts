@@ -51,10 +51,10 @@ describe('RingTransport with CURVE', () => {
     await new Promise((resolve) => setTimeout(resolve, 700));
     b.ring.connect(membership(1));
     await sent;
-    const atB = await b.ring.take(ringKey(1, 0, 0, 0, 0), (envelope) => envelope, { timeoutMs: 5000 });
+    const atB = await b.ring.take(ringKey(1, 0, 0, 0, 0), (envelope) => envelope, { timeoutMs: 20_000 });
     expect(Array.from(atB.payload[0])).toEqual([1.5]);
     await b.ring.send(chunk(1, -2).init, chunk(1, -2).payload);
-    const atA = await a.ring.take(ringKey(1, 0, 0, 0, 0), (envelope) => envelope, { timeoutMs: 5000 });
+    const atA = await a.ring.take(ringKey(1, 0, 0, 0, 0), (envelope) => envelope, { timeoutMs: 20_000 });
     expect(atA.header.rank).toBe(1);
     expect(Array.from(atA.payload[0])).toEqual([-2]);
   });

@@ -3,6 +3,21 @@ import { performance } from 'node:perf_hooks';
 /** A firing later than this (ms) means this process did not run for a while. */
 export const DEFAULT_LATE_SLACK_MS = 100;
 
+/** The clock and timers an AwakeTimeout runs on (tests pass a manual one). */
+export interface TimeoutClock {
+  /** Monotonic milliseconds. */
+  now(): number;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** performance.now() and Node's timers. */
+export const SYSTEM_TIMEOUT_CLOCK: TimeoutClock = {
+  now: () => performance.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
 /**
  * A "nothing arrived for `ms`" timeout that does not blame a peer for time
  * this process itself did not run.
@@ -21,7 +36,7 @@ export const DEFAULT_LATE_SLACK_MS = 100;
  *     stall.clear();
  */
 export class AwakeTimeout {
-  private timer: NodeJS.Timeout | undefined;
+  private timer: unknown;
   private dueAtMs = 0;
   private deferred = false;
 
@@ -29,6 +44,7 @@ export class AwakeTimeout {
     private readonly onExpire: () => void,
     private readonly ms: number,
     private readonly slackMs = DEFAULT_LATE_SLACK_MS,
+    private readonly clock: TimeoutClock = SYSTEM_TIMEOUT_CLOCK,
   ) {
     this.restart();
   }
@@ -42,18 +58,18 @@ export class AwakeTimeout {
 
   /** Stops it; `onExpire` will not run (until `restart()`). */
   clear(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
   }
 
   private arm(ms: number): void {
-    this.dueAtMs = performance.now() + ms;
-    this.timer = setTimeout(() => this.fired(), ms);
+    this.dueAtMs = this.clock.now() + ms;
+    this.timer = this.clock.setTimeout(() => this.fired(), ms);
   }
 
   private fired(): void {
     this.timer = undefined;
-    const lateMs = performance.now() - this.dueAtMs;
+    const lateMs = this.clock.now() - this.dueAtMs;
     if (!this.deferred && lateMs > this.slackMs) {
       this.deferred = true;
       this.arm(Math.min(lateMs, this.ms));

@@ -39,7 +39,7 @@ describe('CURVE between CoordinatorSocket and WorkerSocket', () => {
     const good = WorkerSocket.connect({ endpoint: coord.endpoint, workerId: 'friend', curve: { keyPair: allowed, serverKey: server.publicKey } });
     closers.push(() => good.close());
     await good.send(hello('friend'));
-    const incoming = await coord.receive({ timeoutMs: 5000 });
+    const incoming = await coord.receive({ timeoutMs: 20_000 });
     expect(incoming).toMatchObject({ ok: true, peer: 'friend' });
     expect(refused).not.toContain(allowed.publicKey);
     expect(coord.curve).toBe(true);

@@ -7,7 +7,7 @@ import { PeerUnreachableError, SocketClosedError, WaitTimeoutError } from './tra
 import { WorkerSocket } from './worker-socket';
 import { testHello } from '../reduce/testing/test-hello';
 
-const WAIT = { timeoutMs: 5000 };
+const WAIT = { timeoutMs: 20_000 }; // an upper bound for a message that does come (CI shares two cores with other projects)
 
 const hello = (workerId: string) => testHello(workerId);
 
