@@ -27,12 +27,15 @@ interface Scale {
  * whose last traffic was oldest, which is --worker-timeout doing its job.
  * The pause (two tfjs start-ups on two loaded cores, bounded by the waits
  * below) now has WORKER_TIMEOUT_S, and the test prints how long it was.
- * A pause longer than the workers' own timeouts (--coordinator-timeout,
- * --reduce-timeout: 120 s) once cost a worker as well: on SIGCONT Node ran
- * the overdue timers before it read the heartbeats and chunks that had
- * come meanwhile. Those timeouts no longer count time a process did not
- * run (AwakeTimeout, libs/comm), and the test prints the membership
- * timeline before it checks it.
+ * Even a 10 s pause lost a survivor now and then (2026-12-05: the
+ * 16-star case, final world 14): the coordinator's ZMTP PINGs told each
+ * worker's libzmq to drop the connection after 3 s without traffic (a TTL
+ * of 3 heartbeat intervals), and a worker resumed after longer sometimes
+ * fired that timer before it read the PINGs waiting for it. The TTL is
+ * now the coordinator's own --worker-timeout (heartbeat-options.spec.ts
+ * stops a real worker to show it). The workers' timed waits no longer
+ * count time their process did not run either (AwakeTimeout), and the
+ * test prints the membership timeline before it checks it.
  */
 const SCALES: readonly Scale[] = [
   { workers: 8, reducer: 'star', kills: 1, joins: 1 },

@@ -66,8 +66,11 @@ describe('the tunables in a real process', () => {
 
   (runsOnGlibc() ? it : it.skip)('keeps freed frame memory mapped: the next frames fault almost no pages in', () => {
     const { GLIBC_TUNABLES: _ignored, ...plain } = process.env;
-    const withDefaults = faultsPerFrame(plain);
-    const tuned = faultsPerFrame(withFrameMallocTunables(plain));
+    // Faults only add up, so the fewest of three runs is each setting's own count: on a busy machine one run of
+    // the tunables once counted 1.9 per frame (CI shares two cores with a project that starts 16 tfjs workers).
+    const fewest = (env: NodeJS.ProcessEnv): number => Math.min(...[0, 1, 2].map(() => faultsPerFrame(env)));
+    const withDefaults = fewest(plain);
+    const tuned = fewest(withFrameMallocTunables(plain));
     // A fresh 2 MiB frame is 512 pages. Here glibc's defaults fault ~4 per frame, the tunables ~0.2.
     expect(tuned).toBeLessThan(1);
     expect(tuned).toBeLessThan(withDefaults / 3);

@@ -150,7 +150,7 @@ describe('CoordinatorSocket and WorkerSocket over tcp://127.0.0.1', () => {
     await w.send(hello('hb'));
     const incoming = await coord.receive(WAIT);
     expect(incoming.ok && incoming.peer).toBe('hb');
-    expect(heartbeatSocketOptions(heartbeat)).toEqual({ heartbeatInterval: 50, heartbeatTimeout: 200, heartbeatTimeToLive: 150 });
+    expect(heartbeatSocketOptions(heartbeat)).toEqual({ heartbeatInterval: 50, heartbeatTimeout: 200, heartbeatTimeToLive: 200 });
     expect(heartbeatSocketOptions({ intervalMs: 0 })).toEqual({});
   });
 });
