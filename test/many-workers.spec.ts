@@ -114,12 +114,14 @@ describe('many worker processes with elastic events', () => {
     for (const worker of alive) worker.resume();
     const pausedS = (Date.now() - pausedAt) / 1000; // at most 2 x 120 s (the waits above), under WORKER_TIMEOUT_S
 
-    expect(await coordinator.exit(400_000)).toBe(0);
+    const exitCode = await coordinator.exit(400_000);
     const finalWorld = workers - kills + joins;
     const output = coordinator.output;
     // The membership timeline first, so a failing run says which worker left or joined when (and its seed replays it).
     const timeline = [...output.matchAll(/"msg":"((?:generation \d+: \d+ workers|worker \S+ \([^)]*\) (?:left the job|joined with \S+ \S+ mid-run))[^"]*)"/g)].map((m) => m[1]);
-    process.stdout.write(`${workers} workers (${reducer}), seed ${seed}, killed ${killed.join(', ') || 'none'}, survivors paused ${pausedS.toFixed(0)} s:\n  ${timeline.join('\n  ')}\n`);
+    const ending = exitCode === 0 ? '' : `the coordinator exited with ${exitCode}; its last lines:\n${output.trim().split('\n').slice(-12).join('\n')}\n`;
+    process.stdout.write(`${workers} workers (${reducer}), seed ${seed}, killed ${killed.join(', ') || 'none'}, survivors paused ${pausedS.toFixed(0)} s:\n  ${timeline.join('\n  ')}\n${ending}`);
+    expect(exitCode).toBe(0);
     expect(output).toMatch(new RegExp(`"msg":"generation ${kills + 2}: ${finalWorld} workers, `));
     expect(output).toMatch(new RegExp(`Weights identical on all ${finalWorld} ranks: checksums matched at \\d+ steps \\(last after step ${STEPS}\\)`));
     expect(output.match(/left the job: it is unreachable/g)?.length ?? 0).toBe(kills);
