@@ -34,7 +34,8 @@ describe('missingFrameMallocTunables', () => {
 
 describe('the tunables in a real process', () => {
   // A child receives 2 MiB ZeroMQ frames, 16 at a time, then drops them and collects, as a
-  // worker's collector frees a batch of frames; it prints its minor page faults per frame.
+  // worker's collector frees a batch of frames; it prints its minor page faults per frame in each
+  // round after the first two.
   const script = `
     const zmq = require('zeromq'); const v8 = require('node:v8'); const vm = require('node:vm');
     v8.setFlagsFromString('--expose-gc'); const gc = vm.runInNewContext('gc');
@@ -42,37 +43,38 @@ describe('the tunables in a real process', () => {
       const push = new zmq.Push({ linger: 0 }), pull = new zmq.Pull({ linger: 0 });
       await pull.bind('tcp://127.0.0.1:*'); push.connect(pull.lastEndpoint);
       const payload = Buffer.alloc(2 << 20, 1);
-      let before = 0, frames = 0;
+      const perRound = [];
       for (let round = 0; round < 10; round++) {
-        if (round === 2) before = process.resourceUsage().minorPageFault;
+        const before = process.resourceUsage().minorPageFault;
         let held = [];
         for (let i = 0; i < 16; i++) {
           await push.send(payload); const [frame] = await pull.receive();
           if (frame.length !== payload.length) throw new Error('short frame');
-          held.push(frame); if (round >= 2) frames++;
+          held.push(frame);
         }
         held = []; gc(); await new Promise((r) => setImmediate(r)); gc();
+        if (round >= 2) perRound.push((process.resourceUsage().minorPageFault - before) / 16);
       }
-      const faults = process.resourceUsage().minorPageFault - before;
       push.close(); pull.close();
-      process.stdout.write(JSON.stringify({ faultsPerFrame: faults / frames }));
+      process.stdout.write(JSON.stringify(perRound));
     })();
   `;
-  const faultsPerFrame = (env: NodeJS.ProcessEnv): number => {
+  const faultsPerFrameByRound = (env: NodeJS.ProcessEnv): number[] => {
     const child = spawnSync(process.execPath, ['-e', script], { env, cwd: path.join(__dirname, '..', '..', '..', '..'), encoding: 'utf8', timeout: 60_000 });
     if (child.status !== 0) throw new Error(`the child failed (${child.status ?? child.signal}): ${child.stderr}`);
-    return (JSON.parse(child.stdout) as { faultsPerFrame: number }).faultsPerFrame;
+    return JSON.parse(child.stdout) as number[];
   };
 
-  (runsOnGlibc() ? it : it.skip)('keeps freed frame memory mapped: the next frames fault almost no pages in', () => {
+  (runsOnGlibc() ? it : it.skip)('keeps freed frame memory mapped: no round faults its frames in again', () => {
     const { GLIBC_TUNABLES: _ignored, ...plain } = process.env;
-    // Faults only add up, so the fewest of three runs is each setting's own count: on a busy machine one run of
-    // the tunables once counted 1.9 per frame (CI shares two cores with a project that starts 16 tfjs workers).
-    const fewest = (env: NodeJS.ProcessEnv): number => Math.min(...[0, 1, 2].map(() => faultsPerFrame(env)));
-    const withDefaults = fewest(plain);
-    const tuned = fewest(withFrameMallocTunables(plain));
-    // A fresh 2 MiB frame is 512 pages. Here glibc's defaults fault ~4 per frame, the tunables ~0.2.
-    expect(tuned).toBeLessThan(1);
-    expect(tuned).toBeLessThan(withDefaults / 3);
+    // The worst round of each run, and the fewest of three runs: faults only add up. With glibc's defaults one
+    // round (the third here) faults ~32 pages per frame again; with the tunables no round faults more than ~1.
+    // Beside CI's other project (16 tfjs workers starting) every round of the tunables counted ~1.6 more, so
+    // the check is against the defaults' worst round rather than a fixed count.
+    const worstRound = (env: NodeJS.ProcessEnv): number => Math.min(...[0, 1, 2].map(() => Math.max(...faultsPerFrameByRound(env))));
+    const withDefaults = worstRound(plain);
+    const tuned = worstRound(withFrameMallocTunables(plain));
+    expect(withDefaults).toBeGreaterThan(8);
+    expect(tuned).toBeLessThan(withDefaults / 4);
   });
 });
