@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { AwakeTimeout, type TimeoutClock } from './awake-timeout';
 import { WorkerSocket } from './worker-socket';
 import { testHello } from '../reduce/testing/test-hello';
+import { TsChild } from './testing/ts-child';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -130,45 +130,18 @@ describe('a receive whose process was stopped past its timeout (real process, SI
 
   it('reads the message that arrived while it was stopped instead of timing out', async () => {
     const timeoutMs = 3000;
-    const receiver = spawn(process.execPath, ['--import', 'tsx', child, String(timeoutMs)], {
-      env: { ...process.env, TSX_TSCONFIG_PATH: path.join(__dirname, '..', '..', '..', '..', 'tsconfig.json') },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    receiver.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => receiver.on('close', resolve));
-    const printed = (line: string): Promise<void> =>
-      new Promise((resolve, reject) => {
-        const check = (): void => {
-          if (stdout.split('\n').includes(line)) resolve();
-        };
-        receiver.stdout.on('data', (chunk: Buffer) => {
-          stdout += chunk.toString();
-          check();
-        });
-        void exited.then(() => reject(new Error(`the child exited before printing "${line}": ${stdout}${stderr}`)));
-        check();
-      });
-    const sender = WorkerSocket.connect({ endpoint: await new Promise<string>((resolve, reject) => {
-      receiver.stdout.once('data', (chunk: Buffer) => {
-        stdout += chunk.toString();
-        const endpoint = stdout.split('\n')[0];
-        if (endpoint.startsWith('tcp://')) resolve(endpoint);
-        else reject(new Error(`expected an endpoint first, got: ${stdout}${stderr}`));
-      });
-    }), workerId: 'sender' });
+    const receiver = new TsChild(child, [String(timeoutMs)]);
+    const sender = WorkerSocket.connect({ endpoint: await receiver.waitForLine((line) => line.startsWith('tcp://')), workerId: 'sender' });
     try {
-      const ready = printed('ready');
       await sender.send(testHello('sender'));
-      await ready;
+      await receiver.waitForLine((line) => line === 'ready');
       receiver.kill('SIGSTOP'); // its receive's timer is due in 3 s
       await sleep(timeoutMs + 3000); // its timer fires about 3 s late: it then waits up to 3 s more
       await sender.send(testHello('sender')); // lands in the kernel's buffer while the receiver is stopped
       await sleep(200);
       receiver.kill('SIGCONT'); // its timer is overdue, and Node runs timers before it polls for I/O
-      expect(await exited).toBe(0);
-      expect(stdout.trim().split('\n').slice(1)).toEqual(['ready', 'received']);
+      expect(await receiver.exited).toBe(0);
+      expect(receiver.lines.slice(1)).toEqual(['ready', 'received']);
     } finally {
       receiver.kill('SIGKILL');
       await sender.close();

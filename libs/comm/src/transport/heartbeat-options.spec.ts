@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { CoordinatorSocket } from './coordinator-socket';
 import { heartbeatSocketOptions } from './heartbeat-options';
+import { TsChild } from './testing/ts-child';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -29,14 +29,7 @@ describe('a worker stopped longer than the heartbeat interval (real processes, S
   it('keeps its connection when it runs again: the coordinator still reaches it, and it never saw a disconnect', async () => {
     // PINGs every 100 ms; the coordinator tolerates 30 s of silence, and so must the worker (ZMTP's TTL, which the PINGs carry).
     const coordinator = await CoordinatorSocket.bind({ endpoint: 'tcp://127.0.0.1:*', heartbeat: { intervalMs: 100, timeoutMs: 30_000 } });
-    const worker = spawn(process.execPath, ['--import', 'tsx', child, coordinator.endpoint], {
-      env: { ...process.env, TSX_TSCONFIG_PATH: path.join(__dirname, '..', '..', '..', '..', 'tsconfig.json') },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    worker.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    worker.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => worker.on('close', resolve));
+    const worker = new TsChild(child, [coordinator.endpoint]);
     try {
       const hello = await coordinator.receive({ timeoutMs: 30_000 });
       expect(hello.ok && hello.envelope.header.type).toBe('HELLO');
@@ -48,8 +41,8 @@ describe('a worker stopped longer than the heartbeat interval (real processes, S
         await coordinator.send('stopped', { type: 'HEARTBEAT', generation: 0, step: round, sentAtMs: Date.now() });
       }
       await coordinator.send('stopped', { type: 'SHUTDOWN', generation: 0, step: 0, reason: 'test over' });
-      expect(await exited).toBe(0);
-      expect(output.trim().split('\n')).toEqual(['received HEARTBEAT', 'received HEARTBEAT', 'received HEARTBEAT', 'received SHUTDOWN']);
+      expect(await worker.exited).toBe(0);
+      expect(worker.lines).toEqual(['received HEARTBEAT', 'received HEARTBEAT', 'received HEARTBEAT', 'received SHUTDOWN']);
     } finally {
       worker.kill('SIGKILL');
       await coordinator.close();

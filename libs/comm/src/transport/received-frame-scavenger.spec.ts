@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { DEFAULT_SCAVENGE_EVERY_BYTES, minorGarbageCollection, ReceivedFrameScavenger } from './received-frame-scavenger';
+import { tsChildCommand } from './testing/ts-child';
 
 const MiB = 1024 * 1024;
 const frames = (...sizes: number[]): Uint8Array[] => sizes.map((size) => new Uint8Array(size));
@@ -57,8 +58,9 @@ describe('a RingTransport receiving megabyte frames (real sockets, its own proce
   const child = path.join(__dirname, 'testing', 'receive-frames-child.ts');
   const run = (scavengeEveryBytes: number, takesAhead = 0, read: 'bytes' | 'envelope' = 'bytes'): { full: number; minor: number } => {
     const args = [String(scavengeEveryBytes), '150', String(2 * MiB), String(takesAhead), read];
-    const result = spawnSync(process.execPath, ['--import', 'tsx', child, ...args], {
-      env: { ...process.env, TSX_TSCONFIG_PATH: path.join(__dirname, '..', '..', '..', '..', 'tsconfig.json') },
+    const command = tsChildCommand(child, args);
+    const result = spawnSync(process.execPath, command.args, {
+      env: command.env,
       encoding: 'utf8',
       timeout: 120_000,
     });
