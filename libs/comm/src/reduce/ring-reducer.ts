@@ -214,11 +214,12 @@ export class RingReducer implements GradientReducer {
         continue;
       }
       // 3. This rank owns chunk `index`: finish it exactly as the others will see it.
+      // Sent before it is copied into the result: the right neighbour's all-gather waits on it, the copy waits on nothing.
       const frame = dtype === 'f32' ? frameFromFloats(mean, dtype) : this.sentFrames.encode(job.frames, mean);
-      if (dtype === 'f32') view(target, index).set(mean);
-      else readFloatsInto(frame, dtype, view(target, index));
       if (dtype === 'f16') this.scratch.give(mean);
-      await this.send(job, n - 1, index, meanWeight, { dtype, encoded: [frame] });
+      const sent = this.send(job, n - 1, index, meanWeight, { dtype, encoded: [frame] });
+      readFloatsInto(frame, dtype, view(target, index));
+      await sent;
     }
 
     // 4. All-gather: each finished chunk goes straight into the result (f16 decoded there, no array of its own),
