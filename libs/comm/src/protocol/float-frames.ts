@@ -1,5 +1,5 @@
 import { endianness } from 'node:os';
-import { decodeFloat16, encodeFloat16 } from './float16';
+import { decodeFloat16, encodeFloat16, type Float16Codec, SCALAR_FLOAT16 } from './float16';
 import type { FloatDtype } from './messages';
 
 /** Bytes per element on the wire. */
@@ -60,10 +60,11 @@ export function floatsFromFrame(frame: Uint8Array, dtype: FloatDtype): Float32Ar
 
 /**
  * Writes the floats of a received frame (size already checked) into
- * `target`, of the frame's length: f16 frames decoded straight into it, f32
- * frames copied. Unlike floatsFromFrame, no array is allocated.
+ * `target`, of the frame's length: f16 frames decoded straight into it (by
+ * `float16`, e.g. a SimdFloat16), f32 frames copied. Unlike floatsFromFrame,
+ * no array is allocated.
  */
-export function readFloatsInto(frame: Uint8Array, dtype: FloatDtype, target: Float32Array): Float32Array {
+export function readFloatsInto(frame: Uint8Array, dtype: FloatDtype, target: Float32Array, float16: Float16Codec = SCALAR_FLOAT16): Float32Array {
   assertLittleEndian();
   const length = frame.byteLength / bytesPerElement(dtype);
   if (length !== target.length) {
@@ -74,5 +75,5 @@ export function readFloatsInto(frame: Uint8Array, dtype: FloatDtype, target: Flo
     return target;
   }
   const half = frame.byteOffset % 2 === 0 ? new Uint16Array(frame.buffer, frame.byteOffset, length) : new Uint16Array(frame.slice().buffer, 0, length);
-  return decodeFloat16(half, target);
+  return float16.decode(half, target);
 }

@@ -76,3 +76,15 @@ export function decodeFloat16(source: Uint16Array, target: Float32Array = new Fl
   }
   return target;
 }
+
+/**
+ * float32 <-> binary16 with encodeFloat16's and decodeFloat16's contract
+ * and bits: the scalar functions (SCALAR_FLOAT16) or SimdFloat16.
+ */
+export interface Float16Codec {
+  encode(source: Float32Array, target: Uint16Array): Uint16Array;
+  decode(source: Uint16Array, target: Float32Array): Float32Array;
+}
+
+/** encodeFloat16 and decodeFloat16 as a Float16Codec. */
+export const SCALAR_FLOAT16: Float16Codec = { encode: encodeFloat16, decode: decodeFloat16 };

@@ -19,6 +19,7 @@ import { ReduceAbortedError } from './reducer-errors';
 import type { RingTransport } from './ring-transport';
 import { ringKey } from './ring-transport';
 import { SimdWeightedMean } from './simd/simd-weighted-mean';
+import { SimdFloat16 } from '../protocol/simd/simd-float16';
 
 /** What a RingReducer needs of its ring sockets: a RingTransport (tests and the soak wrap one, e.g. to delay sends). */
 export type RingReducerTransport = Pick<RingTransport, 'endpoint' | 'connect' | 'send' | 'take' | 'close'>;
@@ -87,8 +88,10 @@ export class RingReducer implements GradientReducer {
   private readonly tracker: ReduceCallTracker;
   /** Decoded f16 chunks, reused from call to call. */
   private readonly scratch = new FloatScratch(64 * 1024 * 1024);
+  /** fp16 compression's conversions, in WebAssembly SIMD (same bits as encodeFloat16 and decodeFloat16). */
+  private readonly float16 = new SimdFloat16();
   /** The memory frames are sent from, reused once the ring proves them read (see SentFrameRecycler). */
-  private readonly sentFrames = new SentFrameRecycler(64 * 1024 * 1024);
+  private readonly sentFrames = new SentFrameRecycler(64 * 1024 * 1024, this.float16);
   /** The reduce-scatter's fold, in WebAssembly SIMD (same bits as foldWeightedMean). */
   private readonly weightedMean = new SimdWeightedMean();
 
@@ -205,7 +208,7 @@ export class RingReducer implements GradientReducer {
       const { mean, meanWeight } = await this.receive(job, k, index, (envelope) => {
         const { header } = envelope;
         const into = dtype === 'f32' ? this.sentFrames.floats(job.frames, length) : this.scratch.take(length);
-        const received = header.payload.dtype === 'f32' ? envelope.payload[0] : readFloatsInto(envelope.frames[0], header.payload.dtype, into);
+        const received = header.payload.dtype === 'f32' ? envelope.payload[0] : readFloatsInto(envelope.frames[0], header.payload.dtype, into, this.float16);
         return { mean: into, meanWeight: this.weightedMean.foldInto(received, header.weightSum, view(local, index), weight, into) };
       });
       if (k < n - 2) {
@@ -218,7 +221,7 @@ export class RingReducer implements GradientReducer {
       const frame = dtype === 'f32' ? frameFromFloats(mean, dtype) : this.sentFrames.encode(job.frames, mean);
       if (dtype === 'f16') this.scratch.give(mean);
       const sent = this.send(job, n - 1, index, meanWeight, { dtype, encoded: [frame] });
-      readFloatsInto(frame, dtype, view(target, index));
+      readFloatsInto(frame, dtype, view(target, index), this.float16);
       await sent;
     }
 
@@ -228,7 +231,7 @@ export class RingReducer implements GradientReducer {
       const round = n - 1 + k;
       const index = mod(rank - k);
       const forward = await this.receive(job, round, index, ({ header, frames: [frame] }) => {
-        readFloatsInto(frame, header.payload.dtype, view(target, index));
+        readFloatsInto(frame, header.payload.dtype, view(target, index), this.float16);
         if (k === n - 2) return undefined; // the last round: nothing to pass on
         return { weightSum: header.weightSum, payload: { dtype: header.payload.dtype, encoded: [this.sentFrames.copy(job.frames, frame)] } };
       });

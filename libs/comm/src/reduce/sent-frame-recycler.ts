@@ -1,4 +1,4 @@
-import { encodeFloat16 } from '../protocol/float16';
+import { type Float16Codec, SCALAR_FLOAT16 } from '../protocol/float16';
 
 /** One allreduce's claim on the recycler: its id, and the finished calls whose frames its success frees. */
 export interface RecyclerCall {
@@ -38,7 +38,14 @@ export class SentFrameRecycler {
   private freeBytes = 0;
   private largestCallBytes = 0;
 
-  constructor(private readonly minFreeBytes: number) {}
+  /**
+   * @param minFreeBytes free memory kept at least (see above)
+   * @param float16 how encode() converts to f16 (the ring passes its SimdFloat16)
+   */
+  constructor(
+    private readonly minFreeBytes: number,
+    private readonly float16: Float16Codec = SCALAR_FLOAT16,
+  ) {}
 
   begin(): RecyclerCall {
     const id = this.nextId++;
@@ -55,7 +62,7 @@ export class SentFrameRecycler {
   /** Encodes `values` as f16 into recycled memory lent to `call` and returns the frame to send. */
   encode(call: RecyclerCall, values: Float32Array): Buffer {
     const memory = this.lend(call, values.length * 2);
-    encodeFloat16(values, new Uint16Array(memory, 0, values.length));
+    this.float16.encode(values, new Uint16Array(memory, 0, values.length));
     return Buffer.from(memory);
   }
 

@@ -68,7 +68,7 @@ describe('SimdWeightedMean', () => {
     expect([...mean]).toEqual([...reference]);
   });
 
-  it('the committed module is what weighted-mean-fold.wat assembles to', () => {
+  it('the committed modules are what their .wat files assemble to (this fold, and float16-codec.wat)', () => {
     const script = path.join(__dirname, '..', '..', '..', 'scripts', 'build-wasm.mjs');
     const check = spawnSync(process.execPath, [script, '--check'], { encoding: 'utf8', timeout: 60_000 });
     expect(check.stderr).toBe('');

@@ -1,19 +1,11 @@
 import { foldWeightedMean } from '../weighted-mean';
+import { type ModuleMemory, SimdModule } from '../../protocol/simd/simd-module';
 import { WEIGHTED_MEAN_FOLD_WASM } from './weighted-mean-fold-wasm';
 
-/** The WebAssembly API used here (the workspace's TypeScript libs declare none). */
-interface WebAssemblyApi {
-  validate(bytes: Uint8Array): boolean;
-  readonly Module: new (bytes: Uint8Array) => object;
-  readonly Instance: new (module: object) => { readonly exports: unknown };
-}
-
 interface FoldExports {
-  readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
+  readonly memory: ModuleMemory;
   readonly fold: (mean: number, local: number, count: number, share: number) => void;
 }
-
-const PAGE_BYTES = 64 * 1024;
 
 /**
  * foldWeightedMean in WebAssembly SIMD (weighted-mean-fold.wat): the same
@@ -26,18 +18,16 @@ const PAGE_BYTES = 64 * 1024;
  * with the JavaScript loop.
  */
 export class SimdWeightedMean {
-  private readonly exports: FoldExports | undefined;
+  private readonly module: SimdModule<FoldExports> | undefined;
   private heap = new Float32Array(0);
 
   constructor(wasm: string = WEIGHTED_MEAN_FOLD_WASM) {
-    const bytes = Buffer.from(wasm, 'base64');
-    const api = (globalThis as unknown as { WebAssembly?: WebAssemblyApi }).WebAssembly;
-    this.exports = api?.validate(bytes) === true ? (new api.Instance(new api.Module(bytes)).exports as FoldExports) : undefined;
+    this.module = SimdModule.load<FoldExports>(wasm);
   }
 
   /** Whether folds run in WebAssembly SIMD (else in JavaScript). */
   get simd(): boolean {
-    return this.exports !== undefined;
+    return this.module !== undefined;
   }
 
   /** As foldWeightedMean: folds `local` (weight `weight`) into `mean` (weight `meanWeight`) in place; returns the new total weight. */
@@ -54,29 +44,25 @@ export class SimdWeightedMean {
     if (into.length !== mean.length) {
       throw new RangeError(`foldInto: mean has ${mean.length} values, into ${into.length}.`);
     }
-    if (this.exports === undefined || weight === 0 || meanWeight === 0 || mean.length !== local.length) {
+    if (this.module === undefined || weight === 0 || meanWeight === 0 || mean.length !== local.length) {
       if (into !== mean) into.set(mean);
       return foldWeightedMean(into, meanWeight, local, weight); // the special cases and the errors, and no SIMD
     }
     const count = mean.length;
-    const heap = this.heapFor(2 * count);
+    const heap = this.heapFor(this.module, 2 * count);
     heap.set(mean, 0);
     heap.set(local, count);
     const total = meanWeight + weight;
-    this.exports.fold(0, count * 4, count, weight / total);
+    this.module.exports.fold(0, count * 4, count, weight / total);
     into.set(heap.subarray(0, count));
     return total;
   }
 
   /** The module's memory as floats, grown to hold at least `floats`. */
-  private heapFor(floats: number): Float32Array {
-    const { memory } = this.exports as FoldExports;
-    const bytes = floats * 4;
-    if (memory.buffer.byteLength < bytes) {
-      memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / PAGE_BYTES));
-    }
-    if (this.heap.buffer !== memory.buffer) {
-      this.heap = new Float32Array(memory.buffer); // growing detached the old view
+  private heapFor(module: SimdModule<FoldExports>, floats: number): Float32Array {
+    const buffer = module.memory(floats * 4);
+    if (this.heap.buffer !== buffer) {
+      this.heap = new Float32Array(buffer); // growing detached the old view
     }
     return this.heap;
   }
