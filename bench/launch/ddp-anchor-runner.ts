@@ -13,17 +13,46 @@ export interface DdpAnchorResult {
 /** Where the anchor is and the Python that runs it, or why it cannot run here. */
 export type DdpAnchor = { readonly available: true; readonly script: string; readonly python: string } | { readonly available: false; readonly why: string };
 
+/** Python that imports torch, runs one matrix product, and prints the BLAS libraries the process then has mapped (Linux). */
+const PROBE_TORCH_BLAS = [
+  'import torch',
+  'torch.ones(64, 64) @ torch.ones(64, 64)',
+  'try:',
+  "    print('\\n'.join(sorted({line.split()[-1] for line in open('/proc/self/maps') if 'blas' in line.lower()})))",
+  'except OSError:',
+  '    pass',
+].join('\n');
+
+/**
+ * Why torch's BLAS makes the anchor's figures incomparable, or undefined:
+ * Debian's python3-torch falls back to the reference BLAS (libblas3) when
+ * no optimized one is installed, and then runs its steps about 2.4x slower
+ * (ConvVAE 113 against 47 ms a step here), a different compute-to-
+ * communication ratio from the anchor's own figures (libopenblas0-openmp).
+ */
+export function referenceBlasProblem(mappedLibraries: readonly string[]): string | undefined {
+  const reference = mappedLibraries.some((library) => /\/blas\/libblas\.so/.test(library));
+  const optimized = mappedLibraries.some((library) => /openblas|mkl|blis|atlas/i.test(library));
+  return reference && !optimized
+    ? 'torch runs on the reference BLAS (libblas3), about 2.4x slower than the anchor was measured with: apt-get install -y libopenblas0-openmp'
+    : undefined;
+}
+
 /**
  * Finds `ddp_anchor.py` (GANGLION_DDP_ANCHOR, else ../shared/anchors/ beside
  * the checkout) and checks that /usr/bin/python3 imports torch (Debian's
- * python3-torch; the PATH python may have none).
+ * python3-torch; the PATH python may have none) with an optimized BLAS.
  */
 export function findDdpAnchor(repoRoot: string): DdpAnchor {
   const script = process.env.GANGLION_DDP_ANCHOR ?? join(resolve(repoRoot, '..'), 'shared', 'anchors', 'ddp_anchor.py');
   if (!existsSync(script)) return { available: false, why: `no DDP anchor at ${script} (set GANGLION_DDP_ANCHOR to its path)` };
   const python = '/usr/bin/python3';
-  const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8', timeout: 120_000 });
-  if (probe.status !== 0) return { available: false, why: `${python} cannot import torch: apt-get install -y python3-torch (${(probe.stderr ?? '').trim().split('\n').pop()})` };
+  const probe = spawnSync(python, ['-c', PROBE_TORCH_BLAS], { encoding: 'utf8', timeout: 120_000 });
+  if (probe.status !== 0) {
+    return { available: false, why: `${python} cannot import torch: apt-get install -y python3-torch libopenblas0-openmp (${(probe.stderr ?? '').trim().split('\n').pop()})` };
+  }
+  const blasProblem = referenceBlasProblem((probe.stdout ?? '').split('\n').filter((line) => line !== ''));
+  if (blasProblem !== undefined) return { available: false, why: blasProblem };
   return { available: true, script, python };
 }
 
