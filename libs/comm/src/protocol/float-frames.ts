@@ -1,5 +1,5 @@
 import { endianness } from 'node:os';
-import { decodeFloat16, encodeFloat16, type Float16Codec, SCALAR_FLOAT16 } from './float16';
+import { type Float16Codec, SCALAR_FLOAT16 } from './float16';
 import type { FloatDtype } from './messages';
 
 /** Bytes per element on the wire. */
@@ -18,14 +18,14 @@ function assertLittleEndian(): void {
  * memory (no copy): zeromq.js does not copy frames above 128 bytes either,
  * so `values` must not be mutated until the peer has received the message
  * (awaiting `send` only means it was queued). For f16 a new buffer is
- * returned.
+ * returned, encoded by `float16` (e.g. a SimdFloat16).
  */
-export function frameFromFloats(values: Float32Array, dtype: FloatDtype): Buffer {
+export function frameFromFloats(values: Float32Array, dtype: FloatDtype, float16: Float16Codec = SCALAR_FLOAT16): Buffer {
   assertLittleEndian();
   if (dtype === 'f32') {
     return Buffer.from(values.buffer, values.byteOffset, values.byteLength);
   }
-  const half = encodeFloat16(values);
+  const half = float16.encode(values, new Uint16Array(values.length));
   return Buffer.from(half.buffer, half.byteOffset, half.byteLength);
 }
 
@@ -33,10 +33,10 @@ export function frameFromFloats(values: Float32Array, dtype: FloatDtype): Buffer
  * Floats of a received frame whose size was already checked. f32 frames
  * are viewed without copying when the frame starts on a 4-byte boundary of
  * its ArrayBuffer and copied when not (typed arrays need aligned offsets);
- * f16 frames are decoded into a new array. The view shares memory with the
- * frame: the caller owns both.
+ * f16 frames are decoded (by `float16`) into a new array. The view shares
+ * memory with the frame: the caller owns both.
  */
-export function floatsFromFrame(frame: Uint8Array, dtype: FloatDtype): Float32Array {
+export function floatsFromFrame(frame: Uint8Array, dtype: FloatDtype, float16: Float16Codec = SCALAR_FLOAT16): Float32Array {
   assertLittleEndian();
   if (dtype === 'f32') {
     const length = frame.byteLength / 4;
@@ -55,7 +55,7 @@ export function floatsFromFrame(frame: Uint8Array, dtype: FloatDtype): Float32Ar
     half = new Uint16Array(length);
     new Uint8Array(half.buffer).set(frame);
   }
-  return decodeFloat16(half);
+  return float16.decode(half, new Float32Array(length));
 }
 
 /**

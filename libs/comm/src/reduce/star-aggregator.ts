@@ -1,5 +1,6 @@
 import { checkGeneration } from '../protocol/check-generation';
-import { frameFromFloats } from '../protocol/float-frames';
+import { floatsFromFrame, frameFromFloats } from '../protocol/float-frames';
+import { SimdFloat16 } from '../protocol/simd/simd-float16';
 import type { Envelope, PayloadInit } from '../protocol/message-codec';
 import type { FloatDtype, GradsHeader, MessageInit } from '../protocol/messages';
 import { ProtocolError } from '../protocol/protocol-error';
@@ -71,6 +72,8 @@ export class StarAggregator {
   private members: readonly PeerId[] = [];
   private readonly pending = new Map<string, PendingBucket>();
   private readonly maxPendingBuckets: number;
+  /** fp16 GRADS decoded and AVG encoded in WebAssembly SIMD (same bits as the scalar functions). */
+  private readonly float16 = new SimdFloat16();
 
   constructor(
     private readonly transport: StarCoordinatorTransport,
@@ -143,7 +146,7 @@ export class StarAggregator {
       this.pending.set(key, bucket);
     } else {
       const first = bucket.header;
-      const length = envelope.payload[0].length;
+      const length = header.payload.lengths[0];
       const firstLength = first.payload.lengths[0];
       if (first.bucketCount !== header.bucketCount || first.offset !== header.offset || first.totalLength !== header.totalLength || firstLength !== length) {
         return refuse(
@@ -154,7 +157,7 @@ export class StarAggregator {
         return refuse(`Rank ${header.rank} sent GRADS bucket ${key} (step/phase/bucket) twice.`);
       }
     }
-    bucket.parts[header.rank] = { values: envelope.payload[0], weight: header.weight, dtype: header.payload.dtype };
+    bucket.parts[header.rank] = { values: floatsFromFrame(envelope.frames[0], header.payload.dtype, this.float16), weight: header.weight, dtype: header.payload.dtype };
     bucket.received += 1;
     if (bucket.received < this.members.length) {
       return { status: 'pending', received: bucket.received, expected: this.members.length };
@@ -183,7 +186,7 @@ export class StarAggregator {
       weightSum,
     };
     // Encode once and send the same frames to every member (zero-copy; never reused).
-    const frame = frameFromFloats(mean, dtype);
+    const frame = frameFromFloats(mean, dtype, this.float16);
     const results = await Promise.allSettled(members.map((peer) => this.transport.send(peer, init, { dtype, encoded: [frame] })));
     const failed = results.flatMap((result, rank) =>
       result.status === 'rejected'

@@ -1,3 +1,5 @@
+import { frameFromFloats, readFloatsInto } from '../protocol/float-frames';
+import { SimdFloat16 } from '../protocol/simd/simd-float16';
 import type { Envelope, PayloadInit } from '../protocol/message-codec';
 import type { AvgHeader, HeaderOf, MessageInit, MessageType } from '../protocol/messages';
 import { ProtocolError } from '../protocol/protocol-error';
@@ -39,6 +41,8 @@ export class StarReducer implements GradientReducer {
   private readonly config: ReducerConfig;
   private readonly tracker: ReduceCallTracker;
   private readonly mailbox = new Mailbox<Envelope<AvgHeader>>(65_536);
+  /** fp16 GRADS encoded and AVG decoded in WebAssembly SIMD (same bits as the scalar functions). */
+  private readonly float16 = new SimdFloat16();
   private readonly unroute: () => void;
 
   /**
@@ -85,14 +89,16 @@ export class StarReducer implements GradientReducer {
       const arrivals = buckets.map((slice, bucket) =>
         this.mailbox.take(avgKey(generation, step, phase, bucket), (envelope) => {
           const { header } = envelope;
-          if (header.offset !== slice.offset || header.totalLength !== values.length || header.bucketCount !== buckets.length || envelope.payload[0].length !== slice.length) {
+          const length = header.payload.lengths[0] ?? 0;
+          if (header.offset !== slice.offset || header.totalLength !== values.length || header.bucketCount !== buckets.length || envelope.frames.length !== 1 || length !== slice.length) {
             throw new ProtocolError(
               'unexpected-message',
-              `AVG bucket ${bucket} covers [${header.offset}, +${envelope.payload[0].length}) of ${header.totalLength} in ${header.bucketCount} buckets, but this rank sent [${slice.offset}, +${slice.length}) of ${values.length} in ${buckets.length}; every rank must reduce vectors of the same length with the same bucketBytes.`,
+              `AVG bucket ${bucket} covers [${header.offset}, +${length}) of ${header.totalLength} in ${header.bucketCount} buckets, but this rank sent [${slice.offset}, +${slice.length}) of ${values.length} in ${buckets.length}; every rank must reduce vectors of the same length with the same bucketBytes.`,
               { type: 'AVG', generation, step },
             );
           }
-          result.set(envelope.payload[0], slice.offset);
+          // Straight into the result: f16 decoded there, f32 copied (no array of its own).
+          readFloatsInto(envelope.frames[0], header.payload.dtype, result.subarray(slice.offset, slice.offset + slice.length), this.float16);
           arrived.add(bucket);
           call.progressed();
         }, { signal: call.signal }),
@@ -112,8 +118,8 @@ export class StarReducer implements GradientReducer {
             weight,
           },
           // f32 frames are views of `values`: safe, since the AVG for a bucket
-          // implies the coordinator received our GRADS for it.
-          { dtype, values: [values.subarray(slice.offset, slice.offset + slice.length)] },
+          // implies the coordinator received our GRADS for it. f16 frames are fresh.
+          { dtype, encoded: [frameFromFloats(values.subarray(slice.offset, slice.offset + slice.length), dtype, this.float16)] },
         ),
       );
       await Promise.all([...sends, ...arrivals].map((part) => part.catch((error: unknown) => {
