@@ -89,8 +89,8 @@ export class StarReducer implements GradientReducer {
       const arrivals = buckets.map((slice, bucket) =>
         this.mailbox.take(avgKey(generation, step, phase, bucket), (envelope) => {
           const { header } = envelope;
-          const length = header.payload.lengths[0] ?? 0;
-          if (header.offset !== slice.offset || header.totalLength !== values.length || header.bucketCount !== buckets.length || envelope.frames.length !== 1 || length !== slice.length) {
+          const length = header.payload.lengths[0]; // AVG carries exactly one frame of this length (the codec checked)
+          if (header.offset !== slice.offset || header.totalLength !== values.length || header.bucketCount !== buckets.length || length !== slice.length) {
             throw new ProtocolError(
               'unexpected-message',
               `AVG bucket ${bucket} covers [${header.offset}, +${length}) of ${header.totalLength} in ${header.bucketCount} buckets, but this rank sent [${slice.offset}, +${slice.length}) of ${values.length} in ${buckets.length}; every rank must reduce vectors of the same length with the same bucketBytes.`,
