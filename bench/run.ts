@@ -120,7 +120,7 @@ async function main(): Promise<void> {
   };
   console.log('\n' + suiteReport(results));
   if (weak.rows.length > 0) {
-    console.log(`\nWeak scaling against PyTorch DDP (64 images per worker, 1 -> 2 workers, ${settings.weakScaling.warmupSteps} warm-up + ${settings.weakScaling.timedSteps} timed steps for both; efficiency = sps(2) / (2 sps(1)) per round, over the timed steps' wall time and from the median step; ring reducer):\n${weakScalingTable(weak.rows)}`);
+    console.log(`\nWeak scaling against PyTorch DDP (64 images per worker, 1 -> 2 workers, the same warm-up and timed steps for both; efficiency = sps(2) / (2 sps(1)) per round, over the timed steps' wall time and from the median step; ring reducer):\n${weakScalingTable(weak.rows)}`);
   }
   if (coordinatorCpu.rows.length > 0) {
     console.log(`\nThe coordinator's CPU per step at steady state (ConvVAE, 2 workers x 64, ring, ${settings.coordinatorCpu.steps} steps per run; min / median / max over the runs):\n${coordinatorCpuTable(coordinatorCpu.rows)}`);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findDdpAnchor, runDdpAnchor } from './ddp-anchor-runner';
 import { coordinatorCpuOf, probeLaunch, readStepMetrics, runLaunch, wallTimeSamplesPerSecond } from './launch-runner';
-import { modelCase } from '../models/model-cases';
+import { type ModelKey, modelCase } from '../models/model-cases';
 import type { Skipped } from '../models/model-section';
 import { summaryStats, type SummaryStats } from '../report/summary-stats';
 import { formatStats, textTable } from '../report/text-table';
@@ -11,23 +11,28 @@ import type { TimeBudget } from '../harness/time-budget';
 
 /** Weak scaling: images per worker, as DDP is used. */
 const PER_WORKER = 64;
-const PIPELINES: Readonly<Record<string, { readonly pipeline: string; readonly ddpModel: 'gan' | 'vae' | 'rnn' }>> = {
+const PIPELINES: Readonly<Record<ModelKey, { readonly pipeline: string; readonly ddpModel: 'gan' | 'vae' | 'rnn' }>> = {
   dcgan: { pipeline: 'pipelines/fashion-dcgan.ts', ddpModel: 'gan' },
   'conv-vae': { pipeline: 'pipelines/fashion-vae.ts', ddpModel: 'vae' },
   'row-lstm': { pipeline: 'pipelines/fashion-rowlstm.ts', ddpModel: 'rnn' },
 };
 
+/** Untimed warm-up steps, then timed steps, for one model. */
+export interface WeakScalingSteps {
+  readonly warmup: number;
+  readonly timed: number;
+}
+
 export interface WeakScalingSettings {
-  readonly models: readonly string[];
+  readonly models: readonly ModelKey[];
   /** Interleaved rounds (each: Ganglion 1 and 2 workers, DDP 1 and 2 workers, per model). */
   readonly rounds: number;
   /**
-   * Untimed warm-up steps, then timed steps, the same for both frameworks:
-   * each `ganglion launch` runs warmupSteps + timedSteps steps and the
-   * first warmupSteps are left out; the DDP anchor gets --warmup and --steps.
+   * Per model, the same for both frameworks: each `ganglion launch` runs
+   * warmup + timed steps and the first `warmup` are left out; the DDP
+   * anchor gets --warmup and --steps.
    */
-  readonly warmupSteps: number;
-  readonly timedSteps: number;
+  readonly steps: Readonly<Record<ModelKey, WeakScalingSteps>>;
 }
 
 /**
@@ -37,8 +42,10 @@ export interface WeakScalingSettings {
  * target is judged on) and from the median step.
  */
 export interface WeakScalingRow {
-  readonly model: string;
+  readonly model: ModelKey;
   readonly label: string;
+  /** Both frameworks' warm-up and timed steps per run. */
+  readonly steps: WeakScalingSteps;
   readonly ganglionEfficiency: SummaryStats;
   readonly ddpEfficiency: SummaryStats;
   readonly ganglionMedianStepEfficiency: SummaryStats;
@@ -51,6 +58,8 @@ export interface WeakScalingRow {
   readonly coordinatorCoreShare: SummaryStats;
   /** DDP's own contamination gauge per run (share of cores used by other processes). */
   readonly ddpForeignCpu: SummaryStats;
+  /** Each round's efficiency over wall time, in round order, so that runs can be pooled. */
+  readonly rounds: { readonly ganglion: readonly number[]; readonly ddp: readonly number[] };
 }
 
 export interface WeakScalingSectionResult {
@@ -90,6 +99,7 @@ export async function runWeakScalingSection(
     for (let round = 0; round < settings.rounds; round++) {
       for (const model of settings.models) {
         const { pipeline, ddpModel } = PIPELINES[model];
+        const { warmup, timed } = settings.steps[model];
         const label = modelCase(model).label;
         if (budget.spent()) {
           skipped.push({ what: `weak scaling of ${label}, round ${round + 1}`, why: budget.reason() });
@@ -103,14 +113,14 @@ export async function runWeakScalingSection(
             const files = await runLaunch(repoRoot, command, {
               pipeline,
               workers,
-              steps: settings.warmupSteps + settings.timedSteps,
+              steps: warmup + timed,
               reducer: 'ring',
               batchSize: PER_WORKER * workers,
               outDir: join(outDir, `${model}-${workers}-${round}`),
               timeoutMs: 10 * 60_000,
               onOutput: (text) => (tail = text),
             });
-            const steps = readStepMetrics(files[0], settings.warmupSteps);
+            const steps = readStepMetrics(files[0], warmup);
             (workers === 1 ? into.g1 : into.g2).push(wallTimeSamplesPerSecond(steps));
             (workers === 1 ? into.mg1 : into.mg2).push(summaryStats(steps.samplesPerSecond).median);
             const cpu = coordinatorCpuOf(tail);
@@ -123,8 +133,8 @@ export async function runWeakScalingSection(
               model: ddpModel,
               worldSize: workers,
               batch: PER_WORKER,
-              steps: settings.timedSteps,
-              warmup: settings.warmupSteps,
+              steps: timed,
+              warmup,
               timeoutMs: 10 * 60_000,
             });
             (workers === 1 ? into.d1 : into.d2).push(ddp.samples_per_sec);
@@ -143,11 +153,13 @@ export async function runWeakScalingSection(
     const m = measured.get(model) as Rounds;
     const rounds = Math.min(m.g1.length, m.g2.length, m.d1.length, m.d2.length, m.md2.length);
     if (rounds === 0) continue;
-    const efficiency = (two: number[], one: number[]) => summaryStats(two.slice(0, rounds).map((value, i) => value / (2 * one[i])));
+    const perRound = (two: number[], one: number[]) => two.slice(0, rounds).map((value, i) => value / (2 * one[i]));
+    const efficiency = (two: number[], one: number[]) => summaryStats(perRound(two, one));
     const orZero = (values: number[]) => summaryStats(values.length > 0 ? values : [0]);
     rows.push({
       model,
       label: modelCase(model).label,
+      steps: settings.steps[model],
       ganglionEfficiency: efficiency(m.g2, m.g1),
       ddpEfficiency: efficiency(m.d2, m.d1),
       ganglionMedianStepEfficiency: efficiency(m.mg2, m.mg1),
@@ -157,6 +169,7 @@ export async function runWeakScalingSection(
       coordinatorCpuMsPerStep: orZero(m.cpu),
       coordinatorCoreShare: orZero(m.share),
       ddpForeignCpu: orZero(m.foreign),
+      rounds: { ganglion: perRound(m.g2, m.g1), ddp: perRound(m.d2, m.d1) },
     });
   }
   return { rows, skipped };
@@ -172,6 +185,7 @@ export function weakScalingTable(rows: readonly WeakScalingRow[]): string {
     [
       'model',
       'rounds',
+      'steps (warm-up + timed)',
       'Ganglion eff. (wall time)',
       'DDP eff. (wall time)',
       'Ganglion eff. (median step)',
@@ -185,6 +199,7 @@ export function weakScalingTable(rows: readonly WeakScalingRow[]): string {
     rows.map((row) => [
       row.label,
       String(row.ganglionEfficiency.count),
+      `${row.steps.warmup} + ${row.steps.timed}`,
       formatStats(row.ganglionEfficiency, 2),
       formatStats(row.ddpEfficiency, 2),
       formatStats(row.ganglionMedianStepEfficiency, 2),
