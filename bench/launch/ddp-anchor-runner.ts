@@ -8,6 +8,8 @@ export interface DdpAnchorResult {
   readonly ms_per_step_median: number;
   /** Share of the cores other processes used during the timed loop; above ~0.03 the figure is contaminated. */
   readonly foreign_cpu_frac?: number;
+  /** Cores the anchor's own worker processes used during the timed loop (about 1 per worker at 1 thread each). */
+  readonly own_cpu_util?: number;
 }
 
 /** Where the anchor is and the Python that runs it, or why it cannot run here. */

@@ -58,6 +58,8 @@ export interface WeakScalingRow {
   readonly coordinatorCoreShare: SummaryStats;
   /** DDP's own contamination gauge per run (share of cores used by other processes). */
   readonly ddpForeignCpu: SummaryStats;
+  /** Cores DDP's workers used in their timed loop, with 1 and 2 workers: above 1 per worker, torch computed with more than its one thread. */
+  readonly ddpOwnCores: { readonly one: SummaryStats; readonly two: SummaryStats };
   /** Each round's efficiency over wall time, in round order, so that runs can be pooled. */
   readonly rounds: { readonly ganglion: readonly number[]; readonly ddp: readonly number[] };
 }
@@ -92,8 +94,8 @@ export async function runWeakScalingSection(
   const rows: WeakScalingRow[] = [];
   const skipped: Skipped[] = [];
   /** Per round: wall-time samples/s (g1, g2, d1, d2) and median-step samples/s (m…) with 1 and 2 workers. */
-  type Rounds = Record<'g1' | 'g2' | 'd1' | 'd2' | 'mg1' | 'mg2' | 'md1' | 'md2' | 'cpu' | 'share' | 'foreign', number[]>;
-  const emptyRounds = (): Rounds => ({ g1: [], g2: [], d1: [], d2: [], mg1: [], mg2: [], md1: [], md2: [], cpu: [], share: [], foreign: [] });
+  type Rounds = Record<'g1' | 'g2' | 'd1' | 'd2' | 'mg1' | 'mg2' | 'md1' | 'md2' | 'cpu' | 'share' | 'foreign' | 'own1' | 'own2', number[]>;
+  const emptyRounds = (): Rounds => ({ g1: [], g2: [], d1: [], d2: [], mg1: [], mg2: [], md1: [], md2: [], cpu: [], share: [], foreign: [], own1: [], own2: [] });
   const measured = new Map<string, Rounds>(settings.models.map((model) => [model, emptyRounds()]));
   try {
     for (let round = 0; round < settings.rounds; round++) {
@@ -140,6 +142,7 @@ export async function runWeakScalingSection(
             (workers === 1 ? into.d1 : into.d2).push(ddp.samples_per_sec);
             (workers === 1 ? into.md1 : into.md2).push((1000 * workers * PER_WORKER) / ddp.ms_per_step_median);
             if (ddp.foreign_cpu_frac !== undefined) into.foreign.push(ddp.foreign_cpu_frac);
+            if (ddp.own_cpu_util !== undefined) (workers === 1 ? into.own1 : into.own2).push(ddp.own_cpu_util);
           }
         } catch (error) {
           skipped.push({ what: `weak scaling of ${label}, round ${round + 1}`, why: `failed: ${(error as Error).message.split('\n')[0]}` });
@@ -169,6 +172,7 @@ export async function runWeakScalingSection(
       coordinatorCpuMsPerStep: orZero(m.cpu),
       coordinatorCoreShare: orZero(m.share),
       ddpForeignCpu: orZero(m.foreign),
+      ddpOwnCores: { one: orZero(m.own1), two: orZero(m.own2) },
       rounds: { ganglion: perRound(m.g2, m.g1), ddp: perRound(m.d2, m.d1) },
     });
   }
@@ -195,6 +199,7 @@ export function weakScalingTable(rows: readonly WeakScalingRow[]): string {
       'coord. CPU ms/step',
       '% of a core',
       'DDP foreign CPU',
+      'DDP cores used 1w / 2w',
     ],
     rows.map((row) => [
       row.label,
@@ -209,6 +214,7 @@ export function weakScalingTable(rows: readonly WeakScalingRow[]): string {
       row.coordinatorCpuMsPerStep.median.toFixed(2),
       `${(100 * row.coordinatorCoreShare.median).toFixed(2)}%`,
       formatStats(row.ddpForeignCpu, 2),
+      `${row.ddpOwnCores.one.median.toFixed(2)} / ${row.ddpOwnCores.two.median.toFixed(2)}`,
     ]),
   );
 }
