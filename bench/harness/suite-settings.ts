@@ -56,7 +56,7 @@ export const FULL_SETTINGS: SuiteSettings = {
   budgetSeconds: 12 * 60 + 30,
   // Both frameworks alike, per model: untimed steps, then timed ones. V8 is still compiling tfjs's hot functions well
   // past the anchor's default 5 warm-up steps, and with 2 workers on 2 cores its compiler threads take their CPU from
-  // the other worker: a 2-worker ConvVAE job still gains 6-10% between steps 20-50 and 100-150, a lone worker none
+  // the other worker: a 2-worker ConvVAE job still gains 7-16% between steps 20-50 and 100-150, a lone worker none
   // (BENCHMARKS.md, "Weak scaling: the first steps" and "seventh session"). The anchor gets the same --warmup. DCGAN's
   // steps are 15 times longer, so 20 of them are as long a warm-up. Five rounds: single rounds of either framework
   // spread by more than the gap between them.
