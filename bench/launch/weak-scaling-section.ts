@@ -93,10 +93,7 @@ export async function runWeakScalingSection(
   const outDir = mkdtempSync(join(tmpdir(), 'ganglion-bench-weak-'));
   const rows: WeakScalingRow[] = [];
   const skipped: Skipped[] = [];
-  /** Per round: wall-time samples/s (g1, g2, d1, d2) and median-step samples/s (m…) with 1 and 2 workers. */
-  type Rounds = Record<'g1' | 'g2' | 'd1' | 'd2' | 'mg1' | 'mg2' | 'md1' | 'md2' | 'cpu' | 'share' | 'foreign' | 'own1' | 'own2', number[]>;
-  const emptyRounds = (): Rounds => ({ g1: [], g2: [], d1: [], d2: [], mg1: [], mg2: [], md1: [], md2: [], cpu: [], share: [], foreign: [], own1: [], own2: [] });
-  const measured = new Map<string, Rounds>(settings.models.map((model) => [model, emptyRounds()]));
+  const measured = new Map<ModelKey, WeakScalingMeasurements>(settings.models.map((model) => [model, emptyMeasurements()]));
   try {
     for (let round = 0; round < settings.rounds; round++) {
       for (const model of settings.models) {
@@ -107,7 +104,9 @@ export async function runWeakScalingSection(
           skipped.push({ what: `weak scaling of ${label}, round ${round + 1}`, why: budget.reason() });
           continue;
         }
-        const into = measured.get(model) as Rounds;
+        // This round's figures join the model's only once all four runs finished, so that a failed run leaves no
+        // half round behind to pair one round's 2-worker rate with another's 1-worker rate.
+        const into = emptyMeasurements();
         try {
           for (const workers of [1, 2]) {
             progress(`weak scaling, round ${round + 1}/${settings.rounds}: ${label}, ganglion launch, ${workers} worker${workers === 1 ? '' : 's'} x ${PER_WORKER}`);
@@ -144,6 +143,7 @@ export async function runWeakScalingSection(
             if (ddp.foreign_cpu_frac !== undefined) into.foreign.push(ddp.foreign_cpu_frac);
             if (ddp.own_cpu_util !== undefined) (workers === 1 ? into.own1 : into.own2).push(ddp.own_cpu_util);
           }
+          appendMeasurements(measured.get(model) as WeakScalingMeasurements, into);
         } catch (error) {
           skipped.push({ what: `weak scaling of ${label}, round ${round + 1}`, why: `failed: ${(error as Error).message.split('\n')[0]}` });
         }
@@ -153,30 +153,63 @@ export async function runWeakScalingSection(
     rmSync(outDir, { recursive: true, force: true });
   }
   for (const model of settings.models) {
-    const m = measured.get(model) as Rounds;
-    const rounds = Math.min(m.g1.length, m.g2.length, m.d1.length, m.d2.length, m.md2.length);
-    if (rounds === 0) continue;
-    const perRound = (two: number[], one: number[]) => two.slice(0, rounds).map((value, i) => value / (2 * one[i]));
-    const efficiency = (two: number[], one: number[]) => summaryStats(perRound(two, one));
-    const orZero = (values: number[]) => summaryStats(values.length > 0 ? values : [0]);
-    rows.push({
-      model,
-      label: modelCase(model).label,
-      steps: settings.steps[model],
-      ganglionEfficiency: efficiency(m.g2, m.g1),
-      ddpEfficiency: efficiency(m.d2, m.d1),
-      ganglionMedianStepEfficiency: efficiency(m.mg2, m.mg1),
-      ddpMedianStepEfficiency: efficiency(m.md2, m.md1),
-      ganglionSamplesPerSecond: { one: summaryStats(m.g1), two: summaryStats(m.g2) },
-      ddpSamplesPerSecond: { one: summaryStats(m.d1), two: summaryStats(m.d2) },
-      coordinatorCpuMsPerStep: orZero(m.cpu),
-      coordinatorCoreShare: orZero(m.share),
-      ddpForeignCpu: orZero(m.foreign),
-      ddpOwnCores: { one: orZero(m.own1), two: orZero(m.own2) },
-      rounds: { ganglion: perRound(m.g2, m.g1), ddp: perRound(m.d2, m.d1) },
-    });
+    const row = weakScalingRow(model, settings.steps[model], measured.get(model) as WeakScalingMeasurements);
+    if (row !== undefined) rows.push(row);
   }
   return { rows, skipped };
+}
+
+/**
+ * What one model's runs measured, round by round: wall-time samples/s
+ * (g1, g2: Ganglion; d1, d2: DDP) and median-step samples/s (m…) with 1
+ * and 2 workers, the coordinator's CPU (ms per step, share of a core), and
+ * DDP's gauges (foreign CPU; its own cores with 1 and 2 workers).
+ */
+export type WeakScalingMeasurements = Record<
+  'g1' | 'g2' | 'd1' | 'd2' | 'mg1' | 'mg2' | 'md1' | 'md2' | 'cpu' | 'share' | 'foreign' | 'own1' | 'own2',
+  number[]
+>;
+
+function emptyMeasurements(): WeakScalingMeasurements {
+  return { g1: [], g2: [], d1: [], d2: [], mg1: [], mg2: [], md1: [], md2: [], cpu: [], share: [], foreign: [], own1: [], own2: [] };
+}
+
+/** Appends every series of `round` to the same series of `all`. */
+function appendMeasurements(all: WeakScalingMeasurements, round: WeakScalingMeasurements): void {
+  for (const key of Object.keys(all) as (keyof WeakScalingMeasurements)[]) all[key].push(...round[key]);
+}
+
+/**
+ * One model's row from its measurements: efficiency sps(2) / (2 sps(1))
+ * per round (the section records only rounds whose four runs all
+ * finished); undefined when there is none.
+ */
+export function weakScalingRow(model: ModelKey, steps: WeakScalingSteps, m: WeakScalingMeasurements): WeakScalingRow | undefined {
+  const rounds = m.g1.length;
+  if (rounds === 0) return undefined;
+  const series = [m.g2, m.d1, m.d2, m.mg1, m.mg2, m.md1, m.md2];
+  if (series.some((values) => values.length !== rounds)) {
+    throw new Error(`weakScalingRow: ${model}'s per-round series differ in length (${[m.g1, ...series].map((values) => values.length).join(', ')}); a round must add to all of them or none.`);
+  }
+  const perRound = (two: number[], one: number[]) => two.map((value, i) => value / (2 * one[i]));
+  const efficiency = (two: number[], one: number[]) => summaryStats(perRound(two, one));
+  const orZero = (values: number[]) => summaryStats(values.length > 0 ? values : [0]);
+  return {
+    model,
+    label: modelCase(model).label,
+    steps,
+    ganglionEfficiency: efficiency(m.g2, m.g1),
+    ddpEfficiency: efficiency(m.d2, m.d1),
+    ganglionMedianStepEfficiency: efficiency(m.mg2, m.mg1),
+    ddpMedianStepEfficiency: efficiency(m.md2, m.md1),
+    ganglionSamplesPerSecond: { one: summaryStats(m.g1), two: summaryStats(m.g2) },
+    ddpSamplesPerSecond: { one: summaryStats(m.d1), two: summaryStats(m.d2) },
+    coordinatorCpuMsPerStep: orZero(m.cpu),
+    coordinatorCoreShare: orZero(m.share),
+    ddpForeignCpu: orZero(m.foreign),
+    ddpOwnCores: { one: orZero(m.own1), two: orZero(m.own2) },
+    rounds: { ganglion: perRound(m.g2, m.g1), ddp: perRound(m.d2, m.d1) },
+  };
 }
 
 /**
